@@ -1,0 +1,42 @@
+// Roles grant capabilities. This table is the single source: authorization checks and the
+// 404/403 matrix test are both generated from it.
+import type { Role } from '../db/schema.ts';
+
+export const CAPABILITIES = [
+  'tenant.view',
+  'tenant.verify',
+  'provider_connection.run_checks',
+  'provider_connection.manage',
+  'inventory.sync',
+  'compliance.snapshot',
+  'directory.sync',
+  'restore.execute',
+  'onboarding.manage',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export const ROLES: readonly Role[] = ['owner', 'manager', 'operator', 'readonly'];
+
+const ALL: readonly Capability[] = CAPABILITIES;
+export const ROLE_CAPABILITIES: Record<Role, readonly Capability[]> = {
+  owner: ALL,
+  manager: ALL,
+  operator: [
+    'tenant.view',
+    'tenant.verify',
+    'provider_connection.run_checks',
+    'inventory.sync',
+    'compliance.snapshot',
+    'directory.sync',
+  ],
+  readonly: ['tenant.view'],
+};
+
+export function roleHas(role: Role, capability: Capability): boolean {
+  return ROLE_CAPABILITIES[role].includes(capability);
+}
+
+/** Who may do it, for next steps a user cannot take themselves ("ask an owner or manager"). */
+export function rolesWith(capability: Capability): Role[] {
+  return ROLES.filter((r) => roleHas(r, capability));
+}

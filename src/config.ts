@@ -1,0 +1,76 @@
+// One schema for every setting, parsed once at start-up. A bad value stops the process
+// with a message that names the variable and what is wrong with it.
+import path from 'node:path';
+import { z } from 'zod';
+
+const intFrom = (name: string, def: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^postgres(ql)?:\/\//.test(v), {
+      message: 'DATABASE_URL must be a postgres:// or postgresql:// URL',
+    }),
+  OPSGATE_DATA_DIR: z.string().optional(),
+  PORT: intFrom('PORT', 3000, 0, 65535),
+  HOST: z.string().optional(),
+  OPSGATE_WORKER_CONCURRENCY: intFrom('OPSGATE_WORKER_CONCURRENCY', 4, 0, 64),
+  OPSGATE_SEED: z.enum(['demo', 'none']).optional(),
+  OPSGATE_SANDBOX_LATENCY_MS: intFrom('OPSGATE_SANDBOX_LATENCY_MS', 250, 0, 60_000),
+  OPSGATE_SANDBOX_URL: z.string().url().optional().or(z.literal('')),
+  OPSGATE_SANDBOX_PORT: intFrom('OPSGATE_SANDBOX_PORT', 0, 0, 65535),
+  /** 32-byte key, base64; when unset a key file is generated in the data folder. */
+  OPSGATE_ENCRYPTION_KEY: z.string().optional(),
+  OPSGATE_LEASE_SECONDS: intFrom('OPSGATE_LEASE_SECONDS', 30, 2, 3600),
+});
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  workerConcurrency: number;
+  seed: 'demo' | 'none';
+  sandboxLatencyMs: number;
+  sandboxUrl: string | undefined;
+  sandboxPort: number;
+  encryptionKey: string | undefined;
+  leaseSeconds: number;
+}
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `- ${i.path.join('.') || 'environment'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL || undefined,
+    dataDir: path.resolve(e.OPSGATE_DATA_DIR || '.opsgate'),
+    port: e.PORT,
+    host: e.HOST || '127.0.0.1',
+    workerConcurrency: e.OPSGATE_WORKER_CONCURRENCY,
+    seed: e.OPSGATE_SEED ?? 'demo',
+    sandboxLatencyMs: e.OPSGATE_SANDBOX_LATENCY_MS,
+    sandboxUrl: e.OPSGATE_SANDBOX_URL || undefined,
+    sandboxPort: e.OPSGATE_SANDBOX_PORT,
+    encryptionKey: e.OPSGATE_ENCRYPTION_KEY || undefined,
+    leaseSeconds: e.OPSGATE_LEASE_SECONDS,
+  };
+}

@@ -1,0 +1,252 @@
+// Table types for Kysely, written by hand beside the numbered SQL migrations.
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T = Record<string, unknown>> = ColumnType<T, string | T | undefined, string | T>;
+
+export type TenantStatus = 'onboarding' | 'active' | 'suspended' | 'archived';
+export type Role = 'owner' | 'manager' | 'operator' | 'readonly';
+export type ConsentStatus = 'granted' | 'missing' | 'unknown';
+export type VerificationStatus = 'never' | 'succeeded' | 'failed' | 'unusable';
+export type RunStatus = 'queued' | 'running' | 'completed';
+export type RunOutcome = 'pending' | 'succeeded' | 'partially_succeeded' | 'failed' | 'blocked' | 'cancelled';
+export type Trigger = 'operator' | 'scheduled' | 'system';
+export type Cloud = 'global' | 'sandbox';
+export type SummaryCounts = Record<string, number>;
+export type ReasonParams = Record<string, string | number | boolean | string[]>;
+
+export interface WorkspacesTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  display_name: string;
+  password_hash: string;
+  created_at: Timestamp;
+}
+
+export interface WorkspaceMembersTable {
+  workspace_id: string;
+  user_id: string;
+}
+
+export interface TenantsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  slug: string;
+  name: string;
+  entra_tenant_id: string;
+  status: TenantStatus;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TenantMembershipsTable {
+  tenant_id: string;
+  user_id: string;
+  role: Role;
+}
+
+export interface ProviderConnectionsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  cloud: ColumnType<Cloud, Cloud | undefined, Cloud>;
+  client_id: string;
+  credential_kind: ColumnType<'secret' | 'certificate', 'secret' | 'certificate' | undefined>;
+  secret_ciphertext: string | null;
+  certificate_thumbprint: string | null;
+  credential_expires_at: NullableTimestamp;
+  is_default: ColumnType<boolean, boolean | undefined, boolean>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  consent_status: ColumnType<ConsentStatus, ConsentStatus | undefined, ConsentStatus>;
+  granted_permissions: ColumnType<string[], string[] | undefined, string[]>;
+  last_verified_at: NullableTimestamp;
+  verification_status: ColumnType<VerificationStatus, VerificationStatus | undefined, VerificationStatus>;
+  verification_reason_code: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OperationRunsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  type: string;
+  provider_connection_id: string | null;
+  initiator_user_id: string | null;
+  trigger: Trigger;
+  status: RunStatus;
+  outcome: RunOutcome;
+  reason_code: string | null;
+  reason_params: Json<ReasonParams>;
+  summary_counts: Json<SummaryCounts>;
+  context: Json;
+  dedupe_key: string | null;
+  blocked_fingerprint: string | null;
+  attempt_count: ColumnType<number, number | undefined, number>;
+  last_attempt_at: Timestamp;
+  lease_owner: string | null;
+  lease_expires_at: NullableTimestamp;
+  heartbeat_at: NullableTimestamp;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+}
+
+export interface BackupItemsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  resource_type: 'deviceConfiguration';
+  source_id: string;
+  display_name: string;
+  payload: Json;
+  assignments: Json<unknown[]>;
+  captured_at: Timestamp;
+}
+
+export interface RestoreRunsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  status: ColumnType<'ready' | 'executing' | 'completed' | 'failed', 'ready' | undefined, 'ready' | 'executing' | 'completed' | 'failed'>;
+  last_run_id: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface RestoreRunItemsTable {
+  restore_run_id: string;
+  backup_item_id: string;
+  position: number;
+  result: 'created' | 'updated' | 'failed' | null;
+  target_id: string | null;
+}
+
+export type SelectionState =
+  | 'pending' | 'queued' | 'running' | 'succeeded' | 'partially_succeeded' | 'failed'
+  | 'blocked' | 'deduped' | 'scope_busy' | 'cancelled';
+
+export interface OnboardingSessionsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  tenant_id: string;
+  created_by: string;
+  status: ColumnType<'draft' | 'completed' | 'cancelled', 'draft' | undefined, 'draft' | 'completed' | 'cancelled'>;
+  provider_connection_id: string | null;
+  verification_run_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OnboardingSelectionsTable {
+  session_id: string;
+  position: number;
+  type: string;
+  state: ColumnType<SelectionState, SelectionState | undefined, SelectionState>;
+  run_id: string | null;
+  reason_code: string | null;
+  updated_at: Timestamp;
+}
+
+export interface InventoryItemsTable {
+  tenant_id: string;
+  kind: 'deviceConfiguration' | 'configurationPolicy' | 'compliancePolicy';
+  external_id: string;
+  display_name: string;
+  data: Json;
+  provider_connection_id: string | null;
+  last_run_id: string | null;
+  synced_at: Timestamp;
+}
+
+export interface ComplianceSnapshotsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  run_id: string | null;
+  counts: Json<SummaryCounts>;
+  devices: Json<unknown[]>;
+  taken_at: Timestamp;
+}
+
+export interface EntraGroupsTable {
+  tenant_id: string;
+  external_id: string;
+  display_name: string;
+  mail: string | null;
+  security_enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  data: Json;
+  last_run_id: string | null;
+  synced_at: Timestamp;
+}
+
+export interface RoleDefinitionsTable {
+  tenant_id: string;
+  external_id: string;
+  display_name: string;
+  is_built_in: ColumnType<boolean, boolean | undefined, boolean>;
+  data: Json;
+  last_run_id: string | null;
+  synced_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  user_id: string;
+  run_id: string;
+  created_at: Timestamp;
+  read_at: NullableTimestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  workspace_id: string | null;
+  tenant_id: string | null;
+  actor_user_id: string | null;
+  action: string;
+  outcome: string | null;
+  operation_type: string | null;
+  run_id: string | null;
+  reason_code: string | null;
+  details: Json;
+  created_at: Timestamp;
+}
+
+export interface HttpSessionsTable {
+  id: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface DB {
+  workspaces: WorkspacesTable;
+  users: UsersTable;
+  workspace_members: WorkspaceMembersTable;
+  tenants: TenantsTable;
+  tenant_memberships: TenantMembershipsTable;
+  provider_connections: ProviderConnectionsTable;
+  operation_runs: OperationRunsTable;
+  backup_items: BackupItemsTable;
+  restore_runs: RestoreRunsTable;
+  restore_run_items: RestoreRunItemsTable;
+  onboarding_sessions: OnboardingSessionsTable;
+  onboarding_selections: OnboardingSelectionsTable;
+  inventory_items: InventoryItemsTable;
+  compliance_snapshots: ComplianceSnapshotsTable;
+  entra_groups: EntraGroupsTable;
+  role_definitions: RoleDefinitionsTable;
+  notifications: NotificationsTable;
+  audit_log: AuditLogTable;
+  http_sessions: HttpSessionsTable;
+}
+
+export type OperationRun = Selectable<OperationRunsTable>;
+export type ProviderConnection = Selectable<ProviderConnectionsTable>;
+export type Tenant = Selectable<TenantsTable>;
+export type NewProviderConnection = Insertable<ProviderConnectionsTable>;

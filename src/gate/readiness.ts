@@ -1,0 +1,44 @@
+// The DB-only preflight: given the tenant and the resolved connection's stored facts, is
+// the start ready, and if not, which one reason dominates? Order matters: the first failing
+// check is the one the operator fixes first.
+import type { ProviderConnection, Tenant } from '../db/schema.ts';
+import type { OperationDefinition } from '../operations/definition.ts';
+import { missingPermissions } from '../operations/permissions.ts';
+import type { BlockedFacts } from './result.ts';
+
+export type Readiness = { ready: true } | { ready: false; reason: BlockedFacts };
+
+const blocked = (code: BlockedFacts['code'], params: BlockedFacts['params'] = {}): Readiness => ({
+  ready: false,
+  reason: { code, params },
+});
+
+export function readiness(
+  def: OperationDefinition,
+  tenant: Tenant,
+  connection: ProviderConnection | null,
+  opts: { fromOnboarding: boolean; now: Date },
+): Readiness {
+  const operable =
+    tenant.status === 'active' || (tenant.status === 'onboarding' && def.allowedDuringOnboarding && opts.fromOnboarding);
+  if (!operable) return blocked('tenant_not_operable', { status: tenant.status });
+  if (!connection) return blocked('provider_connection_missing');
+  if (!connection.enabled) return blocked('provider_connection_disabled');
+  const hasCredential =
+    connection.credential_kind === 'secret' ? !!connection.secret_ciphertext : !!connection.certificate_thumbprint;
+  if (!hasCredential) return blocked('provider_credentials_missing');
+  if (connection.credential_expires_at && connection.credential_expires_at.getTime() <= opts.now.getTime()) {
+    return blocked('provider_credentials_expired', { expiredAt: connection.credential_expires_at.toISOString() });
+  }
+  // Verification-type operations refresh the facts below, so those facts cannot block them.
+  if (def.refreshesReadiness) return { ready: true };
+  if (connection.verification_status === 'unusable') {
+    return blocked('provider_connection_unusable', connection.verification_reason_code ? { lastReason: connection.verification_reason_code } : {});
+  }
+  if (connection.consent_status !== 'granted') {
+    return blocked('provider_consent_missing', { consentStatus: connection.consent_status });
+  }
+  const missing = missingPermissions(connection.granted_permissions, def.requiredPermissions);
+  if (missing.length) return blocked('provider_permission_missing', { missing });
+  return { ready: true };
+}

@@ -1,0 +1,72 @@
+// The canonical start gate. See README.md in this folder for the glossary and run states.
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from '../db/connect.ts';
+import { getDefinition } from '../operations/registry.ts';
+import { readiness } from './readiness.ts';
+import { resolveStart, type Resolved } from './resolve.ts';
+import type { ConnectionRef, Outcome, PreflightResult, StartInput, StartResult } from './result.ts';
+
+/** Identical blocked clicks within this window reuse the latest blocked record. */
+export const BLOCKED_REUSE_SECONDS = 60;
+
+const connectionRef = (r: Resolved): ConnectionRef | null =>
+  r.connection ? { id: r.connection.id, name: r.connection.name } : null;
+
+export async function start(db: Db, input: StartInput, now: Date = new Date()): Promise<StartResult> {
+  const def = getDefinition(input.type);
+  const resolved = await resolveStart(db, def, input);
+  const { tenant, connection } = resolved;
+  const common = { type: def.type, tenantId: tenant.id, providerConnection: connectionRef(resolved) };
+  const ready = readiness(def, tenant, connection, { fromOnboarding: !!input.onboardingSessionId, now });
+
+  if (!ready.ready) {
+    const fingerprint = crypto
+      .createHash('sha256')
+      .update(JSON.stringify([tenant.id, def.type, connection?.id ?? null, ready.reason, input.initiatorUserId, input.trigger, resolved.context]))
+      .digest('base64url');
+    const { rows } = await sql<{ run_id: string; reused: boolean }>`
+      select * from opsgate_record_blocked(
+        ${tenant.workspace_id}, ${tenant.id}, ${def.type}, ${connection?.id ?? null}, ${input.initiatorUserId},
+        ${input.trigger}, ${JSON.stringify(resolved.context)}, ${ready.reason.code}, ${JSON.stringify(ready.reason.params)},
+        ${fingerprint}, ${BLOCKED_REUSE_SECONDS})`.execute(db);
+    const row = rows[0]!;
+    return {
+      ...common,
+      outcome: 'blocked',
+      run: { id: row.run_id, type: def.type, tenantId: tenant.id },
+      reason: ready.reason,
+      reusedRecord: row.reused,
+    };
+  }
+
+  // Ready implies a connection, hence a dedupe key.
+  const { rows } = await sql<{ outcome: Exclude<Outcome, 'blocked'>; run_id: string; run_type: string; run_tenant_id: string }>`
+    select * from opsgate_admit(
+      ${tenant.workspace_id}, ${tenant.id}, ${def.type}, ${connection!.id}, ${resolved.dedupeKey},
+      ${input.initiatorUserId}, ${input.trigger}, ${JSON.stringify(resolved.context)})`.execute(db);
+  const row = rows[0]!;
+  return { ...common, outcome: row.outcome, run: { id: row.run_id, type: row.run_type, tenantId: row.run_tenant_id } };
+}
+
+/** What `start` would answer right now. Reads only; takes no lock, writes nothing. */
+export async function preflight(db: Db, input: StartInput, now: Date = new Date()): Promise<PreflightResult> {
+  const def = getDefinition(input.type);
+  const resolved = await resolveStart(db, def, input);
+  const { tenant, connection } = resolved;
+  const common = { type: def.type, tenantId: tenant.id, providerConnection: connectionRef(resolved) };
+  const ready = readiness(def, tenant, connection, { fromOnboarding: !!input.onboardingSessionId, now });
+  if (!ready.ready) return { ...common, wouldBe: 'blocked', run: null, reason: ready.reason };
+
+  const active = await db
+    .selectFrom('operation_runs')
+    .select(['id', 'type', 'tenant_id', 'dedupe_key'])
+    .where('status', 'in', ['queued', 'running'])
+    .where((eb) => eb.or([eb('dedupe_key', '=', resolved.dedupeKey), eb('provider_connection_id', '=', connection!.id)]))
+    .execute();
+  const same = active.find((r) => r.dedupe_key === resolved.dedupeKey);
+  if (same) return { ...common, wouldBe: 'deduped', run: { id: same.id, type: same.type, tenantId: same.tenant_id } };
+  const other = active[0];
+  if (other) return { ...common, wouldBe: 'scope_busy', run: { id: other.id, type: other.type, tenantId: other.tenant_id } };
+  return { ...common, wouldBe: 'accepted', run: null };
+}

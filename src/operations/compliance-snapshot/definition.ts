@@ -1,0 +1,16 @@
+import type { OperationDefinition } from '../definition.ts';
+import { PERMISSIONS } from '../permissions.ts';
+import { takeComplianceSnapshot } from './job.ts';
+
+export const complianceSnapshot: OperationDefinition = {
+  type: 'compliance.snapshot',
+  action: 'Take compliance snapshot',
+  title: 'Compliance snapshot',
+  capability: 'compliance.snapshot',
+  dedupe: 'connection',
+  requiredPermissions: PERMISSIONS.compliance,
+  refreshesReadiness: false,
+  allowedDuringOnboarding: true,
+  bootstrap: true,
+  job: takeComplianceSnapshot,
+};

@@ -1,0 +1,16 @@
+import type { OperationDefinition } from '../definition.ts';
+import { PERMISSIONS } from '../permissions.ts';
+import { syncRoleDefinitions } from './job.ts';
+
+export const directoryRoleDefinitionsSync: OperationDefinition = {
+  type: 'directory_role_definitions.sync',
+  action: 'Sync role definitions',
+  title: 'Role definitions sync',
+  capability: 'directory.sync',
+  dedupe: 'tenant_connection',
+  requiredPermissions: PERMISSIONS.roleDefinitions,
+  refreshesReadiness: false,
+  allowedDuringOnboarding: true,
+  bootstrap: true,
+  job: syncRoleDefinitions,
+};

@@ -1,0 +1,16 @@
+import type { OperationDefinition } from '../definition.ts';
+import { PERMISSIONS } from '../permissions.ts';
+import { syncGroups } from './job.ts';
+
+export const entraGroupSync: OperationDefinition = {
+  type: 'entra_group_sync',
+  action: 'Sync groups',
+  title: 'Group sync',
+  capability: 'directory.sync',
+  dedupe: 'tenant_connection',
+  requiredPermissions: PERMISSIONS.groups,
+  refreshesReadiness: false,
+  allowedDuringOnboarding: true,
+  bootstrap: true,
+  job: syncGroups,
+};

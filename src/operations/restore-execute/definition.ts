@@ -1,0 +1,16 @@
+import type { OperationDefinition } from '../definition.ts';
+import { PERMISSIONS } from '../permissions.ts';
+import { executeRestore } from './job.ts';
+
+export const restoreExecute: OperationDefinition = {
+  type: 'restore.execute',
+  action: 'Execute restore',
+  title: 'Restore',
+  capability: 'restore.execute',
+  dedupe: 'restore_run',
+  requiredPermissions: PERMISSIONS.restore,
+  refreshesReadiness: false,
+  allowedDuringOnboarding: false,
+  bootstrap: false,
+  job: executeRestore,
+};

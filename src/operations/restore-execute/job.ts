@@ -1,0 +1,79 @@
+// Writes a restore run's backup items back to the tenant: update the configuration when it
+// still exists, create it otherwise, then restore its assignments. Each item's result is
+// recorded, so a partial restore says exactly which items failed.
+import { isProviderError } from '../../provider/types.ts';
+import type { JobContext, JobResult } from '../job-context.ts';
+
+const CONFIGS = '/beta/deviceManagement/deviceConfigurations';
+// Read-only properties Graph refuses on create/update.
+const SERVER_OWNED = ['id', 'createdDateTime', 'lastModifiedDateTime', 'version'];
+
+export async function executeRestore(ctx: JobContext): Promise<JobResult> {
+  const restoreRunId = String((ctx.run.context as { restoreRunId?: string }).restoreRunId ?? '');
+  const items = await ctx.db
+    .selectFrom('restore_run_items as i')
+    .innerJoin('backup_items as b', 'b.id', 'i.backup_item_id')
+    .innerJoin('restore_runs as r', 'r.id', 'i.restore_run_id')
+    .where('i.restore_run_id', '=', restoreRunId)
+    .where('r.tenant_id', '=', ctx.tenant.id)
+    .select(['b.id', 'b.source_id', 'b.display_name', 'b.payload', 'b.assignments'])
+    .orderBy('i.position')
+    .execute();
+  await ctx.db.updateTable('restore_runs').set({ status: 'executing', last_run_id: ctx.run.id }).where('id', '=', restoreRunId).execute();
+
+  const existing = new Set((await ctx.provider.getAll<{ id: string }>(`${CONFIGS}?$select=id`)).map((c) => c.id));
+  const counts = { itemsCreated: 0, itemsUpdated: 0, itemsFailed: 0, assignmentsRestored: 0 };
+  let firstFailure: { code: string; params: Record<string, string | number | string[]> } | null = null;
+
+  for (const item of items) {
+    const body = Object.fromEntries(Object.entries(item.payload).filter(([k]) => !SERVER_OWNED.includes(k)));
+    try {
+      let targetId: string;
+      let result: 'created' | 'updated';
+      if (existing.has(item.source_id)) {
+        await ctx.provider.patch(`${CONFIGS}/${encodeURIComponent(item.source_id)}`, body);
+        targetId = item.source_id;
+        result = 'updated';
+      } else {
+        const created = await ctx.provider.post<{ id: string }>(CONFIGS, body);
+        targetId = created.id;
+        result = 'created';
+      }
+      const assignments = item.assignments;
+      if (assignments.length) {
+        await ctx.provider.post(`${CONFIGS}/${encodeURIComponent(targetId)}/assign`, { assignments });
+        counts.assignmentsRestored += assignments.length;
+      }
+      counts[result === 'created' ? 'itemsCreated' : 'itemsUpdated'] += 1;
+      await ctx.db
+        .updateTable('restore_run_items')
+        .set({ result, target_id: targetId })
+        .where('restore_run_id', '=', restoreRunId)
+        .where('backup_item_id', '=', item.id)
+        .execute();
+    } catch (err) {
+      if (!isProviderError(err)) throw err;
+      // Credentials and consent fail every item alike: stop and report the one cause.
+      if (['provider_consent_missing', 'provider_credentials_expired', 'provider_credentials_invalid', 'provider_connection_unusable'].includes(err.failure.code)) {
+        throw err;
+      }
+      counts.itemsFailed += 1;
+      firstFailure ??= { code: err.failure.code, params: err.failure.params };
+      await ctx.db
+        .updateTable('restore_run_items')
+        .set({ result: 'failed' })
+        .where('restore_run_id', '=', restoreRunId)
+        .where('backup_item_id', '=', item.id)
+        .execute();
+    }
+    await ctx.heartbeat();
+  }
+
+  const written = counts.itemsCreated + counts.itemsUpdated;
+  const status = counts.itemsFailed === 0 ? 'completed' : 'failed';
+  await ctx.db.updateTable('restore_runs').set({ status }).where('id', '=', restoreRunId).execute();
+  if (!firstFailure) return { outcome: 'succeeded', summaryCounts: counts };
+  return written > 0
+    ? { outcome: 'partially_succeeded', summaryCounts: counts, reason: firstFailure }
+    : { outcome: 'failed', summaryCounts: counts, reason: firstFailure };
+}

@@ -1,0 +1,141 @@
+// The one catalogue: reason code -> message and next steps. The start answer, the run
+// detail, the notification and every screen read it, so one problem reads the same
+// everywhere. Next steps carry the capability they need, so a user who lacks it can be
+// told who can act instead of being sent to a 403.
+import type { Capability } from '../access/capabilities.ts';
+import type { ReasonParams } from '../db/schema.ts';
+import type { ReasonCode } from './codes.ts';
+
+export interface NextStep {
+  label: string;
+  url: string;
+  /** The capability needed to act on this step; absent when anyone who sees it can. */
+  capability?: Capability;
+}
+
+/** Where the links of a reason can point. */
+export interface ReasonLinks {
+  tenantSlug: string;
+  providerConnectionId: string | null;
+  /** For scope busy: the run holding the scope, when the user may see it. */
+  holdingRunId?: string | null;
+}
+
+interface Entry {
+  message: (p: ReasonParams) => string;
+  nextSteps: (l: ReasonLinks, p: ReasonParams) => NextStep[];
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+const connectionUrl = (l: ReasonLinks, anchor = '') =>
+  l.providerConnectionId ? `/admin/provider-connections/${l.providerConnectionId}${anchor}` : connectionsUrl(l);
+const connectionsUrl = (l: ReasonLinks) => `/admin/provider-connections?tenant=${encodeURIComponent(l.tenantSlug)}`;
+const tenantUrl = (l: ReasonLinks) => `/admin/t/${encodeURIComponent(l.tenantSlug)}`;
+const verify = (l: ReasonLinks): NextStep => ({ label: 'Verify tenant', url: tenantUrl(l), capability: 'tenant.verify' });
+const rotate = (l: ReasonLinks): NextStep => ({
+  label: 'Rotate the client secret',
+  url: connectionUrl(l, '#credentials'),
+  capability: 'provider_connection.manage',
+});
+const operationsUrl = (l: ReasonLinks) => `/admin/operations?tenant=${encodeURIComponent(l.tenantSlug)}`;
+
+export const CATALOGUE: Record<ReasonCode, Entry> = {
+  tenant_not_operable: {
+    message: (p) => `This tenant is ${String(p.status ?? 'not active')}, so no provider operation can start for it.`,
+    nextSteps: (l) => [{ label: 'Review tenant status', url: tenantUrl(l) }],
+  },
+  provider_connection_missing: {
+    message: () => 'This tenant has no default provider connection, and none was chosen.',
+    nextSteps: (l) => [
+      { label: 'Add or choose a default connection', url: connectionsUrl(l), capability: 'provider_connection.manage' },
+    ],
+  },
+  provider_connection_disabled: {
+    message: () => 'The provider connection is disabled.',
+    nextSteps: (l) => [
+      { label: 'Enable the connection', url: connectionUrl(l), capability: 'provider_connection.manage' },
+    ],
+  },
+  provider_credentials_missing: {
+    message: () => 'The provider connection has no client secret or certificate.',
+    nextSteps: (l) => [{ ...rotate(l), label: 'Add a client secret' }],
+  },
+  provider_credentials_expired: {
+    message: (p) =>
+      p.expiredAt ? `The client secret expired on ${String(p.expiredAt).slice(0, 10)}.` : 'The client secret has expired.',
+    nextSteps: (l) => [rotate(l), verify(l)],
+  },
+  provider_connection_unusable: {
+    message: (p) =>
+      `The last verification could not use this app registration${p.aadsts ? ` (AADSTS${String(p.aadsts).replace(/^AADSTS/, '')})` : ''}: it was not found or has no service principal in the tenant.`,
+    nextSteps: (l) => [
+      { label: 'Review the app registration', url: connectionUrl(l), capability: 'provider_connection.manage' },
+      { label: 'Check connection', url: connectionUrl(l), capability: 'provider_connection.run_checks' },
+    ],
+  },
+  provider_consent_missing: {
+    message: () => 'Admin consent has not been granted for this connection.',
+    nextSteps: (l) => [
+      { label: 'Grant admin consent', url: connectionUrl(l, '#consent'), capability: 'provider_connection.manage' },
+      verify(l),
+    ],
+  },
+  provider_permission_missing: {
+    message: (p) => {
+      const missing = list(p.missing);
+      return missing.length
+        ? `The connection lacks the Graph permission${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`
+        : 'The connection lacks a Graph permission this operation needs.';
+    },
+    nextSteps: (l) => [
+      { label: 'Grant the missing permissions', url: connectionUrl(l, '#permissions'), capability: 'provider_connection.manage' },
+      verify(l),
+    ],
+  },
+  scope_busy: {
+    message: (p) =>
+      p.holdingType
+        ? `Another operation (${String(p.holdingType)}) is using this provider connection.`
+        : 'Another operation is using this provider connection.',
+    nextSteps: (l) => [
+      l.holdingRunId
+        ? { label: 'View the running operation', url: `/admin/operations/${l.holdingRunId}` }
+        : { label: 'View operations', url: operationsUrl(l) },
+    ],
+  },
+  provider_credentials_invalid: {
+    message: () => 'Microsoft rejected the client secret: it is not valid for this app registration.',
+    nextSteps: (l) => [rotate(l), verify(l)],
+  },
+  provider_tenant_not_found: {
+    message: () => 'Microsoft does not know this tenant ID.',
+    nextSteps: (l) => [{ label: 'Review tenant details', url: tenantUrl(l) }],
+  },
+  provider_throttled: {
+    message: () => 'Microsoft Graph kept throttling requests, so the operation gave up.',
+    nextSteps: (l) => [{ label: 'Try again in a few minutes', url: tenantUrl(l) }],
+  },
+  provider_unavailable: {
+    message: () => 'Microsoft Graph was unavailable or did not answer in time.',
+    nextSteps: (l) => [{ label: 'Try again in a few minutes', url: tenantUrl(l) }],
+  },
+  execution_interrupted: {
+    message: () => 'The worker running this operation stopped before it finished.',
+    nextSteps: (l) => [{ label: 'Start it again', url: tenantUrl(l) }],
+  },
+  execution_error: {
+    message: () => 'The operation failed unexpectedly.',
+    nextSteps: (l) => [{ label: 'View recent operations', url: operationsUrl(l) }],
+  },
+};
+
+export interface Explanation {
+  code: ReasonCode;
+  message: string;
+  nextSteps: NextStep[];
+}
+
+export function explain(code: ReasonCode, params: ReasonParams, links: ReasonLinks): Explanation {
+  const entry = CATALOGUE[code];
+  return { code, message: entry.message(params), nextSteps: entry.nextSteps(links, params) };
+}

@@ -1,0 +1,84 @@
+// Seeds the demo fixtures into an empty database (no workspace yet); otherwise does nothing.
+import { sql } from 'kysely';
+import type { Db } from '../db/connect.ts';
+import { hashPassword } from '../security/passwords.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import { DEMO_PASSWORD, DEMO_WORKSPACES } from './demo-fixture.ts';
+
+const DAY = 86_400_000;
+
+export async function seedDemo(db: Db, box: SecretBox, now = new Date()): Promise<{ seeded: boolean }> {
+  return db.transaction().execute(async (tx) => {
+    // Two processes seeding at once: the second waits, then sees the first one's rows.
+    await sql`select pg_advisory_xact_lock(4242, 2)`.execute(tx);
+    const existing = await tx.selectFrom('workspaces').select('id').limit(1).executeTakeFirst();
+    if (existing) return { seeded: false };
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
+
+    for (const ws of DEMO_WORKSPACES) {
+      const { id: workspaceId } = await tx
+        .insertInto('workspaces').values({ slug: ws.slug, name: ws.name }).returning('id').executeTakeFirstOrThrow();
+      const members: { id: string; role: (typeof ws.members)[number]['role'] }[] = [];
+      for (const m of ws.members) {
+        const { id } = await tx
+          .insertInto('users')
+          .values({ email: m.email, display_name: m.displayName, password_hash: passwordHash })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await tx.insertInto('workspace_members').values({ workspace_id: workspaceId, user_id: id }).execute();
+        members.push({ id, role: m.role });
+      }
+      for (const t of ws.tenants) {
+        const { id: tenantId } = await tx
+          .insertInto('tenants')
+          .values({ workspace_id: workspaceId, slug: t.slug, name: t.name, entra_tenant_id: t.entraTenantId, status: t.status })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await tx.insertInto('tenant_memberships').values(members.map((m) => ({ tenant_id: tenantId, user_id: m.id, role: m.role }))).execute();
+        for (const c of t.connections) {
+          await tx
+            .insertInto('provider_connections')
+            .values({
+              tenant_id: tenantId,
+              name: c.name,
+              cloud: 'sandbox',
+              client_id: c.clientId,
+              secret_ciphertext: box.seal(c.secret),
+              credential_expires_at: new Date(now.getTime() + c.secretExpiresInDays * DAY),
+              is_default: c.isDefault,
+              consent_status: c.consent,
+              granted_permissions: [...c.permissions],
+              last_verified_at: new Date(now.getTime() - DAY),
+              verification_status: c.consent === 'granted' ? 'succeeded' : 'failed',
+              verification_reason_code: c.consent === 'granted' ? null : 'provider_consent_missing',
+            })
+            .execute();
+        }
+        for (const r of t.restoreRuns ?? []) await seedRestoreRun(tx, tenantId, r);
+      }
+    }
+    return { seeded: true };
+  });
+}
+
+async function seedRestoreRun(tx: Db, tenantId: string, r: { name: string; items: number }): Promise<void> {
+  const { id: restoreRunId } = await tx.insertInto('restore_runs').values({ tenant_id: tenantId, name: r.name }).returning('id').executeTakeFirstOrThrow();
+  for (let i = 0; i < r.items; i++) {
+    const displayName = `Baseline - ${['Windows security', 'BitLocker', 'Defender', 'Wi-Fi', 'VPN', 'Edge'][i % 6]} ${i + 1}`;
+    // The first half still exist in the tenant (updated on restore), the rest were deleted (re-created).
+    const sourceId = i < r.items / 2 ? `dc-${String(i).padStart(4, '0')}` : `deleted-${i}`;
+    const { id } = await tx
+      .insertInto('backup_items')
+      .values({
+        tenant_id: tenantId,
+        resource_type: 'deviceConfiguration',
+        source_id: sourceId,
+        display_name: displayName,
+        payload: JSON.stringify({ '@odata.type': '#microsoft.graph.windows10GeneralConfiguration', displayName, description: 'Restored by opsgate' }),
+        assignments: JSON.stringify([{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }]),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await tx.insertInto('restore_run_items').values({ restore_run_id: restoreRunId, backup_item_id: id, position: i }).execute();
+  }
+}
