@@ -31,6 +31,7 @@ const schema = z.object({
   OPSGATE_SEED: z.enum(['demo', 'none']).optional(),
   OPSGATE_SANDBOX_LATENCY_MS: intFrom('OPSGATE_SANDBOX_LATENCY_MS', 250, 0, 60_000),
   OPSGATE_SANDBOX_URL: z.string().url().optional().or(z.literal('')),
+  OPSGATE_SANDBOX_CA: z.string().optional(),
   OPSGATE_SANDBOX_PORT: intFrom('OPSGATE_SANDBOX_PORT', 0, 0, 65535),
   /** 32-byte key, base64; when unset a key file is generated in the data folder. */
   OPSGATE_ENCRYPTION_KEY: z.string().optional(),
@@ -47,6 +48,8 @@ export interface Config {
   sandboxLatencyMs: number;
   sandboxUrl: string | undefined;
   sandboxPort: number;
+  /** CA certificate (PEM file) of a sandbox running in another process. */
+  sandboxCaFile: string | undefined;
   encryptionKey: string | undefined;
   leaseSeconds: number;
 }
@@ -70,6 +73,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxLatencyMs: e.OPSGATE_SANDBOX_LATENCY_MS,
     sandboxUrl: e.OPSGATE_SANDBOX_URL || undefined,
     sandboxPort: e.OPSGATE_SANDBOX_PORT,
+    sandboxCaFile: e.OPSGATE_SANDBOX_CA || undefined,
     encryptionKey: e.OPSGATE_ENCRYPTION_KEY || undefined,
     leaseSeconds: e.OPSGATE_LEASE_SECONDS,
   };

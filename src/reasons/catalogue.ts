@@ -119,6 +119,11 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
     message: () => 'Microsoft Graph was unavailable or did not answer in time.',
     nextSteps: (l) => [{ label: 'Try again in a few minutes', url: tenantUrl(l) }],
   },
+  provider_request_rejected: {
+    message: (p) =>
+      `Microsoft Graph refused a request${p.graphCode ? ` (${String(p.graphCode)})` : ''}; retrying will not help until its cause is fixed.`,
+    nextSteps: (l) => [{ label: 'View recent operations', url: operationsUrl(l) }],
+  },
   execution_interrupted: {
     message: () => 'The worker running this operation stopped before it finished.',
     nextSteps: (l) => [{ label: 'Start it again', url: tenantUrl(l) }],

@@ -20,6 +20,7 @@ export const EXECUTION_ONLY_REASONS = [
   'provider_tenant_not_found',
   'provider_throttled',
   'provider_unavailable',
+  'provider_request_rejected',
   'execution_interrupted',
   'execution_error',
 ] as const;

@@ -1,6 +1,7 @@
 // Seeds the demo fixtures into an empty database (no workspace yet); otherwise does nothing.
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
+import { DEFAULT_COUNTS, generateTenantData } from '../provider/sandbox/index.ts';
 import { hashPassword } from '../security/passwords.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from './demo-fixture.ts';
@@ -54,19 +55,24 @@ export async function seedDemo(db: Db, box: SecretBox, now = new Date()): Promis
             })
             .execute();
         }
-        for (const r of t.restoreRuns ?? []) await seedRestoreRun(tx, tenantId, r);
+        if (t.restoreRuns?.length) {
+          // Restore items mirror the sandbox tenant's real configurations: half still exist there
+          // (restore updates them), half were deleted since the backup (restore re-creates them).
+          const existing = generateTenantData(t.entraTenantId, `${t.slug}.onmicrosoft.com`, DEFAULT_COUNTS).deviceConfigurations.map((d) => d.id);
+          for (const r of t.restoreRuns) await seedRestoreRun(tx, tenantId, r, existing);
+        }
       }
     }
     return { seeded: true };
   });
 }
 
-async function seedRestoreRun(tx: Db, tenantId: string, r: { name: string; items: number }): Promise<void> {
+async function seedRestoreRun(tx: Db, tenantId: string, r: { name: string; items: number }, existingIds: string[]): Promise<void> {
   const { id: restoreRunId } = await tx.insertInto('restore_runs').values({ tenant_id: tenantId, name: r.name }).returning('id').executeTakeFirstOrThrow();
   for (let i = 0; i < r.items; i++) {
     const displayName = `Baseline - ${['Windows security', 'BitLocker', 'Defender', 'Wi-Fi', 'VPN', 'Edge'][i % 6]} ${i + 1}`;
     // The first half still exist in the tenant (updated on restore), the rest were deleted (re-created).
-    const sourceId = i < r.items / 2 ? `dc-${String(i).padStart(4, '0')}` : `deleted-${i}`;
+    const sourceId = (i < r.items / 2 ? existingIds[i] : undefined) ?? `deleted-${String(i).padStart(4, '0')}`;
     const { id } = await tx
       .insertInto('backup_items')
       .values({

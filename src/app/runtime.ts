@@ -1,0 +1,98 @@
+// Composes one process from its parts: database, secret box, sandbox cloud, worker and
+// HTTP server. `start` is everything in one process (the demo); `serve` and `worker` are
+// the production roles, any number of each against one DATABASE_URL.
+import type { FastifyInstance } from 'fastify';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import { buildServer } from '../http/server.ts';
+import { createProviderClient, type ProviderClient } from '../provider/microsoft/index.ts';
+import type { SandboxCloud } from '../provider/sandbox/index.ts';
+import { MICROSOFT_GLOBAL_CLOUD, ProviderError } from '../provider/types.ts';
+import { onRunCompleted } from '../runs/after-complete.ts';
+import { startWorker, type WorkerHandle } from '../runs/worker.ts';
+import { seedDemo } from '../seed/demo.ts';
+import { createSecretBox, loadKey } from '../security/secret-box.ts';
+import { openDatabase, type BootedDatabase } from './database.ts';
+import { remoteSandboxEndpoints, startOwnSandbox } from './sandbox.ts';
+
+export type Mode = 'start' | 'serve' | 'worker';
+
+export interface Runtime {
+  url: string | null;
+  sandboxUrl: string | null;
+  seeded: boolean;
+  database: BootedDatabase;
+  sandbox: SandboxCloud | null;
+  stop(): Promise<void>;
+}
+
+const webRoot = path.resolve(import.meta.dirname, '../../web/dist');
+
+export async function startRuntime(config: Config, mode: Mode, log: (line: string) => void = console.log): Promise<Runtime> {
+  const database = await openDatabase(config);
+  const box = createSecretBox(loadKey({ configuredKey: config.encryptionKey, dataDir: config.dataDir }));
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const seeded = mode === 'start' && config.seed === 'demo' ? (await seedDemo(database.db, box)).seeded : false;
+
+    let sandbox: SandboxCloud | null = null;
+    let sandboxEndpoints = remoteSandboxEndpoints(config);
+    if (!sandboxEndpoints && mode === 'start') {
+      sandbox = await startOwnSandbox(config, { demo: config.seed === 'demo' });
+      sandboxEndpoints = sandbox.endpoints;
+      cleanups.push(() => sandbox!.close());
+    }
+    const clients = new Map<string, ProviderClient>();
+    const providerFor = (cloud: 'global' | 'sandbox'): ProviderClient => {
+      let c = clients.get(cloud);
+      if (!c) {
+        if (cloud === 'sandbox' && !sandboxEndpoints) {
+          // A sandbox connection in a process with no sandbox: report it, never guess an address.
+          throw new ProviderError({ code: 'provider_unavailable', params: { cloud: 'sandbox' } });
+        }
+        c = createProviderClient(cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD : sandboxEndpoints!);
+        clients.set(cloud, c);
+      }
+      return c;
+    };
+
+    let worker: WorkerHandle | null = null;
+    if (config.workerConcurrency > 0 && (mode === 'worker' || mode === 'start' || mode === 'serve')) {
+      worker = await startWorker({
+        database,
+        box,
+        providerFor,
+        concurrency: config.workerConcurrency,
+        leaseSeconds: config.leaseSeconds,
+        afterComplete: onRunCompleted,
+        schedule: true,
+        log,
+      });
+      cleanups.unshift(() => worker!.stop());
+    }
+
+    let url: string | null = null;
+    if (mode !== 'worker') {
+      const app: FastifyInstance = await buildServer({ db: database.db, box, webRoot: fs.existsSync(webRoot) ? webRoot : null });
+      cleanups.unshift(() => app.close());
+      url = await app.listen({ port: config.port, host: config.host });
+    }
+
+    return {
+      url,
+      sandboxUrl: sandbox?.url ?? config.sandboxUrl ?? null,
+      seeded,
+      database,
+      sandbox,
+      stop: async () => {
+        for (const c of cleanups) await c().catch(() => undefined);
+        await database.shutdown();
+      },
+    };
+  } catch (err) {
+    for (const c of cleanups) await c().catch(() => undefined);
+    await database.shutdown();
+    throw err;
+  }
+}

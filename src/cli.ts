@@ -1,0 +1,89 @@
+// opsgate <command>: start | serve | worker | migrate | seed | sandbox
+import path from 'node:path';
+import { openDatabase } from './app/database.ts';
+import { startRuntime, type Mode } from './app/runtime.ts';
+import { startOwnSandbox, sandboxDir } from './app/sandbox.ts';
+import { ConfigError, parseConfig, type Config } from './config.ts';
+import { SANDBOX_TLS_FILES } from './provider/sandbox/index.ts';
+import { DEMO_PASSWORD, DEMO_WORKSPACES } from './seed/demo-fixture.ts';
+import { seedDemo } from './seed/demo.ts';
+import { createSecretBox, loadKey } from './security/secret-box.ts';
+
+const USAGE = `usage: opsgate <command>
+  start     everything in one process: embedded database, migrations, demo seed, sandbox cloud, API, web console, worker
+  serve     API + web console (+ a worker unless OPSGATE_WORKER_CONCURRENCY=0)
+  worker    only jobs, and the recovery of runs whose worker died
+  migrate   apply migrations, then exit
+  seed      seed the demo fixtures into an empty database, then exit
+  sandbox   only the sandbox cloud; prints its URL`;
+
+function onStop(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+async function runServer(config: Config, mode: Mode): Promise<void> {
+  const rt = await startRuntime(config, mode);
+  onStop(rt.stop);
+  const where = rt.database.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL';
+  console.log(`opsgate ${mode}: database ${where}${rt.seeded ? ', demo data seeded' : ''}`);
+  if (rt.sandboxUrl) console.log(`sandbox cloud: ${rt.sandboxUrl}`);
+  if (config.workerConcurrency > 0) console.log(`worker: ${config.workerConcurrency} job(s) at a time`);
+  if (rt.url) {
+    console.log(`\nopsgate is running at ${rt.url}`);
+    if (mode === 'start' && config.seed === 'demo') {
+      console.log(`\nDemo logins (password "${DEMO_PASSWORD}"):`);
+      for (const ws of DEMO_WORKSPACES) for (const m of ws.members) console.log(`  ${m.email.padEnd(28)} ${m.role} in ${ws.name}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const command = process.argv[2];
+  const config = parseConfig();
+  switch (command) {
+    case 'start':
+    case 'serve':
+    case 'worker':
+      return runServer(config, command);
+    case 'migrate': {
+      const db = await openDatabase(config);
+      console.log('migrations applied');
+      return db.shutdown();
+    }
+    case 'seed': {
+      const db = await openDatabase(config);
+      const box = createSecretBox(loadKey({ configuredKey: config.encryptionKey, dataDir: config.dataDir }));
+      const { seeded } = await seedDemo(db.db, box);
+      console.log(seeded ? 'demo fixtures seeded' : 'database not empty: nothing seeded');
+      return db.shutdown();
+    }
+    case 'sandbox': {
+      const cloud = await startOwnSandbox(config, { demo: config.seed === 'demo' });
+      onStop(cloud.close);
+      console.log(`sandbox cloud: ${cloud.url}`);
+      console.log(`CA certificate: ${path.join(sandboxDir(config), SANDBOX_TLS_FILES.caCert)}`);
+      console.log(`other processes: OPSGATE_SANDBOX_URL=${cloud.url}`);
+      return;
+    }
+    default:
+      console.error(USAGE);
+      process.exit(command ? 2 : 0);
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(`opsgate: ${(err as Error)?.message ?? String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+// A worker process's loop: the job queue delivers run ids, `executeRun` does the work, and
+// a recovery sweep ends runs whose worker died (lease expired) so their scope frees within
+// one lease, without waiting on the queue's own hours-long lock timeout. Any number of
+// these may run against one database.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { run, type Runner, type TaskList } from 'graphile-worker';
+import type { Database } from '../db/connect.ts';
+import { quietLogger } from '../db/migrate.ts';
+import { OPERATION_TYPES } from '../operations/definition.ts';
+import { executeRun, type ExecutionDeps } from './execute.ts';
+import { interruptAbandoned } from './run-service.ts';
+import { SCHEDULE_TASKS, scheduledInventorySync } from './schedule.ts';
+
+export interface WorkerOptions extends Omit<ExecutionDeps, 'db' | 'leaseOwner'> {
+  database: Database;
+  concurrency: number;
+  /** Cron-triggered starts (nightly inventory sync); they too go through the gate. */
+  schedule?: boolean;
+  sweepIntervalMs?: number;
+}
+
+export interface WorkerHandle {
+  workerId: string;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
+  const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  const deps: ExecutionDeps = { ...opts, db: opts.database.db, leaseOwner: workerId };
+  const taskList: TaskList = {};
+  for (const type of OPERATION_TYPES) {
+    taskList[type] = async (payload) => {
+      const runId = (payload as { runId?: unknown } | null)?.runId;
+      if (typeof runId === 'string') await executeRun(deps, runId);
+    };
+  }
+  taskList[SCHEDULE_TASKS.nightlyInventory] = async () => {
+    await scheduledInventorySync(opts.database.db);
+  };
+
+  const runner: Runner = await run({
+    pgPool: opts.database.pool,
+    concurrency: opts.concurrency,
+    taskList,
+    noHandleSignals: true,
+    logger: quietLogger,
+    pollInterval: 1000,
+    ...(opts.schedule ? { crontab: `0 2 * * * ${SCHEDULE_TASKS.nightlyInventory}` } : {}),
+  });
+
+  const sweep = async () => {
+    try {
+      const recovered = await interruptAbandoned(opts.database.db, opts.leaseSeconds);
+      for (const r of recovered) opts.log?.(`run ${r.id} (${r.type}) ended: execution_interrupted`);
+    } catch {
+      // The database may be restarting; the next sweep tries again.
+    }
+  };
+  const timer = setInterval(sweep, opts.sweepIntervalMs ?? Math.max(1000, (opts.leaseSeconds * 1000) / 4));
+  void sweep();
+
+  return {
+    workerId,
+    stop: async () => {
+      clearInterval(timer);
+      await runner.stop();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// FR-216-014 / "no bypass": the gate is the only code that enqueues provider-backed jobs or
+// writes a queued run. This scans the source, so a new module that reaches the queue or
+// inserts runs directly fails here.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve('src');
+function files(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return files(p);
+    return /\.(ts|sql|tsx)$/.test(e.name) ? [p] : [];
+  });
+}
+const rel = (p: string) => path.relative(process.cwd(), p);
+
+// The only places allowed: the admission SQL function and the gate that calls it.
+const ALLOWED_ENQUEUE = new Set(['src/db/migrations/0002-admission.sql']);
+const ALLOWED_RUN_INSERT = new Set(['src/db/migrations/0002-admission.sql']);
+
+const ENQUEUE = [/\badd_jobs?\s*\(/, /\baddJob(Adhoc)?\s*\(/, /\bquickAddJob\s*\(/, /makeWorkerUtils/, /_private_jobs/, /\.send\s*\(\s*['"`]/];
+const RUN_INSERT = [/insert\s+into\s+operation_runs/i, /insertInto\(\s*['"]operation_runs['"]\s*\)/];
+const QUEUED_WRITE = [/status:\s*['"]queued['"]/, /status\s*=\s*'queued'\s*(,|where|$)/i];
+
+describe('no bypass of the gate', () => {
+  const all = files(root);
+
+  it('finds the source files it guards', () => {
+    expect(all.length).toBeGreaterThan(20);
+    expect(all.map(rel)).toContain('src/gate/start.ts');
+  });
+
+  it('only the admission function enqueues jobs', () => {
+    const offenders = all.filter((f) => !ALLOWED_ENQUEUE.has(rel(f)) && ENQUEUE.some((re) => re.test(fs.readFileSync(f, 'utf8'))));
+    expect(offenders.map(rel)).toEqual([]);
+  });
+
+  it('only the admission functions insert runs', () => {
+    const offenders = all.filter((f) => !ALLOWED_RUN_INSERT.has(rel(f)) && RUN_INSERT.some((re) => re.test(fs.readFileSync(f, 'utf8'))));
+    expect(offenders.map(rel)).toEqual([]);
+  });
+
+  it('nothing sets a run back to queued', () => {
+    const offenders = all.filter((f) => f.endsWith('.ts') && QUEUED_WRITE.some((re) => re.test(fs.readFileSync(f, 'utf8'))));
+    expect(offenders.map(rel)).toEqual([]);
+  });
+
+  it('the gate calls the admission function, and only the gate does', () => {
+    const callers = all.filter((f) => f.endsWith('.ts') && /opsgate_(admit|record_blocked)\s*\(/.test(fs.readFileSync(f, 'utf8')));
+    expect(callers.map(rel)).toEqual(['src/gate/start.ts']);
+  });
+});
