@@ -1,0 +1,167 @@
+/**
+ * The identity-platform half of the sandbox: the v2.0 token endpoint (client credentials)
+ * with Entra's error shapes and AADSTS codes, plus the discovery documents a client
+ * *could* ask for. opsgate's client is configured never to ask; the counters prove it.
+ */
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TokenSigner } from './jwt.ts';
+import { readBody, sendJson, sleep } from './http-util.ts';
+import type { SandboxState, SandboxTenant } from './state.ts';
+import { isSecretExpired } from './state.ts';
+
+export interface IdentityContext {
+  state: SandboxState;
+  signer: TokenSigner;
+  baseUrl: string;
+  tokenLifetimeSeconds: number;
+}
+
+function aadTimestamp(date = new Date()): string {
+  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Entra's token-endpoint error body. Descriptions carry ids, never secrets. */
+function aadError(res: ServerResponse, status: number, error: string, aadsts: number, description: string): void {
+  const traceId = randomUUID();
+  const correlationId = randomUUID();
+  const timestamp = aadTimestamp();
+  sendJson(res, status, {
+    error,
+    error_description: `AADSTS${aadsts}: ${description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+    error_codes: [aadsts],
+    timestamp,
+    trace_id: traceId,
+    correlation_id: correlationId,
+    error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
+  });
+}
+
+function findTenant(state: SandboxState, segment: string): SandboxTenant | undefined {
+  const byId = state.getTenant(segment);
+  if (byId) return byId;
+  const lower = segment.toLowerCase();
+  return [...state.tenants.values()].find((t) => t.defaultDomain.toLowerCase() === lower);
+}
+
+function secretsEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** client_secret_post or client_secret_basic. */
+function clientCredentials(req: IncomingMessage, form: URLSearchParams): { clientId?: string; secret?: string } {
+  const auth = req.headers.authorization;
+  if (auth && /^basic /i.test(auth)) {
+    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) {
+      return { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+    }
+  }
+  return { clientId: form.get('client_id') ?? undefined, secret: form.get('client_secret') ?? undefined };
+}
+
+export async function handleToken(ctx: IdentityContext, req: IncomingMessage, res: ServerResponse, tenantSegment: string): Promise<void> {
+  const form = new URLSearchParams(await readBody(req));
+  const { clientId, secret } = clientCredentials(req, form);
+  const tenant = findTenant(ctx.state, tenantSegment);
+  const app = tenant && clientId ? ctx.state.getApp(tenant.id, clientId) : undefined;
+  await sleep(ctx.state.latencyFor(tenant?.id, app?.clientId));
+
+  if (form.get('grant_type') !== 'client_credentials') {
+    return aadError(res, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
+  }
+  if (!tenant) {
+    return aadError(res, 400, 'invalid_request', 90002, `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+  }
+  if (!clientId) {
+    return aadError(res, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+  }
+  if (!app || !app.appExists) {
+    return aadError(res, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
+  }
+  if (!app.servicePrincipalExists) {
+    return aadError(res, 400, 'invalid_client', 7000229, `The client application ${app.clientId} is missing service principal in the tenant ${tenant.id}.`);
+  }
+  if (!secret) {
+    return aadError(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  }
+  if (!secretsEqual(secret, app.secret)) {
+    return aadError(res, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`);
+  }
+  if (isSecretExpired(app)) {
+    return aadError(res, 401, 'invalid_client', 7000222, `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`);
+  }
+  const scope = form.get('scope') ?? '';
+  const resource = scope.replace(/\/\.default$/, '');
+  if (!scope.endsWith('/.default')) {
+    return aadError(res, 400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+  }
+  if (resource.replace(/\/+$/, '') !== ctx.baseUrl) {
+    return aadError(res, 400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}.`);
+  }
+
+  const now = Math.floor(Date.now() / 1000);
+  const roles = app.consentGranted && app.grantedRoles.length > 0 ? [...app.grantedRoles] : undefined;
+  const accessToken = ctx.signer.sign({
+    aud: ctx.baseUrl,
+    iss: `${ctx.baseUrl}/${tenant.id}/v2.0`,
+    tid: tenant.id,
+    appid: app.clientId,
+    azp: app.clientId,
+    oid: app.clientId,
+    sub: app.clientId,
+    idtyp: 'app',
+    ver: '2.0',
+    iat: now,
+    nbf: now,
+    exp: now + ctx.tokenLifetimeSeconds,
+    ...(roles ? { roles } : {}),
+    sbx_gen: app.tokenGeneration,
+  });
+  sendJson(res, 200, {
+    token_type: 'Bearer',
+    expires_in: ctx.tokenLifetimeSeconds,
+    ext_expires_in: ctx.tokenLifetimeSeconds,
+    access_token: accessToken,
+  });
+}
+
+export function handleOpenIdConfiguration(ctx: IdentityContext, res: ServerResponse, tenantSegment: string): void {
+  const tenant = findTenant(ctx.state, tenantSegment);
+  if (!tenant) {
+    return aadError(res, 400, 'invalid_tenant', 90002, `Tenant '${tenantSegment}' not found.`);
+  }
+  const base = `${ctx.baseUrl}/${tenant.id}`;
+  sendJson(res, 200, {
+    token_endpoint: `${base}/oauth2/v2.0/token`,
+    authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+    end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+    device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+    jwks_uri: `${base}/discovery/v2.0/keys`,
+    issuer: `${base}/v2.0`,
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+    subject_types_supported: ['pairwise'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    tenant_region_scope: 'EU',
+    cloud_instance_name: 'sandbox',
+  });
+}
+
+export function handleInstanceDiscovery(ctx: IdentityContext, res: ServerResponse): void {
+  const host = new URL(ctx.baseUrl).host;
+  sendJson(res, 200, {
+    tenant_discovery_endpoint: `${ctx.baseUrl}/common/v2.0/.well-known/openid-configuration`,
+    'api-version': '1.1',
+    metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+  });
+}
+
+export function handleKeys(res: ServerResponse): void {
+  // Tokens are HS256 (see jwt.ts): there is no public key to publish.
+  sendJson(res, 200, { keys: [] });
+}
