@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
-import { buildServer } from '../http/server.ts';
 import { createProviderClient, type ProviderClient } from '../provider/microsoft/index.ts';
 import type { SandboxCloud } from '../provider/sandbox/index.ts';
 import { MICROSOFT_GLOBAL_CLOUD, ProviderError } from '../provider/types.ts';
@@ -74,6 +73,8 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
 
     let url: string | null = null;
     if (mode !== 'worker') {
+      // Loaded only by roles that serve HTTP: a worker process never pays for it.
+      const { buildServer } = await import('../http/server.ts');
       const app: FastifyInstance = await buildServer({ db: database.db, box, webRoot: fs.existsSync(webRoot) ? webRoot : null });
       cleanups.unshift(() => app.close());
       url = await app.listen({ port: config.port, host: config.host });

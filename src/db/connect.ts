@@ -25,6 +25,7 @@ export function connectDatabase(url: string, opts: { max?: number; applicationNa
   });
   // An idle client that loses its server (restart, network) must not crash the process.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -9,10 +9,12 @@ export interface TokenFacts {
 
 /** Microsoft Graph for one pinned connection; failures throw ProviderError with a reason. */
 export interface PinnedProvider {
-  token(): Promise<TokenFacts>;
+  /** `fresh` skips the token cache: verification must see grants as they are now. */
+  token(opts?: { fresh?: boolean }): Promise<TokenFacts>;
   get<T = Record<string, unknown>>(path: string): Promise<T>;
   getAll<T = Record<string, unknown>>(path: string): Promise<T[]>;
-  post<T = Record<string, unknown>>(path: string, body: unknown): Promise<T>;
+  /** `idempotent` actions (e.g. /assign) may be retried like reads. */
+  post<T = Record<string, unknown>>(path: string, body: unknown, opts?: { idempotent?: boolean }): Promise<T>;
   patch<T = Record<string, unknown>>(path: string, body: unknown): Promise<T>;
 }
 

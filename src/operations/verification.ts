@@ -24,7 +24,7 @@ async function storeFacts(ctx: JobContext, facts: Facts): Promise<void> {
 export async function verifyConnection(ctx: JobContext): Promise<JobResult> {
   let roles: string[];
   try {
-    roles = (await ctx.provider.token()).roles;
+    roles = (await ctx.provider.token({ fresh: true })).roles;
     if (roles.length > 0) {
       // The token alone proves credentials; reading the organization proves the tenant answers.
       await ctx.provider.get(`/v1.0/organization/${encodeURIComponent(ctx.tenant.entra_tenant_id)}`);

@@ -77,10 +77,10 @@ async function runJob(deps: ExecutionDeps, run: OperationRun): Promise<JobResult
   };
   const graph = client.graph(credentials, def.requiredPermissions);
   const provider: PinnedProvider = {
-    token: async () => ({ roles: (await client.acquireToken(credentials)).roles }),
+    token: async (o) => ({ roles: (await client.acquireToken(credentials, { forceRefresh: !!o?.fresh })).roles }),
     get: (p) => graph.get(p),
     getAll: (p) => graph.getAll(p),
-    post: (p, body) => graph.post(p, body),
+    post: (p, body, o) => graph.post(p, body, o),
     patch: (p, body) => graph.patch(p, body),
   };
   const ctx: JobContext = {

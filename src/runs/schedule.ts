@@ -4,7 +4,7 @@ import type { Db } from '../db/connect.ts';
 import { start } from '../gate/start.ts';
 import type { StartResult } from '../gate/result.ts';
 
-export const SCHEDULE_TASKS = { nightlyInventory: 'opsgate.schedule.inventory' } as const;
+export const SCHEDULE_TASKS = { nightlyInventory: 'opsgate_schedule_inventory' } as const;
 
 export async function scheduledInventorySync(db: Db): Promise<StartResult[]> {
   const tenants = await db.selectFrom('tenants').select('id').where('status', '=', 'active').orderBy('slug').execute();

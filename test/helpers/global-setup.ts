@@ -25,6 +25,7 @@ export default async function setup(project: TestProject) {
   await admin.end();
   const pool = new pg.Pool({ connectionString: withDatabase(server.url, TEMPLATE_DB), max: 2 });
   pool.on('error', () => undefined);
+  pool.on('connect', (c) => c.on('error', () => undefined));
   await migrate(pool);
   await pool.end();
   project.provide('pgServerUrl', server.url);

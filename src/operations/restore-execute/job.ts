@@ -41,7 +41,7 @@ export async function executeRestore(ctx: JobContext): Promise<JobResult> {
       }
       const assignments = item.assignments;
       if (assignments.length) {
-        await ctx.provider.post(`${CONFIGS}/${encodeURIComponent(targetId)}/assign`, { assignments });
+        await ctx.provider.post(`${CONFIGS}/${encodeURIComponent(targetId)}/assign`, { assignments }, { idempotent: true });
         counts.assignmentsRestored += assignments.length;
       }
       counts[result === 'created' ? 'itemsCreated' : 'itemsUpdated'] += 1;
