@@ -1,0 +1,179 @@
+// Onboarding bootstrap admits one selection at a time through the gate; the chain stops at
+// a blocker with its reason and resumes after the fix; concurrent submissions admit once.
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearTokenClientCache } from '../../src/provider/microsoft/index.ts';
+import { continueAfterRun, submitBootstrap, resumeBootstrap } from '../../src/onboarding/bootstrap.ts';
+import { createSession, loadSession, setConnection, startVerification, finishSession } from '../../src/onboarding/sessions.ts';
+import { ALL_PERMISSIONS } from '../../src/operations/permissions.ts';
+import { explain } from '../../src/reasons/catalogue.ts';
+import { start } from '../../src/gate/start.ts';
+import { testBox, userByEmail } from '../helpers/seed.ts';
+import { createWorkerEnv, waitForRun, type WorkerEnv } from '../helpers/worker-env.ts';
+
+let env: WorkerEnv;
+let ownerId: string;
+let workspaceId: string;
+
+beforeAll(async () => {
+  env = await createWorkerEnv();
+  ownerId = (await userByEmail(env.tdb.db, 'owner@contoso.example')).id;
+  workspaceId = (await env.tdb.db.selectFrom('workspaces').select('id').where('slug', '=', 'contoso-msp').executeTakeFirstOrThrow()).id;
+});
+afterAll(async () => env.close());
+
+/** A brand-new customer tenant in the sandbox cloud and an onboarding session for it. */
+async function newOnboarding(slug: string, roles: readonly string[] = ALL_PERMISSIONS) {
+  const entraTenantId = crypto.randomUUID();
+  env.sandbox.state.addTenant({ id: entraTenantId, displayName: slug });
+  const { app, secret } = env.sandbox.state.addApp(entraTenantId, { consentGranted: true, grantedRoles: [...roles] });
+  let session = await createSession(env.tdb.db, { workspaceId, userId: ownerId, name: slug, slug, entraTenantId });
+  await setConnection(env.tdb.db, testBox, session, ownerId, {
+    name: 'Primary', clientId: app.clientId, clientSecret: secret, secretExpiresAt: new Date(Date.now() + 90 * 86_400_000), cloud: 'sandbox',
+  });
+  session = (await loadSession(env.tdb.db, session.id))!;
+  return { session, entraTenantId, clientId: app.clientId };
+}
+
+async function selections(sessionId: string) {
+  return env.tdb.db
+    .selectFrom('onboarding_selections as s')
+    .leftJoin('operation_runs as r', 'r.id', 's.run_id')
+    .select(['s.type', 's.state', 's.reason_code', 's.run_id', 'r.started_at', 'r.completed_at', 'r.trigger', 'r.initiator_user_id'])
+    .where('s.session_id', '=', sessionId)
+    .orderBy('s.position')
+    .execute();
+}
+
+async function waitForSelections(sessionId: string, done: (s: Awaited<ReturnType<typeof selections>>) => boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await selections(sessionId);
+    if (done(s)) return s;
+    if (Date.now() > deadline) throw new Error(`selections still ${JSON.stringify(s.map((x) => [x.type, x.state]))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('sequential bootstrap', () => {
+  it('three selections run strictly one after another, each through the gate', async () => {
+    await env.startWorker({ concurrency: 4 });
+    const { session } = await newOnboarding('seq-one');
+    const v = await startVerification(env.tdb.db, session, ownerId);
+    expect(v.outcome).toBe('accepted');
+    expect(await waitForRun(env.tdb.db, v.run.id)).toMatchObject({ outcome: 'succeeded', type: 'onboarding.verification' });
+
+    const answer = await submitBootstrap(env.tdb.db, session, ownerId, ['inventory.sync', 'entra_group_sync', 'directory_role_definitions.sync']);
+    expect(answer).toMatchObject({ kind: 'started', type: 'inventory.sync', result: { outcome: 'accepted' } });
+    const after = await selections(session.id);
+    expect(after.map((s) => s.state)).toEqual(['queued', 'pending', 'pending']);
+
+    const done = await waitForSelections(session.id, (s) => s.every((x) => x.state === 'succeeded'));
+    for (let i = 1; i < done.length; i++) {
+      // no overlap: each step starts after the previous one completed
+      expect(done[i]!.started_at!.getTime()).toBeGreaterThanOrEqual(done[i - 1]!.completed_at!.getTime());
+    }
+    // The first was the operator's click; the continuation acts for them as a system start.
+    expect(done.map((s) => s.trigger)).toEqual(['operator', 'system', 'system']);
+    expect(done.every((s) => s.initiator_user_id === ownerId)).toBe(true);
+
+    await finishSession(env.tdb.db, (await loadSession(env.tdb.db, session.id))!, ownerId);
+    const tenant = await env.tdb.db.selectFrom('tenants').select('status').where('id', '=', session.tenant_id).executeTakeFirstOrThrow();
+    expect(tenant.status).toBe('active');
+  });
+
+  it('a blocked selection stops the chain with its reason; after the fix and a verification it resumes', async () => {
+    const lacking = ALL_PERMISSIONS.filter((p) => p !== 'Group.Read.All');
+    const { session, entraTenantId, clientId } = await newOnboarding('seq-blocked', lacking);
+    const v = await startVerification(env.tdb.db, session, ownerId);
+    expect(await waitForRun(env.tdb.db, v.run.id)).toMatchObject({ outcome: 'partially_succeeded', reason_code: 'provider_permission_missing' });
+
+    await submitBootstrap(env.tdb.db, session, ownerId, ['inventory.sync', 'entra_group_sync', 'compliance.snapshot']);
+    const stopped = await waitForSelections(session.id, (s) => s[1]!.state === 'blocked');
+    expect(stopped.map((s) => [s.type, s.state, s.reason_code])).toEqual([
+      ['inventory.sync', 'succeeded', null],
+      ['entra_group_sync', 'blocked', 'provider_permission_missing'],
+      ['compliance.snapshot', 'pending', null],
+    ]);
+    // The blocked step is canonical blocked truth: a run that was never enqueued.
+    const blockedRun = await env.tdb.db.selectFrom('operation_runs').selectAll().where('id', '=', stopped[1]!.run_id!).executeTakeFirstOrThrow();
+    expect(blockedRun).toMatchObject({ outcome: 'blocked', status: 'completed', started_at: null });
+
+    // Fix: the customer's admin grants the permission; verification refreshes the stored facts.
+    env.sandbox.state.updateApp(entraTenantId, clientId, { grantedRoles: [...ALL_PERMISSIONS] });
+    env.sandbox.state.revokeTokens(entraTenantId, clientId);
+    clearTokenClientCache();
+    const again = await startVerification(env.tdb.db, (await loadSession(env.tdb.db, session.id))!, ownerId);
+    expect(await waitForRun(env.tdb.db, again.run.id)).toMatchObject({ outcome: 'succeeded' });
+    const resumed = await waitForSelections(session.id, (s) => s.every((x) => x.state === 'succeeded'));
+    expect(resumed.map((s) => s.type)).toEqual(['inventory.sync', 'entra_group_sync', 'compliance.snapshot']);
+  });
+
+  it('a failed step can be restarted with "start next"', async () => {
+    const { session, entraTenantId, clientId } = await newOnboarding('seq-failed');
+    const v = await startVerification(env.tdb.db, session, ownerId);
+    await waitForRun(env.tdb.db, v.run.id);
+    env.sandbox.state.setAppFaults(entraTenantId, clientId, { serverErrorsNext: 1000 });
+    await submitBootstrap(env.tdb.db, session, ownerId, ['entra_group_sync', 'directory_role_definitions.sync']);
+    const failed = await waitForSelections(session.id, (s) => s[0]!.state === 'failed');
+    expect(failed.map((s) => [s.state, s.reason_code])).toEqual([['failed', 'provider_unavailable'], ['pending', null]]);
+    env.sandbox.state.setAppFaults(entraTenantId, clientId, {});
+    const resumed = await resumeBootstrap(env.tdb.db, (await loadSession(env.tdb.db, session.id))!, ownerId);
+    expect(resumed).toMatchObject({ kind: 'started', type: 'entra_group_sync', result: { outcome: 'accepted' } });
+    await waitForSelections(session.id, (s) => s.every((x) => x.state === 'succeeded'));
+  });
+});
+
+describe('concurrency', () => {
+  it('concurrent submissions of one session never produce two active runs', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { session } = await newOnboarding(`seq-race-${round}`);
+      // Verification first (without waiting for a worker-driven chain to matter).
+      const v = await startVerification(env.tdb.db, session, ownerId);
+      await waitForRun(env.tdb.db, v.run.id);
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => submitBootstrap(env.tdb.db, session, ownerId, ['inventory.sync', 'compliance.snapshot'])),
+      );
+      const accepted = answers.filter((a) => a.kind === 'started' && a.result.outcome === 'accepted');
+      expect(accepted).toHaveLength(1);
+      expect(answers.filter((a) => a.kind === 'busy').length + accepted.length).toBe(6);
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from operation_runs
+         where provider_connection_id = ${session.provider_connection_id} and status in ('queued', 'running')`.execute(env.tdb.db);
+      expect(rows[0]!.n).toBeLessThanOrEqual(1);
+      const s = await selections(session.id);
+      expect(s.map((x) => x.type)).toEqual(['inventory.sync', 'compliance.snapshot']);
+      await waitForSelections(session.id, (x) => x.every((y) => y.state === 'succeeded'));
+    }
+  });
+
+  it('the continuation is idempotent: replaying a completion admits nothing twice', async () => {
+    const { session } = await newOnboarding('seq-replay');
+    const v = await startVerification(env.tdb.db, session, ownerId);
+    await waitForRun(env.tdb.db, v.run.id);
+    await submitBootstrap(env.tdb.db, session, ownerId, ['inventory.sync', 'entra_group_sync']);
+    const s = await waitForSelections(session.id, (x) => x[0]!.state === 'succeeded');
+    const first = await env.tdb.db.selectFrom('operation_runs').selectAll().where('id', '=', s[0]!.run_id!).executeTakeFirstOrThrow();
+    await Promise.all([continueAfterRun(env.tdb.db, first), continueAfterRun(env.tdb.db, first)]);
+    const done = await waitForSelections(session.id, (x) => x.every((y) => y.state === 'succeeded'));
+    const runs = await env.tdb.db.selectFrom('operation_runs').select('id').where('type', '=', 'entra_group_sync').where('tenant_id', '=', session.tenant_id).execute();
+    expect(runs.map((r) => r.id)).toEqual([done[1]!.run_id]);
+  });
+});
+
+describe('wording', () => {
+  it('a verification failure reads the same in onboarding as on the tenant page', async () => {
+    const { session, entraTenantId, clientId } = await newOnboarding('seq-consent');
+    env.sandbox.state.updateApp(entraTenantId, clientId, { consentGranted: false });
+    const v = await startVerification(env.tdb.db, session, ownerId);
+    const onboardingRun = await waitForRun(env.tdb.db, v.run.id);
+    await finishSession(env.tdb.db, (await loadSession(env.tdb.db, session.id))!, ownerId);
+    const t = await start(env.tdb.db, { type: 'tenant.verification', tenantId: session.tenant_id, trigger: 'operator', initiatorUserId: ownerId });
+    const tenantRun = await waitForRun(env.tdb.db, t.run.id);
+    expect(onboardingRun.reason_code).toBe('provider_consent_missing');
+    expect(tenantRun.reason_code).toBe(onboardingRun.reason_code);
+    const links = { tenantSlug: 'seq-consent', providerConnectionId: session.provider_connection_id };
+    expect(explain('provider_consent_missing', onboardingRun.reason_params, links)).toEqual(explain('provider_consent_missing', tenantRun.reason_params, links));
+  });
+});
