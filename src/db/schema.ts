@@ -224,6 +224,16 @@ export interface HttpSessionsTable {
   expires_at: Timestamp;
 }
 
+export interface ConsentRequestsTable {
+  state_hash: string;
+  user_id: string;
+  http_session_id: string;
+  provider_connection_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
 export interface DB {
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -244,6 +254,7 @@ export interface DB {
   notifications: NotificationsTable;
   audit_log: AuditLogTable;
   http_sessions: HttpSessionsTable;
+  consent_requests: ConsentRequestsTable;
 }
 
 export type OperationRun = Selectable<OperationRunsTable>;

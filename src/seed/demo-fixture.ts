@@ -13,6 +13,7 @@ export interface FixtureConnection {
   secretExpiresInDays: number;
   isDefault: boolean;
   consent: 'granted' | 'missing';
+  /** What the app registration requests; granted only once an admin consents. */
   permissions: readonly string[];
 }
 
@@ -73,7 +74,7 @@ export const DEMO_WORKSPACES: FixtureWorkspace[] = [
       },
       {
         slug: 'woodgrove', name: 'Woodgrove Bank', entraTenantId: guid(4, TENANT), status: 'active',
-        connections: [{ ...healthy('Primary', true, 'woodgrove'), consent: 'missing', permissions: [] }],
+        connections: [{ ...healthy('Primary', true, 'woodgrove'), consent: 'missing' }],
       },
       {
         slug: 'tailspin', name: 'Tailspin Toys', entraTenantId: guid(5, TENANT), status: 'active',

@@ -48,7 +48,7 @@ export async function seedDemo(db: Db, box: SecretBox, now = new Date()): Promis
               credential_expires_at: new Date(now.getTime() + c.secretExpiresInDays * DAY),
               is_default: c.isDefault,
               consent_status: c.consent,
-              granted_permissions: [...c.permissions],
+              granted_permissions: c.consent === 'granted' ? [...c.permissions] : [],
               last_verified_at: new Date(now.getTime() - DAY),
               verification_status: c.consent === 'granted' ? 'succeeded' : 'failed',
               verification_reason_code: c.consent === 'granted' ? null : 'provider_consent_missing',

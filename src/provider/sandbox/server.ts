@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { CloudEndpoints } from '../types.ts';
 import { ensureSandboxTls } from './ca.ts';
 import { handleControl } from './control-api.ts';
+import { handleAdminConsent } from './consent.ts';
 import { handleGraph } from './graph-api.ts';
 import { BodyTooLargeError, graphError, sendJson } from './http-util.ts';
 import { handleInstanceDiscovery, handleKeys, handleOpenIdConfiguration, handleToken } from './identity.ts';
@@ -45,6 +46,7 @@ const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token$/;
 const OPENID_PATH = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/;
 const DISCOVERY_PATH = /^\/([^/]+)\/discovery\/instance$/;
 const KEYS_PATH = /^\/([^/]+)\/discovery\/v2\.0\/keys$/;
+const CONSENT_PATH = /^\/([^/]+)\/adminconsent$/;
 
 export async function startSandboxCloud(options: SandboxOptions): Promise<SandboxCloud> {
   const tls = await ensureSandboxTls(options.dir);
@@ -71,6 +73,9 @@ export async function startSandboxCloud(options: SandboxOptions): Promise<Sandbo
     if (method === 'GET' && (m = OPENID_PATH.exec(path))) return handleOpenIdConfiguration(ctx, res, decodeURIComponent(m[1] ?? ''));
     if (method === 'GET' && DISCOVERY_PATH.test(path)) return handleInstanceDiscovery(ctx, res);
     if (method === 'GET' && KEYS_PATH.test(path)) return handleKeys(res);
+    if ((method === 'GET' || method === 'POST') && (m = CONSENT_PATH.exec(path))) {
+      return handleAdminConsent(state, req, res, url, decodeURIComponent(m[1] ?? ''));
+    }
     if (path.startsWith('/v1.0/') || path.startsWith('/beta/')) return handleGraph(ctx, req, res, url);
     sendJson(res, 404, graphError('NotFound', `No sandbox endpoint for ${method} ${path}`));
   }
