@@ -1,0 +1,31 @@
+// Every API route, in one table: the server registers it, /openapi.json documents it and the
+// 404/403 matrix test walks it.
+import type { Route } from '../route.ts';
+import { healthRoutes } from './health.ts';
+import { notificationRoutes } from './notifications.ts';
+import { openApiRoute } from './openapi.ts';
+import { operationRoutes } from './operations.ts';
+import { providerConnectionRoutes } from './provider-connections.ts';
+import { recordRoutes } from './records.ts';
+import { restoreRunRoutes } from './restore-runs.ts';
+import { runRoutes } from './runs.ts';
+import { sessionRoutes } from './session.ts';
+import { tenantRoutes } from './tenants.ts';
+
+export const API_ROUTES: readonly Route[] = [
+  ...healthRoutes,
+  ...sessionRoutes,
+  ...tenantRoutes,
+  ...providerConnectionRoutes,
+  ...restoreRunRoutes,
+  ...operationRoutes,
+  ...runRoutes,
+  ...notificationRoutes,
+  ...recordRoutes,
+  // Onboarding (POST /api/onboarding, /{id}/connection, /{id}/verification, /{id}/bootstrap,
+  // GET /{id}) registers here as `...onboardingRoutes` from ./onboarding.ts: tenantRoute /
+  // userRoute definitions answering start answers through presentStart and OUTCOME_STATUS.
+];
+
+/** The table the server registers: the API plus its own description. */
+export const ROUTES: readonly Route[] = [...API_ROUTES, openApiRoute(() => ROUTES)];

@@ -1,0 +1,216 @@
+// Provider connections: readiness facts for the console, and the manager's changes (default,
+// enabled, secret rotation). The secret is write-only: sealed on the way in, never read back
+// into any answer; views are built field by field, never by spreading the row.
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Db } from '../../db/connect.ts';
+import type { ProviderConnection } from '../../db/schema.ts';
+import { canSeeTenant, tenantIdByRef } from '../authorize.ts';
+import { notFound } from '../errors.ts';
+import { byConnection, byTenantRef } from '../locate.ts';
+import { tenantRoute, userRoute, type Route } from '../route.ts';
+import { idParams, isoDate, items, tenantParams, tenantRef } from '../schemas.ts';
+
+export const connectionSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  tenant: z.strictObject({ id: z.string(), slug: z.string() }),
+  cloud: z.enum(['global', 'sandbox']),
+  clientId: z.string(),
+  isDefault: z.boolean(),
+  enabled: z.boolean(),
+  credentialKind: z.enum(['secret', 'certificate']),
+  /** Whether a secret or certificate is stored; the secret itself is never returned. */
+  hasCredential: z.boolean(),
+  credentialExpiresAt: isoDate.nullable(),
+  consentStatus: z.enum(['granted', 'missing', 'unknown']),
+  grantedPermissions: z.array(z.string()),
+  lastVerifiedAt: isoDate.nullable(),
+  verificationStatus: z.enum(['never', 'succeeded', 'failed', 'unusable']),
+  verificationReasonCode: z.string().nullable(),
+});
+type ConnectionView = z.output<typeof connectionSchema>;
+
+export function presentConnection(c: ProviderConnection, tenantSlug: string): ConnectionView {
+  return {
+    id: c.id,
+    name: c.name,
+    tenant: { id: c.tenant_id, slug: tenantSlug },
+    cloud: c.cloud,
+    clientId: c.client_id,
+    isDefault: c.is_default,
+    enabled: c.enabled,
+    credentialKind: c.credential_kind,
+    hasCredential: c.credential_kind === 'secret' ? !!c.secret_ciphertext : !!c.certificate_thumbprint,
+    credentialExpiresAt: c.credential_expires_at?.toISOString() ?? null,
+    consentStatus: c.consent_status,
+    grantedPermissions: [...c.granted_permissions],
+    lastVerifiedAt: c.last_verified_at?.toISOString() ?? null,
+    verificationStatus: c.verification_status,
+    verificationReasonCode: c.verification_reason_code,
+  };
+}
+
+async function connectionsOf(db: Db, tenantIds: string[]) {
+  if (tenantIds.length === 0) return [];
+  return db
+    .selectFrom('provider_connections as c')
+    .innerJoin('tenants as t', 't.id', 'c.tenant_id')
+    .selectAll('c')
+    .select('t.slug as tenant_slug')
+    .where('c.tenant_id', 'in', tenantIds)
+    .orderBy('t.name')
+    .orderBy('c.is_default', 'desc')
+    .orderBy('c.name')
+    .execute();
+}
+
+const listForTenant = tenantRoute({
+  method: 'GET',
+  url: '/api/tenants/:tenant/provider-connections',
+  summary: "A tenant's provider connections and their stored readiness facts (never a secret).",
+  tag: 'provider connections',
+  params: tenantParams,
+  locate: byTenantRef,
+  capability: 'tenant.view',
+  responses: { 200: { description: 'Connections', schema: items(connectionSchema) } },
+  async handler({ deps, access }) {
+    const rows = await connectionsOf(deps.db, [access.tenant.id]);
+    return { status: 200, body: { items: rows.map(({ tenant_slug, ...c }) => presentConnection(c, tenant_slug)) } };
+  },
+});
+
+const listAll = userRoute({
+  method: 'GET',
+  url: '/api/provider-connections',
+  summary: 'Provider connections of every tenant the user may see, or of one (?tenant=id or slug).',
+  tag: 'provider connections',
+  query: z.object({ tenant: tenantRef().optional() }),
+  responses: { 200: { description: 'Connections', schema: items(connectionSchema) } },
+  async handler({ deps, user, query }) {
+    let tenantIds: string[];
+    if (query.tenant) {
+      const id = await tenantIdByRef(deps.db, query.tenant);
+      // A tenant filter the user may not see reads as not there.
+      if (!id || !(await canSeeTenant(deps.db, user.id, id))) throw notFound();
+      tenantIds = [id];
+    } else {
+      const rows = await deps.db.selectFrom('tenant_memberships').select('tenant_id').where('user_id', '=', user.id).execute();
+      tenantIds = rows.map((r) => r.tenant_id);
+    }
+    const rows = await connectionsOf(deps.db, tenantIds);
+    return { status: 200, body: { items: rows.map(({ tenant_slug, ...c }) => presentConnection(c, tenant_slug)) } };
+  },
+});
+
+const detail = tenantRoute({
+  method: 'GET',
+  url: '/api/provider-connections/:id',
+  summary: 'One provider connection (never its secret).',
+  tag: 'provider connections',
+  params: idParams,
+  locate: byConnection,
+  capability: 'tenant.view',
+  responses: { 200: { description: 'The connection', schema: connectionSchema } },
+  async handler({ access, found }) {
+    return { status: 200, body: presentConnection(found, access.tenant.slug) };
+  },
+});
+
+const patchBody = z
+  .strictObject({
+    isDefault: z.boolean().optional(),
+    enabled: z.boolean().optional(),
+    /** Write-only: sealed at rest, never returned. Rotating needs the new secret's expiry. */
+    clientSecret: z.string().min(1, { error: 'must not be empty' }).max(1024, { error: 'is too long' }).optional(),
+    secretExpiresAt: isoDate.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.isDefault === undefined && b.enabled === undefined && b.clientSecret === undefined && b.secretExpiresAt === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'needs at least one of isDefault, enabled, clientSecret' });
+    }
+    if (b.clientSecret !== undefined && b.secretExpiresAt === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['secretExpiresAt'], message: 'is required when rotating clientSecret' });
+    }
+    if (b.secretExpiresAt !== undefined && b.clientSecret === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'is required with secretExpiresAt (the expiry belongs to a secret)' });
+    }
+    if (b.secretExpiresAt !== undefined && Date.parse(b.secretExpiresAt) <= Date.now()) {
+      ctx.addIssue({ code: 'custom', path: ['secretExpiresAt'], message: 'must be in the future' });
+    }
+  });
+
+const update = tenantRoute({
+  method: 'PATCH',
+  url: '/api/provider-connections/:id',
+  summary:
+    'Change a connection: {"isDefault": true} (the previous default stops being one), {"enabled": false}, or rotate the secret with {"clientSecret", "secretExpiresAt"}. Audited.',
+  tag: 'provider connections',
+  params: idParams,
+  body: patchBody,
+  locate: byConnection,
+  capability: 'provider_connection.manage',
+  responses: { 200: { description: 'The updated connection', schema: connectionSchema } },
+  async handler({ deps, user, access, found, body }) {
+    const tenant = access.tenant;
+    const updated = await deps.db.transaction().execute(async (tx) => {
+      // One default per tenant: changes to a tenant's connections take turns.
+      await sql`select id from tenants where id = ${tenant.id} for update`.execute(tx);
+      const audit: { action: string; details: Record<string, unknown> }[] = [];
+      if (body.isDefault === true) {
+        const previous = await tx
+          .updateTable('provider_connections')
+          .set({ is_default: false, updated_at: sql<Date>`now()` })
+          .where('tenant_id', '=', tenant.id)
+          .where('is_default', '=', true)
+          .where('id', '<>', found.id)
+          .returning('id')
+          .executeTakeFirst();
+        audit.push({ action: 'provider_connection.default_changed', details: { isDefault: true, previousDefaultId: previous?.id ?? null } });
+      } else if (body.isDefault === false) {
+        audit.push({ action: 'provider_connection.default_changed', details: { isDefault: false } });
+      }
+      if (body.enabled !== undefined) audit.push({ action: 'provider_connection.enabled_changed', details: { enabled: body.enabled } });
+      const rotation =
+        body.clientSecret !== undefined && body.secretExpiresAt !== undefined
+          ? {
+              credential_kind: 'secret' as const,
+              secret_ciphertext: deps.box.seal(body.clientSecret),
+              certificate_thumbprint: null,
+              credential_expires_at: new Date(body.secretExpiresAt),
+            }
+          : {};
+      if (body.secretExpiresAt !== undefined) {
+        // The expiry is audited; the secret never is.
+        audit.push({ action: 'provider_connection.credential_rotated', details: { credentialExpiresAt: new Date(body.secretExpiresAt).toISOString() } });
+      }
+      const row = await tx
+        .updateTable('provider_connections')
+        .set({
+          ...(body.isDefault !== undefined ? { is_default: body.isDefault } : {}),
+          ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+          ...rotation,
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', found.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (audit.length) await tx
+        .insertInto('audit_log')
+        .values(
+          audit.map((a) => ({
+            workspace_id: tenant.workspace_id,
+            tenant_id: tenant.id,
+            actor_user_id: user.id,
+            action: a.action,
+            details: JSON.stringify({ providerConnectionId: found.id, ...a.details }),
+          })),
+        )
+        .execute();
+      return row;
+    });
+    return { status: 200, body: presentConnection(updated, tenant.slug) };
+  },
+});
+
+export const providerConnectionRoutes: Route[] = [listAll, listForTenant, detail, update];

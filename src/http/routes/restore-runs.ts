@@ -1,0 +1,128 @@
+// Prepared restores: the list per tenant and one restore with its items preview (what each
+// backup item will do when "Execute restore" runs). Executing goes through the one start
+// route with {"type": "restore.execute", "target": {"restoreRunId"}}.
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Db } from '../../db/connect.ts';
+import { runUrl } from '../../presenter/index.ts';
+import { byRestoreRun, byTenantRef } from '../locate.ts';
+import { notFound } from '../errors.ts';
+import { tenantRoute, type Route } from '../route.ts';
+import { idParams, isoDate, items, tenantParams } from '../schemas.ts';
+
+const summarySchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(['ready', 'executing', 'completed', 'failed']),
+  itemCount: z.number(),
+  lastRun: z.strictObject({ id: z.string(), url: z.string() }).nullable(),
+  createdAt: isoDate,
+});
+
+const itemSchema = z.strictObject({
+  backupItemId: z.string(),
+  position: z.number(),
+  displayName: z.string(),
+  resourceType: z.string(),
+  sourceId: z.string(),
+  /**
+   * What executing will do, judged from the tenant's last inventory sync: update the
+   * configuration that still exists, create the one that does not. "unknown" until the
+   * inventory has been synced once (the job itself always checks live).
+   */
+  action: z.enum(['create', 'update', 'unknown']),
+  /** What the last execution did with this item. */
+  result: z.enum(['created', 'updated', 'failed']).nullable(),
+});
+
+const detailSchema = summarySchema.extend({
+  tenant: z.strictObject({ id: z.string(), slug: z.string() }),
+  inventorySyncedAt: isoDate.nullable(),
+  items: z.array(itemSchema),
+});
+
+async function summaries(db: Db, where: { tenantId?: string; id?: string }) {
+  let q = db
+    .selectFrom('restore_runs as r')
+    .select(['r.id', 'r.name', 'r.status', 'r.last_run_id', 'r.created_at', 'r.tenant_id'])
+    .select(sql<number>`(select count(*)::int from restore_run_items i where i.restore_run_id = r.id)`.as('item_count'))
+    .orderBy('r.created_at', 'desc');
+  if (where.tenantId) q = q.where('r.tenant_id', '=', where.tenantId);
+  if (where.id) q = q.where('r.id', '=', where.id);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    itemCount: r.item_count,
+    lastRun: r.last_run_id ? { id: r.last_run_id, url: runUrl(r.last_run_id) } : null,
+    createdAt: r.created_at.toISOString(),
+  }));
+}
+
+const list = tenantRoute({
+  method: 'GET',
+  url: '/api/tenants/:tenant/restore-runs',
+  summary: "A tenant's prepared restores.",
+  tag: 'restore runs',
+  params: tenantParams,
+  locate: byTenantRef,
+  capability: 'tenant.view',
+  responses: { 200: { description: 'Restore runs', schema: items(summarySchema) } },
+  async handler({ deps, access }) {
+    return { status: 200, body: { items: await summaries(deps.db, { tenantId: access.tenant.id }) } };
+  },
+});
+
+const detail = tenantRoute({
+  method: 'GET',
+  url: '/api/restore-runs/:id',
+  summary: 'One prepared restore with its items preview (create or update) before "Execute restore".',
+  tag: 'restore runs',
+  params: idParams,
+  locate: byRestoreRun,
+  capability: 'tenant.view',
+  responses: { 200: { description: 'The restore run', schema: detailSchema } },
+  async handler({ deps, access, params }) {
+    const [summary] = await summaries(deps.db, { id: params.id });
+    if (!summary) throw notFound();
+    const tenantId = access.tenant.id;
+    const synced = await deps.db
+      .selectFrom('operation_runs')
+      .select((eb) => eb.fn.max('completed_at').as('at'))
+      .where('tenant_id', '=', tenantId)
+      .where('type', '=', 'inventory.sync')
+      .where('outcome', 'in', ['succeeded', 'partially_succeeded'])
+      .executeTakeFirst();
+    const syncedAt = synced?.at ?? null;
+    const rows = await deps.db
+      .selectFrom('restore_run_items as i')
+      .innerJoin('backup_items as b', 'b.id', 'i.backup_item_id')
+      .leftJoin('inventory_items as inv', (j) =>
+        j.on('inv.tenant_id', '=', tenantId).on('inv.kind', '=', 'deviceConfiguration').onRef('inv.external_id', '=', 'b.source_id'),
+      )
+      .select(['i.backup_item_id', 'i.position', 'i.result', 'b.display_name', 'b.resource_type', 'b.source_id', 'inv.external_id as live_id'])
+      .where('i.restore_run_id', '=', params.id)
+      .orderBy('i.position')
+      .execute();
+    return {
+      status: 200,
+      body: {
+        ...summary,
+        tenant: { id: tenantId, slug: access.tenant.slug },
+        inventorySyncedAt: syncedAt ? new Date(syncedAt).toISOString() : null,
+        items: rows.map((r) => ({
+          backupItemId: r.backup_item_id,
+          position: r.position,
+          displayName: r.display_name,
+          resourceType: r.resource_type,
+          sourceId: r.source_id,
+          action: syncedAt === null ? 'unknown' : r.live_id ? 'update' : 'create',
+          result: r.result,
+        })),
+      },
+    };
+  },
+});
+
+export const restoreRunRoutes: Route[] = [list, detail];

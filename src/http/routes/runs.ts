@@ -1,0 +1,62 @@
+// Monitoring: runs newest first, only of tenants the user may see, and one run's detail.
+// Blocked runs are listed like any other, with outcome "blocked": prevented-from-starting
+// work stays distinguishable from accepted work that failed (FR-216-015).
+import { z } from 'zod';
+import { canSeeTenant, tenantIdByRef } from '../authorize.ts';
+import { notFound } from '../errors.ts';
+import { byRun } from '../locate.ts';
+import { presentRunRow, visibleRuns } from '../run-rows.ts';
+import { tenantRoute, userRoute, type Route } from '../route.ts';
+import { isoDate, items, operationType, queryInt, runSchema, tenantRef, uuid } from '../schemas.ts';
+
+const listQuery = z.object({
+  tenant: tenantRef().optional(),
+  type: operationType().optional(),
+  outcome: z.enum(['pending', 'succeeded', 'partially_succeeded', 'failed', 'blocked', 'cancelled']).optional(),
+  status: z.enum(['queued', 'running', 'completed']).optional(),
+  limit: queryInt(1, 200, 50),
+  /** Paging: only runs created before this instant (the last item's createdAt). */
+  before: isoDate.optional(),
+});
+
+const list = userRoute({
+  method: 'GET',
+  url: '/api/operations',
+  summary: 'Runs newest first (by createdAt), filtered by tenant (id or slug), type, outcome, status; only tenants the user may see.',
+  tag: 'runs',
+  query: listQuery,
+  responses: { 200: { description: 'Runs', schema: items(runSchema) } },
+  async handler({ deps, user, query }) {
+    let q = visibleRuns(deps.db, user.id).orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(query.limit);
+    if (query.tenant) {
+      const id = await tenantIdByRef(deps.db, query.tenant);
+      // Unknown and not-entitled tenants read the same.
+      if (!id || !(await canSeeTenant(deps.db, user.id, id))) throw notFound();
+      q = q.where('r.tenant_id', '=', id);
+    }
+    if (query.type) q = q.where('r.type', '=', query.type);
+    if (query.outcome) q = q.where('r.outcome', '=', query.outcome);
+    if (query.status) q = q.where('r.status', '=', query.status);
+    if (query.before) q = q.where('r.created_at', '<', new Date(query.before));
+    const rows = await q.execute();
+    return { status: 200, body: { items: rows.map(presentRunRow) } };
+  },
+});
+
+const detail = tenantRoute({
+  method: 'GET',
+  url: '/api/operations/:runId',
+  summary: 'One run: status, outcome, reason and next steps (same catalogue as the start answer), summary counts, pinned connection.',
+  tag: 'runs',
+  params: z.strictObject({ runId: uuid() }),
+  locate: (deps, { params }) => byRun(deps, params.runId),
+  capability: 'tenant.view',
+  responses: { 200: { description: 'The run', schema: runSchema } },
+  async handler({ deps, user, params }) {
+    const row = await visibleRuns(deps.db, user.id).where('r.id', '=', params.runId).executeTakeFirst();
+    if (!row) throw notFound();
+    return { status: 200, body: presentRunRow(row) };
+  },
+});
+
+export const runRoutes: Route[] = [list, detail];

@@ -1,0 +1,92 @@
+// Sign in, sign out, and "who am I" (the console's first call: the user and, per tenant,
+// their role and capabilities).
+import { z } from 'zod';
+import { ROLE_CAPABILITIES } from '../../access/capabilities.ts';
+import type { Db } from '../../db/connect.ts';
+import { checkPassword, createSession, endSession, SESSION_COOKIE, type SessionUser } from '../auth.ts';
+import { HttpError } from '../errors.ts';
+import { publicRoute, userRoute, type Route } from '../route.ts';
+import { emptyBody, tenantSummarySchema } from '../schemas.ts';
+
+const loginBody = z.strictObject({
+  email: z.string().min(1, { error: 'is required' }).max(320, { error: 'is too long' }),
+  password: z.string().min(1, { error: 'is required' }).max(1024, { error: 'is too long' }),
+});
+
+export const sessionSchema = z.strictObject({
+  user: z.strictObject({ id: z.string(), email: z.string(), displayName: z.string() }),
+  tenants: z.array(tenantSummarySchema),
+});
+
+async function sessionView(db: Db, user: SessionUser): Promise<z.output<typeof sessionSchema>> {
+  const rows = await db
+    .selectFrom('tenant_memberships as m')
+    .innerJoin('tenants as t', 't.id', 'm.tenant_id')
+    .select(['t.id', 't.slug', 't.name', 't.status', 'm.role'])
+    .where('m.user_id', '=', user.id)
+    .orderBy('t.name')
+    .execute();
+  return { user, tenants: rows.map((r) => ({ ...r, capabilities: [...ROLE_CAPABILITIES[r.role]] })) };
+}
+
+const login = publicRoute({
+  method: 'POST',
+  url: '/api/session',
+  summary: 'Sign in with email and password; sets the HttpOnly session cookie. Failed attempts are rate limited per client and email.',
+  tag: 'session',
+  body: loginBody,
+  responses: {
+    200: { description: 'Signed in', schema: sessionSchema },
+    401: { description: 'Wrong email or password' },
+    429: { description: 'Too many failed attempts; see Retry-After' },
+  },
+  async handler({ deps, req, reply, body }) {
+    const email = body.email.trim().toLowerCase();
+    const key = `${req.ip}|${email}`;
+    const wait = deps.loginLimiter.retryAfter(key);
+    if (wait > 0) {
+      throw new HttpError(429, 'rate_limited', 'Too many failed sign-in attempts; try again later.', { 'retry-after': String(wait) });
+    }
+    const user = await checkPassword(deps.db, email, body.password);
+    if (!user) {
+      deps.loginLimiter.recordFailure(key);
+      throw new HttpError(401, 'unauthenticated', 'Email or password is wrong.');
+    }
+    const token = await createSession(deps.db, user.id, deps.sessionTtlSeconds);
+    reply.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      secure: deps.cookieSecure,
+      maxAge: deps.sessionTtlSeconds,
+    });
+    return { status: 200, body: await sessionView(deps.db, user) };
+  },
+});
+
+const whoAmI = userRoute({
+  method: 'GET',
+  url: '/api/session',
+  summary: 'The signed-in user and their tenants with role and capabilities.',
+  tag: 'session',
+  responses: { 200: { description: 'The session', schema: sessionSchema } },
+  async handler({ deps, user }) {
+    return { status: 200, body: await sessionView(deps.db, user) };
+  },
+});
+
+const logout = publicRoute({
+  method: 'DELETE',
+  url: '/api/session',
+  summary: 'Sign out (idempotent: also 204 without a session).',
+  tag: 'session',
+  body: emptyBody,
+  responses: { 204: { description: 'Signed out' } },
+  async handler({ deps, req, reply }) {
+    await endSession(deps.db, req.cookies[SESSION_COOKIE]);
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.cookieSecure });
+    return { status: 204 };
+  },
+});
+
+export const sessionRoutes: Route[] = [login, whoAmI, logout];

@@ -1,0 +1,126 @@
+// The HTTP edge: Fastify with the route table, one error shape, the JSON-only posture for
+// state-changing requests, and (optionally) the web console's built files. The caller
+// listens; nothing here reads configuration or opens connections of its own.
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../db/connect.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import { createLoginLimiter, DEFAULT_LOGIN_LIMIT, SESSION_TTL_SECONDS, type LoginLimit } from './auth.ts';
+import { errorBody, HttpError, NOT_FOUND_MESSAGE, toHttpError } from './errors.ts';
+import type { Deps } from './route.ts';
+import { ROUTES } from './routes/index.ts';
+
+export interface ServerDeps {
+  db: Db;
+  box: SecretBox;
+  /** The web console's built files (web/dist); null or missing: API only. */
+  webRoot?: string | null;
+  /** Mark the session cookie Secure (serve over HTTPS). */
+  cookieSecure?: boolean;
+  /** Failed sign-ins allowed per client address + email per window (default 10 a minute). */
+  loginLimit?: LoginLimit;
+  sessionTtlSeconds?: number;
+  /** Request logging (method, URL, status; never bodies, cookies or error messages). Off by default. */
+  logger?: boolean;
+}
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+const isJson = (contentType: string | undefined) =>
+  contentType !== undefined && contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
+const isApiPath = (url: string) => /^\/(api(\/|$|\?)|healthz|openapi\.json)/.test(url);
+
+function sendError(reply: FastifyReply, err: HttpError): FastifyReply {
+  return reply.code(err.status).headers({ ...err.headers, 'cache-control': 'no-store' }).send(errorBody(err.code, err.message));
+}
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const routeDeps: Deps = {
+    db: deps.db,
+    box: deps.box,
+    loginLimiter: createLoginLimiter(deps.loginLimit ?? DEFAULT_LOGIN_LIMIT),
+    cookieSecure: deps.cookieSecure ?? false,
+    sessionTtlSeconds: deps.sessionTtlSeconds ?? SESSION_TTL_SECONDS,
+  };
+
+  const app = Fastify({
+    // The default request serializer logs method, URL and address only: no headers, no bodies.
+    logger: deps.logger ? { level: 'info' } : false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Malformed URLs (bad percent-encoding, overlong params) answer in our shape too.
+    frameworkErrors: (err, _req, reply) => sendError(reply, toHttpError(err)),
+  });
+
+  // Our own JSON parser: an empty body is "no body" (DELETE with the JSON content type), and
+  // a parse failure says which part is wrong without quoting the input back.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    // An unknown route answers 404 whatever its body.
+    if (text.trim() === '' || !req.routeOptions.url) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new HttpError(400, 'invalid_request', 'body: is not valid JSON'), undefined);
+    }
+  });
+  // Any other type on a known route was already refused (415) before parsing; this only lets
+  // unknown routes reach the 404 answer whatever their content type.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
+
+  await app.register(fastifyCookie);
+
+  // CSRF posture: state-changing requests must be JSON. Browsers cannot send that cross-site
+  // without a CORS preflight, which this server never grants; with SameSite=Lax cookies that
+  // closes form-post CSRF.
+  app.addHook('onRequest', async (req) => {
+    if (!STATE_CHANGING.has(req.method) || !req.routeOptions.url) return;
+    if (!isJson(req.headers['content-type'])) {
+      throw new HttpError(415, 'unsupported_media_type', `content-type: must be application/json for ${req.method} requests`);
+    }
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = toHttpError(err);
+    // Only genuine faults are logged, by name and code: messages can quote input or SQL.
+    if (e.status >= 500) {
+      const { name, code } = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; code?: unknown };
+      req.log.error({ errName: String(name ?? 'unknown'), errCode: String(code ?? '') }, 'request failed');
+    }
+    return sendError(reply, e);
+  });
+
+  for (const route of ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: async (req, reply) => {
+        const answer = await route.run(routeDeps, req, reply);
+        return reply.code(answer.status).header('cache-control', 'no-store').send(answer.body);
+      },
+    });
+  }
+
+  const webRoot = deps.webRoot && fs.existsSync(path.join(deps.webRoot, 'index.html')) ? path.resolve(deps.webRoot) : null;
+  if (webRoot) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: true, index: ['index.html'] });
+  }
+
+  app.setNotFoundHandler((req, reply) => {
+    // The console is a single-page app: its routes (/login, /admin/...) are index.html.
+    if (webRoot && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(req.url)) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', webRoot);
+    }
+    return sendError(reply, new HttpError(404, 'not_found', NOT_FOUND_MESSAGE));
+  });
+
+  return app;
+}
