@@ -75,7 +75,12 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
     if (mode !== 'worker') {
       // Loaded only by roles that serve HTTP: a worker process never pays for it.
       const { buildServer } = await import('../http/server.ts');
-      const app: FastifyInstance = await buildServer({ db: database.db, box, webRoot: fs.existsSync(webRoot) ? webRoot : null });
+      const app: FastifyInstance = await buildServer({
+        db: database.db,
+        box,
+        webRoot: fs.existsSync(webRoot) ? webRoot : null,
+        authorityFor: (cloud) => (cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD.authorityHost : (sandboxEndpoints?.authorityHost ?? null)),
+      });
       cleanups.unshift(() => app.close());
       url = await app.listen({ port: config.port, host: config.host });
     }

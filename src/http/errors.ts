@@ -2,6 +2,7 @@
 // everything that can go wrong in a request to it. The contract promises that no request,
 // however malformed, gets a 5xx: bad input is always answered here with a 4xx, and only a
 // genuine server fault (database down, a bug) becomes a 500/503.
+import { OnboardingError } from '../onboarding/sessions.ts';
 import { GateInputError } from '../gate/result.ts';
 
 export const ERROR_CODES = [
@@ -9,6 +10,7 @@ export const ERROR_CODES = [
   'unauthenticated',
   'forbidden',
   'not_found',
+  'conflict',
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
@@ -78,6 +80,9 @@ interface FastifyLikeError {
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof GateInputError) return invalid(err.field, clip(err.message));
+  if (err instanceof OnboardingError) {
+    return err.code === 'invalid' ? invalid(err.field ?? 'request', clip(err.message)) : new HttpError(409, 'conflict', clip(err.message));
+  }
   if (isPgError(err)) {
     // Class 22 = data exception (a value Postgres cannot take: bad uuid text, NUL byte,
     // out-of-range number). Routes validate first, so this is a last resort for bad input.

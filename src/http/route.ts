@@ -7,14 +7,14 @@
 //   -> 400 bad body -> 403 role lacks the capability -> handler
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Capability } from '../access/capabilities.ts';
+import { roleHas, type Capability } from '../access/capabilities.ts';
 import type { Db } from '../db/connect.ts';
 import type { OperationType } from '../operations/definition.ts';
 import { REGISTRY } from '../operations/registry.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { SESSION_COOKIE, sessionUser, type LoginLimiter, type SessionUser } from './auth.ts';
 import { requireCapability, requireTenantAccess, type TenantAccess } from './authorize.ts';
-import { notFound, unauthenticated } from './errors.ts';
+import { forbidden, invalid, notFound, unauthenticated } from './errors.ts';
 import { parsePart } from './validate.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -26,6 +26,8 @@ export interface Deps {
   loginLimiter: LoginLimiter;
   cookieSecure: boolean;
   sessionTtlSeconds: number;
+  /** The identity-platform host of a connection's cloud, for admin-consent links; null when none is configured. */
+  authorityFor(cloud: 'global' | 'sandbox'): string | null;
 }
 
 /** What a handler answers; the server turns it into the HTTP reply. */
@@ -41,7 +43,12 @@ export type AccessSpec =
   /** Any signed-in user; the answer is scoped to them (their notifications, their tenants). */
   | { kind: 'user' }
   /** A member of the tenant the route resolves to, with this capability. */
-  | { kind: 'tenant'; capability: Capability | 'operation-type' };
+  | { kind: 'tenant'; capability: Capability | 'operation-type' }
+  /**
+   * Workspace-level actions that have no tenant yet (onboarding a new one): a workspace
+   * member whose role on some tenant of that workspace grants the capability.
+   */
+  | { kind: 'workspace'; capability: Capability };
 
 export interface ResponseDoc {
   description: string;
@@ -172,6 +179,52 @@ export function tenantRoute<
       const body = part(d.body, 'body', req.body);
       requireCapability(access, typeof cap === 'string' ? cap : REGISTRY[cap.operationType({ params, body })].capability);
       return d.handler({ deps, req, reply, params, query, body, user, access, found: located.found });
+    },
+  };
+}
+
+export interface WorkspaceAccess {
+  workspaceId: string;
+}
+
+/**
+ * The workspace a request acts in: the one named in the body, else the user's only one.
+ * A workspace the user is not a member of reads as not there.
+ */
+export function workspaceRoute<Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  d: Base<undefined, Q, B> & {
+    capability: Capability;
+    workspaceOf(body: In<B>): string | undefined;
+    handler(ctx: Ctx<undefined, Q, B> & { user: SessionUser; workspace: WorkspaceAccess }): Promise<Answer>;
+  },
+): Route {
+  return {
+    ...doc(d, { kind: 'workspace', capability: d.capability }),
+    async run(deps, req, reply) {
+      const user = await requireUser(deps, req);
+      const query = part(d.query, 'query', req.query);
+      const body = part(d.body, 'body', req.body);
+      const named = d.workspaceOf(body);
+      const memberships = await deps.db.selectFrom('workspace_members').select('workspace_id').where('user_id', '=', user.id).execute();
+      const ids = memberships.map((m) => m.workspace_id);
+      let workspaceId: string;
+      if (named) {
+        if (!ids.includes(named)) throw notFound();
+        workspaceId = named;
+      } else if (ids.length === 1) {
+        workspaceId = ids[0]!;
+      } else {
+        throw invalid('workspaceId', ids.length ? 'is required: you belong to several workspaces' : 'you belong to no workspace');
+      }
+      const roles = await deps.db
+        .selectFrom('tenant_memberships as m')
+        .innerJoin('tenants as t', 't.id', 'm.tenant_id')
+        .select('m.role')
+        .where('m.user_id', '=', user.id)
+        .where('t.workspace_id', '=', workspaceId)
+        .execute();
+      if (!roles.some((r) => roleHas(r.role, d.capability))) throw forbidden(d.capability);
+      return d.handler({ deps, req, reply, params: undefined, query, body, user, workspace: { workspaceId } });
     },
   };
 }

@@ -12,6 +12,8 @@ import { createLoginLimiter, DEFAULT_LOGIN_LIMIT, SESSION_TTL_SECONDS, type Logi
 import { errorBody, HttpError, NOT_FOUND_MESSAGE, toHttpError } from './errors.ts';
 import type { Deps } from './route.ts';
 import { ROUTES } from './routes/index.ts';
+import { registerConsentCallback } from './consent-callback.ts';
+import { MICROSOFT_GLOBAL_CLOUD } from '../provider/types.ts';
 
 export interface ServerDeps {
   db: Db;
@@ -23,6 +25,8 @@ export interface ServerDeps {
   /** Failed sign-ins allowed per client address + email per window (default 10 a minute). */
   loginLimit?: LoginLimit;
   sessionTtlSeconds?: number;
+  /** The identity-platform host per cloud (admin consent); default: Microsoft's global cloud only. */
+  authorityFor?: (cloud: 'global' | 'sandbox') => string | null;
   /** Request logging (method, URL, status; never bodies, cookies or error messages). Off by default. */
   logger?: boolean;
 }
@@ -45,6 +49,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loginLimiter: createLoginLimiter(deps.loginLimit ?? DEFAULT_LOGIN_LIMIT),
     cookieSecure: deps.cookieSecure ?? false,
     sessionTtlSeconds: deps.sessionTtlSeconds ?? SESSION_TTL_SECONDS,
+    authorityFor: deps.authorityFor ?? ((cloud) => (cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD.authorityHost : null)),
   };
 
   const app = Fastify({
@@ -108,6 +113,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       },
     });
   }
+
+  registerConsentCallback(app, routeDeps);
 
   const webRoot = deps.webRoot && fs.existsSync(path.join(deps.webRoot, 'index.html')) ? path.resolve(deps.webRoot) : null;
   if (webRoot) {

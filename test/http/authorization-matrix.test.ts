@@ -8,6 +8,7 @@ import type { Route } from '../../src/http/route.ts';
 import { ROUTES } from '../../src/http/routes/index.ts';
 import { OPERATION_TYPES, type OperationType } from '../../src/operations/definition.ts';
 import { REGISTRY } from '../../src/operations/registry.ts';
+import { createSession as createOnboarding } from '../../src/onboarding/sessions.ts';
 import { connectionOf, tenantBySlug, userByEmail } from '../helpers/seed.ts';
 import { call, freeAllScopes, insertCompletedRun, login, loginAll, PERSONAS, startTestServer, type Persona, type TestServer } from './helpers.ts';
 
@@ -17,6 +18,7 @@ interface Fixture {
   restoreRunId: string;
   runId: string;
   notificationIds: Record<Persona, string>;
+  onboardingSessionId: string;
 }
 
 interface Sample {
@@ -64,6 +66,29 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'GET /api/tenants/:tenant/groups': (f) => [{ path: `/api/tenants/${f.tenant}/groups` }],
   'GET /api/tenants/:tenant/role-definitions': (f) => [{ path: `/api/tenants/${f.tenant}/role-definitions` }],
   'GET /api/tenants/:tenant/inventory': (f) => [{ path: `/api/tenants/${f.tenant}/inventory` }],
+  'POST /api/onboarding': (_f, p) => [
+    { path: '/api/onboarding', body: { name: `Matrix ${p}`, slug: `mx-${p}-${crypto.randomBytes(3).toString('hex')}`, entraTenantId: crypto.randomUUID() } },
+  ],
+  'GET /api/onboarding': () => [{ path: '/api/onboarding' }],
+  'POST /api/tenants/:tenant/provider-connections': (f, p) => [
+    {
+      path: `/api/tenants/${f.tenant}/provider-connections`,
+      body: { name: `Matrix ${p} ${crypto.randomBytes(2).toString('hex')}`, clientId: crypto.randomUUID(), clientSecret: 'matrix-secret', secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString(), isDefault: false },
+    },
+  ],
+  'POST /api/provider-connections/:id/admin-consent': (f) => [{ path: `/api/provider-connections/${f.connectionId}/admin-consent`, body: {} }],
+  'GET /api/onboarding/:id': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}` }],
+  'POST /api/onboarding/:id/connection': (f) => [
+    {
+      path: `/api/onboarding/${f.onboardingSessionId}/connection`,
+      body: { name: 'Primary', clientId: crypto.randomUUID(), clientSecret: 'matrix-secret', secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString(), cloud: 'sandbox' },
+    },
+  ],
+  'POST /api/onboarding/:id/verification': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/verification`, body: {} }],
+  'POST /api/onboarding/:id/bootstrap': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/bootstrap`, body: { operations: ['inventory.sync'] } }],
+  'POST /api/onboarding/:id/bootstrap/next': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/bootstrap/next`, body: {} }],
+  'POST /api/onboarding/:id/finish': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/finish`, body: {} }],
+  'POST /api/onboarding/:id/cancel': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/cancel`, body: {} }],
 };
 
 const key = (r: Route) => `${r.method} ${r.url}`;
@@ -86,6 +111,10 @@ function expected(route: Route, persona: Persona, sample: Sample): Expected {
       const capability = access.capability === 'operation-type' ? REGISTRY[sample.operationType!].capability : access.capability;
       return ROLE_CAPABILITIES[persona].includes(capability) ? 'ok' : 403;
     }
+    case 'workspace':
+      if (persona === 'anonymous') return 401;
+      // Every persona belongs to one workspace, with one role on its tenants.
+      return ROLE_CAPABILITIES[persona === 'outsider' ? 'owner' : persona].includes(access.capability) ? 'ok' : 403;
   }
 }
 
@@ -122,7 +151,14 @@ beforeAll(async () => {
     notificationIds[p] = notificationId!;
   }
   const { runId } = await insertCompletedRun(db, { tenantId: northwind.id, type: 'inventory.sync', connectionId: conn.id, initiatorId: null, outcome: 'succeeded', notify: false });
-  fixture = { tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, runId, notificationIds };
+  // A tenant being onboarded, with every Contoso persona a member in its usual role.
+  const owner = await userByEmail(db, PERSONAS.owner);
+  const session = await createOnboarding(db, { workspaceId: northwind.workspace_id, userId: owner.id, name: 'Matrix onboarding', slug: 'matrix-onboarding', entraTenantId: crypto.randomUUID() });
+  for (const p of ['manager', 'operator', 'readonly'] as const) {
+    const u = await userByEmail(db, PERSONAS[p]);
+    await db.insertInto('tenant_memberships').values({ tenant_id: session.tenant_id, user_id: u.id, role: p }).execute();
+  }
+  fixture = { tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, runId, notificationIds, onboardingSessionId: session.id };
 });
 afterAll(async () => s?.close());
 
@@ -171,6 +207,7 @@ describe('the 404/403 matrix', () => {
       restoreRunId: crypto.randomUUID(),
       runId: crypto.randomUUID(),
       notificationIds: fixture.notificationIds,
+      onboardingSessionId: crypto.randomUUID(),
     };
     for (const route of ROUTES.filter((r) => r.access.kind === 'tenant')) {
       for (const sample of SAMPLES[key(route)]!(missing, 'owner')) {

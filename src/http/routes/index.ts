@@ -3,6 +3,8 @@
 import type { Route } from '../route.ts';
 import { healthRoutes } from './health.ts';
 import { notificationRoutes } from './notifications.ts';
+import { onboardingRoutes } from './onboarding.ts';
+import { remediationRoutes } from './remediation.ts';
 import { openApiRoute } from './openapi.ts';
 import { operationRoutes } from './operations.ts';
 import { providerConnectionRoutes } from './provider-connections.ts';
@@ -22,9 +24,8 @@ export const API_ROUTES: readonly Route[] = [
   ...runRoutes,
   ...notificationRoutes,
   ...recordRoutes,
-  // Onboarding (POST /api/onboarding, /{id}/connection, /{id}/verification, /{id}/bootstrap,
-  // GET /{id}) registers here as `...onboardingRoutes` from ./onboarding.ts: tenantRoute /
-  // userRoute definitions answering start answers through presentStart and OUTCOME_STATUS.
+  ...onboardingRoutes,
+  ...remediationRoutes,
 ];
 
 /** The table the server registers: the API plus its own description. */

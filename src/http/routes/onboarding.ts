@@ -1,0 +1,188 @@
+// Onboarding: the wizard's API. Creating a session is a workspace-level action (there is no
+// tenant yet); everything after acts on the session's tenant like any tenant route. Starts
+// (verification, bootstrap) go through the gate and answer the one start answer.
+import { z } from 'zod';
+import { BOOTSTRAP_TYPES, resumeBootstrap, submitBootstrap, type AdmitAnswer } from '../../onboarding/bootstrap.ts';
+import { cancelSession, createSession, finishSession, loadSession, setConnection, startVerification, type OnboardingSession } from '../../onboarding/sessions.ts';
+import { presentOnboarding } from '../../presenter/onboarding.ts';
+import { presentStart } from '../../presenter/index.ts';
+import type { TenantAccess } from '../authorize.ts';
+import { HttpError } from '../errors.ts';
+import { tenantRoute, userRoute, workspaceRoute, type Answer, type Deps, type Located, type Route } from '../route.ts';
+import { emptyBody, idParams, isoDate, items, startAnswerSchema, uuid } from '../schemas.ts';
+import { OUTCOME_STATUS } from './operations.ts';
+
+const sessionSchema = z.object({ id: z.string(), status: z.string() }).passthrough();
+
+async function bySession(deps: Deps, input: { params: { id: string } }): Promise<Located<OnboardingSession> | null> {
+  const s = await loadSession(deps.db, input.params.id);
+  return s ? { tenantId: s.tenant_id, found: s } : null;
+}
+
+const view = async (deps: Deps, s: OnboardingSession, access: TenantAccess) => presentOnboarding(deps.db, (await loadSession(deps.db, s.id))!, access.role);
+
+const create = workspaceRoute({
+  method: 'POST',
+  url: '/api/onboarding',
+  summary: 'Start onboarding a customer tenant: creates the tenant in `onboarding` state (the creator becomes its owner) and a wizard session.',
+  tag: 'onboarding',
+  capability: 'onboarding.manage',
+  body: z.strictObject({
+    name: z.string().trim().min(1, { error: 'must not be empty' }).max(200, { error: 'is too long' }),
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'must be lowercase letters, digits and dashes (max 63)' }),
+    entraTenantId: uuid(),
+    workspaceId: uuid().optional(),
+  }),
+  workspaceOf: (b) => b.workspaceId,
+  responses: { 201: { description: 'The session', schema: sessionSchema } },
+  async handler({ deps, user, body, workspace }) {
+    const s = await createSession(deps.db, { workspaceId: workspace.workspaceId, userId: user.id, name: body.name, slug: body.slug, entraTenantId: body.entraTenantId });
+    return { status: 201, body: await presentOnboarding(deps.db, s, 'owner') };
+  },
+});
+
+const list = userRoute({
+  method: 'GET',
+  url: '/api/onboarding',
+  summary: 'Onboarding sessions of tenants the user may manage, newest first.',
+  tag: 'onboarding',
+  responses: { 200: { description: 'Sessions', schema: items(sessionSchema) } },
+  async handler({ deps, user }) {
+    const rows = await deps.db
+      .selectFrom('onboarding_sessions as s')
+      .innerJoin('tenant_memberships as m', (j) => j.onRef('m.tenant_id', '=', 's.tenant_id').on('m.user_id', '=', user.id))
+      .selectAll('s')
+      .select('m.role')
+      .where('m.role', 'in', ['owner', 'manager'])
+      .orderBy('s.created_at', 'desc')
+      .limit(100)
+      .execute();
+    const views = [];
+    for (const { role, ...s } of rows) views.push(await presentOnboarding(deps.db, s, role));
+    return { status: 200, body: { items: views } };
+  },
+});
+
+const detail = tenantRoute({
+  method: 'GET',
+  url: '/api/onboarding/:id',
+  summary: 'The session with every bootstrap selection\'s state, run and reason.',
+  tag: 'onboarding',
+  params: idParams,
+  locate: bySession,
+  capability: 'onboarding.manage',
+  responses: { 200: { description: 'The session', schema: sessionSchema } },
+  async handler({ deps, found, access }) {
+    return { status: 200, body: await view(deps, found, access) };
+  },
+});
+
+const connection = tenantRoute({
+  method: 'POST',
+  url: '/api/onboarding/:id/connection',
+  summary: 'Store (or replace) the connection of the tenant being onboarded. The secret is sealed at rest and never returned.',
+  tag: 'onboarding',
+  params: idParams,
+  body: z.strictObject({
+    name: z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'is too long' }),
+    clientId: uuid(),
+    clientSecret: z.string().min(1, { error: 'must not be empty' }).max(1024, { error: 'is too long' }),
+    secretExpiresAt: isoDate.refine((d) => Date.parse(d) > Date.now(), { error: 'must be in the future' }),
+    cloud: z.enum(['global', 'sandbox']).optional(),
+  }),
+  locate: bySession,
+  capability: 'onboarding.manage',
+  responses: { 200: { description: 'The session', schema: sessionSchema }, 409: { description: 'The session is no longer a draft' } },
+  async handler({ deps, found, access, user, body }) {
+    await setConnection(deps.db, deps.box, found, user.id, { ...body, secretExpiresAt: new Date(body.secretExpiresAt), cloud: body.cloud ?? 'global' });
+    return { status: 200, body: await view(deps, found, access) };
+  },
+});
+
+const verification = tenantRoute({
+  method: 'POST',
+  url: '/api/onboarding/:id/verification',
+  summary: 'Verify the connection through the gate (onboarding.verification). Answers the start answer.',
+  tag: 'onboarding',
+  params: idParams,
+  body: emptyBody,
+  locate: bySession,
+  capability: 'onboarding.manage',
+  responses: { 202: { description: 'queued', schema: startAnswerSchema }, 200: { description: 'already running', schema: startAnswerSchema }, 409: { description: 'scope busy or blocked', schema: startAnswerSchema } },
+  async handler({ deps, found, access, user }) {
+    const result = await startVerification(deps.db, found, user.id);
+    const answer = presentStart(result, { tenantSlug: access.tenant.slug, viewerRole: access.role, runVisible: true });
+    return { status: OUTCOME_STATUS[result.outcome], body: answer };
+  },
+});
+
+async function admitAnswer(deps: Deps, access: TenantAccess, s: OnboardingSession, a: AdmitAnswer): Promise<Answer> {
+  const v = await view(deps, s, access);
+  switch (a.kind) {
+    case 'started': {
+      const answer = presentStart(a.result, { tenantSlug: access.tenant.slug, viewerRole: access.role, runVisible: true });
+      return { status: OUTCOME_STATUS[a.result.outcome], body: { ...answer, pending: v.pending, session: v } };
+    }
+    case 'busy': {
+      // A step is already queued or running: the same work is "already running".
+      const answer = presentStart(
+        { outcome: 'deduped', type: a.type, tenantId: s.tenant_id, run: { id: a.runId, type: a.type, tenantId: s.tenant_id }, providerConnection: v.providerConnection ? { id: v.providerConnection.id, name: v.providerConnection.name } : null },
+        { tenantSlug: access.tenant.slug, viewerRole: access.role, runVisible: true },
+      );
+      return { status: OUTCOME_STATUS.deduped, body: { ...answer, pending: v.pending, session: v } };
+    }
+    case 'idle':
+      throw new HttpError(409, 'conflict', 'nothing left to start: every selected operation has already run');
+  }
+}
+
+const bootstrapAnswer = z.object({ pending: z.array(z.string()) }).extend(startAnswerSchema.shape).passthrough();
+
+const bootstrap = tenantRoute({
+  method: 'POST',
+  url: '/api/onboarding/:id/bootstrap',
+  summary: `Choose bootstrap operations (${BOOTSTRAP_TYPES.join(', ')}). The first is admitted through the gate now; the rest wait and are admitted one at a time as each completes.`,
+  tag: 'onboarding',
+  params: idParams,
+  body: z.strictObject({ operations: z.array(z.string().max(100)).min(1, { error: 'choose at least one operation' }).max(10) }),
+  locate: bySession,
+  capability: 'onboarding.manage',
+  responses: { 202: { description: 'queued', schema: bootstrapAnswer }, 200: { description: 'already running', schema: bootstrapAnswer }, 409: { description: 'scope busy or blocked', schema: bootstrapAnswer } },
+  async handler({ deps, found, access, user, body }) {
+    return admitAnswer(deps, access, found, await submitBootstrap(deps.db, found, user.id, body.operations));
+  },
+});
+
+const next = tenantRoute({
+  method: 'POST',
+  url: '/api/onboarding/:id/bootstrap/next',
+  summary: '"Start next": resume a bootstrap chain stopped by a blocker the operator fixed.',
+  tag: 'onboarding',
+  params: idParams,
+  body: emptyBody,
+  locate: bySession,
+  capability: 'onboarding.manage',
+  responses: { 202: { description: 'queued', schema: bootstrapAnswer }, 200: { description: 'already running', schema: bootstrapAnswer }, 409: { description: 'scope busy, blocked, or nothing left', schema: bootstrapAnswer } },
+  async handler({ deps, found, access, user }) {
+    return admitAnswer(deps, access, found, await resumeBootstrap(deps.db, found, user.id));
+  },
+});
+
+const close = (what: 'finish' | 'cancel'): Route =>
+  tenantRoute({
+    method: 'POST',
+    url: `/api/onboarding/:id/${what}`,
+    summary: what === 'finish' ? 'Finish onboarding: the tenant becomes active.' : 'Cancel onboarding: the tenant is archived and waiting selections are cancelled.',
+    tag: 'onboarding',
+    params: idParams,
+    body: emptyBody,
+    locate: bySession,
+    capability: 'onboarding.manage',
+    responses: { 200: { description: 'The session', schema: sessionSchema }, 409: { description: 'The session is no longer a draft' } },
+    async handler({ deps, found, access, user }) {
+      await (what === 'finish' ? finishSession : cancelSession)(deps.db, found, user.id);
+      return { status: 200, body: await view(deps, found, access) };
+    },
+  });
+
+export const onboardingRoutes: Route[] = [create, list, detail, connection, verification, bootstrap, next, close('finish'), close('cancel')];
