@@ -42,6 +42,8 @@ export interface StartContext {
    * that run is not named at all (FR-216-016).
    */
   runVisible: boolean;
+  /** For scope busy: how long the holding run will probably still take, when known. */
+  expectedWaitSeconds?: number | null;
 }
 
 type Facts = {
@@ -68,6 +70,7 @@ function answer(f: Facts, ctx: StartContext): StartAnswer {
     case 'scope_busy': {
       // The holding run's noun, not its stored type string, so the sentence reads naturally.
       const params: ReasonParams = f.run ? { holdingType: operationNoun(f.run.type) } : {};
+      if (f.run && ctx.expectedWaitSeconds) params.expectedWaitSeconds = ctx.expectedWaitSeconds;
       const ex = explain('scope_busy', params, { ...links, holdingRunId: f.run?.id ?? null });
       reason = { code: ex.code, message: ex.message };
       steps = presentSteps(ex.nextSteps, ctx.viewerRole);

@@ -26,6 +26,7 @@ interface Entry {
   nextSteps: (l: ReasonLinks, p: ReasonParams) => NextStep[];
 }
 
+const duration = (s: number) => (s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`);
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 const connectionUrl = (l: ReasonLinks, anchor = '') =>
   l.providerConnectionId ? `/admin/provider-connections/${l.providerConnectionId}${anchor}` : connectionsUrl(l);
@@ -94,9 +95,10 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
   },
   scope_busy: {
     message: (p) =>
-      p.holdingType
+      (p.holdingType
         ? `Another operation (${String(p.holdingType)}) is using this provider connection.`
-        : 'Another operation is using this provider connection.',
+        : 'Another operation is using this provider connection.') +
+      (typeof p.expectedWaitSeconds === 'number' ? ` It should finish in about ${duration(p.expectedWaitSeconds)}.` : ''),
     nextSteps: (l) => [
       l.holdingRunId
         ? { label: 'View the running operation', url: `/admin/operations/${l.holdingRunId}` }

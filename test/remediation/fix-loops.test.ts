@@ -151,6 +151,27 @@ describe('credentials, connection and state', () => {
     expect(blocked.body.nextSteps[0].url).toBe('/admin/t/litware');
   });
 
+  it('scope_busy: points to the holding run with the expected wait; once it ends the same start is queued', async () => {
+    // History: one inventory sync on northwind, so there is a typical duration to expect.
+    const first = await startOp('northwind', 'inventory.sync');
+    await waitOk(first.body.run.id);
+    const f = fixture('northwind');
+    env.sandbox.state.setTenantFaults(f.entraTenantId, { latencyMs: 300 });
+    try {
+      const holder = await startOp('northwind', 'inventory.sync');
+      const busy = await startOp('northwind', 'compliance.snapshot');
+      expect([busy.status, busy.body.label]).toEqual([409, 'scope busy']);
+      expect(busy.body.reason.message).toMatch(/Another operation \(Inventory sync\) is using this provider connection\. It should finish in about \d+ s\./);
+      expect(busy.body.nextSteps[0]).toEqual({ label: 'View the running operation', url: `/admin/operations/${holder.body.run.id}` });
+      const run = await call(base, 'GET', `/api/operations/${holder.body.run.id}`, { cookie: owner });
+      expect(['queued', 'running']).toContain(run.body.status);
+      await waitOk(holder.body.run.id);
+    } finally {
+      env.sandbox.state.setTenantFaults(f.entraTenantId, {});
+    }
+    expect((await startOp('northwind', 'compliance.snapshot')).body.outcome).toBe('accepted');
+  });
+
   it('every fix is audited', async () => {
     const rows = await env.tdb.db.selectFrom('audit_log').select('action').distinct().execute();
     const actions = rows.map((r) => r.action);

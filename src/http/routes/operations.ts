@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { preflight, start } from '../../gate/start.ts';
 import type { Outcome, RunRef } from '../../gate/result.ts';
 import { presentPreflight, presentStart } from '../../presenter/index.ts';
+import { expectedWaitSeconds } from '../../runs/expected-wait.ts';
 import { canSeeTenant, type TenantAccess } from '../authorize.ts';
 import { byTenantRef } from '../locate.ts';
 import { tenantRoute, type Deps, type Route } from '../route.ts';
@@ -55,10 +56,12 @@ const startOperation = tenantRoute({
       providerConnectionId: body.providerConnectionId ?? undefined,
       target: body.target,
     });
+    const visible = await runVisible(deps, user.id, access, result.run);
     const answer = presentStart(result, {
       tenantSlug: access.tenant.slug,
       viewerRole: access.role,
-      runVisible: await runVisible(deps, user.id, access, result.run),
+      runVisible: visible,
+      expectedWaitSeconds: result.outcome === 'scope_busy' && visible ? await expectedWaitSeconds(deps.db, result.run.id) : null,
     });
     return { status: OUTCOME_STATUS[result.outcome], body: answer };
   },
@@ -84,10 +87,12 @@ const preflightOperation = tenantRoute({
       providerConnectionId: query.providerConnectionId,
       target: query.restoreRunId ? { restoreRunId: query.restoreRunId } : undefined,
     });
+    const visible = await runVisible(deps, user.id, access, result.run);
     const answer = presentPreflight(result, {
       tenantSlug: access.tenant.slug,
       viewerRole: access.role,
-      runVisible: await runVisible(deps, user.id, access, result.run),
+      runVisible: visible,
+      expectedWaitSeconds: result.wouldBe === 'scope_busy' && visible ? await expectedWaitSeconds(deps.db, result.run.id) : null,
     });
     return { status: 200, body: answer };
   },
