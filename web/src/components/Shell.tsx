@@ -1,0 +1,84 @@
+// The workspace shell: navigation, tenant switcher, notifications, the signed-in user.
+import { type ChangeEvent } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { useSession } from '../session.tsx';
+import { NotificationBell } from './NotificationBell.tsx';
+
+const NAV = [
+  { to: '/admin/tenants', label: 'Tenants' },
+  { to: '/admin/provider-connections', label: 'Provider connections' },
+  { to: '/admin/operations', label: 'Operations' },
+  { to: '/admin/onboarding', label: 'Onboarding' },
+];
+
+export function Shell() {
+  const { session, signOut } = useSession();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const m = /^\/admin\/t\/([^/]+)(\/(groups|role-definitions|inventory))?/.exec(location.pathname);
+  const currentSlug = m?.[1] ? decodeURIComponent(m[1]) : '';
+  const sub = m?.[2] ?? '';
+
+  function switchTenant(e: ChangeEvent<HTMLSelectElement>) {
+    const slug = e.target.value;
+    navigate(slug ? `/admin/t/${encodeURIComponent(slug)}${sub}` : '/admin/tenants');
+  }
+
+  const tenants = session?.tenants ?? [];
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ◆
+          </span>
+          opsgate
+        </div>
+        {session?.workspace?.name ? <div className="workspace-name">{session.workspace.name}</div> : null}
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map((n) => (
+              <li key={n.to}>
+                <NavLink to={n.to} className={({ isActive }) => `nav-link${isActive || (n.to === '/admin/tenants' && currentSlug) ? ' active' : ''}`}>
+                  {n.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </aside>
+      <div className="main-column">
+        <header className="topbar">
+          <div className="tenant-switcher">
+            <label htmlFor="tenant-switcher">Tenant</label>
+            <select id="tenant-switcher" value={tenants.some((t) => t.slug === currentSlug) ? currentSlug : ''} onChange={switchTenant}>
+              <option value="">All tenants</option>
+              {tenants.map((t) => (
+                <option key={t.id} value={t.slug}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="topbar-right">
+            <NotificationBell />
+            <div className="user">
+              <span className="user-email" data-testid="user-email">
+                {session?.user.email}
+              </span>
+              <button type="button" className="link-button" onClick={() => void signOut().then(() => navigate('/login'))}>
+                Sign out
+              </button>
+            </div>
+          </div>
+        </header>
+        <main id="main" className="content" tabIndex={-1}>
+          <Outlet />
+        </main>
+      </div>
+    </div>
+  );
+}

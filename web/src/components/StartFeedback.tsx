@@ -1,0 +1,100 @@
+// THE start feedback: the one place that renders a start answer (the presenter's JSON).
+// Every start surface — tenant, connection, restore, groups, onboarding — shows this, so
+// the four outcomes read the same everywhere: queued, already running, scope busy, blocked.
+// Nothing here invents outcome copy; the title, reason and next steps come from the server.
+// The vocabulary below is only a fallback for an answer that lacks its `label`.
+import { Link } from 'react-router-dom';
+import { useResource } from '../hooks.ts';
+import { isActive, runState, runTone } from '../format.ts';
+import type { Outcome, Run, StartAnswer } from '../types.ts';
+import { NextSteps } from './NextSteps.tsx';
+
+export const OUTCOME_WORDING: Record<Outcome, string> = {
+  accepted: 'queued',
+  deduped: 'already running',
+  scope_busy: 'scope busy',
+  blocked: 'blocked',
+};
+
+// Simple line icons (no emoji font needed): check, loop, hourglass-ish clock, stop.
+const ICON: Record<Outcome, string> = {
+  accepted: 'M5 12l4 4 10-10',
+  deduped: 'M4 12a8 8 0 0 1 14-5.3M20 12a8 8 0 0 1-14 5.3M18 3v4h-4M6 21v-4h4',
+  scope_busy: 'M12 7v5l3 3M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18',
+  blocked: 'M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18M5.6 5.6l12.8 12.8',
+};
+
+export function outcomeWording(outcome: Outcome, label?: string | null): string {
+  return label || OUTCOME_WORDING[outcome] || outcome;
+}
+
+export function runUrl(run: { id: string; url?: string } | null | undefined): string | null {
+  if (!run) return null;
+  return run.url ?? `/admin/operations/${run.id}`;
+}
+
+interface Props {
+  answer: StartAnswer;
+  onDismiss?: () => void;
+}
+
+export function StartFeedback({ answer, onDismiss }: Props) {
+  const wording = outcomeWording(answer.outcome, answer.label);
+  const titleHasWording = answer.title.toLowerCase().includes(wording.toLowerCase());
+  const runLink = runUrl(answer.run);
+  // The presenter may list the run itself as a next step ("View run", or "View the running
+  // operation" for scope busy): show each link once.
+  const steps = (answer.nextSteps ?? []).filter((s) => !(runLink && s.url === runLink && s.label === 'View run'));
+  const viewRun = runLink && !steps.some((s) => s.url === runLink) ? runLink : null;
+  // Accepted and deduped runs are live: follow them until they complete.
+  const live = answer.outcome === 'accepted' || answer.outcome === 'deduped';
+  return (
+    <section
+      className={`start-feedback outcome-${answer.outcome}`}
+      role={answer.outcome === 'blocked' ? 'alert' : 'status'}
+      aria-live="polite"
+      data-testid="start-feedback"
+      data-outcome={answer.outcome}
+    >
+      <div className="start-feedback-head">
+        <svg className="start-feedback-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round">
+          <path d={ICON[answer.outcome]} />
+        </svg>
+        <h3 className="start-feedback-title">
+          {answer.title}
+          {titleHasWording ? null : <span className="outcome-word"> — {wording}</span>}
+        </h3>
+        {onDismiss ? (
+          <button type="button" className="icon-button" onClick={onDismiss} aria-label="Dismiss">
+            ×
+          </button>
+        ) : null}
+      </div>
+      {answer.reason ? <p className="start-feedback-reason">{answer.reason.message}</p> : null}
+      <NextSteps steps={steps} />
+      <div className="start-feedback-meta">
+        {answer.providerConnection ? (
+          <span>
+            Connection: <Link to={`/admin/provider-connections/${answer.providerConnection.id}`}>{answer.providerConnection.name}</Link>
+          </span>
+        ) : null}
+        {viewRun ? (
+          <Link className="view-run" to={viewRun}>
+            View run
+          </Link>
+        ) : null}
+        {live && answer.run ? <LiveRunState runId={answer.run.id} /> : null}
+      </div>
+    </section>
+  );
+}
+
+function LiveRunState({ runId }: { runId: string }) {
+  const { data } = useResource<Run>(`/api/operations/${runId}`, { poll: isActive, intervalMs: 1000 });
+  if (!data) return null;
+  return (
+    <span className="live-state">
+      Run: <span className={`badge tone-${runTone(data)}`}>{runState(data)}</span>
+    </span>
+  );
+}

@@ -1,0 +1,75 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router-dom';
+import { Shell } from './components/Shell.tsx';
+import { Loading, NotFoundPage } from './components/States.tsx';
+import { LoginPage } from './pages/LoginPage.tsx';
+import { ConnectionPage } from './pages/ConnectionPage.tsx';
+import { ConnectionsPage } from './pages/ConnectionsPage.tsx';
+import { OnboardingPage } from './pages/OnboardingPage.tsx';
+import { OnboardingSessionPage } from './pages/OnboardingSessionPage.tsx';
+import { OperationPage } from './pages/OperationPage.tsx';
+import { OperationsPage } from './pages/OperationsPage.tsx';
+import { RestoreRunPage } from './pages/RestoreRunPage.tsx';
+import { TenantGroupsPage, TenantRoleDefinitionsPage } from './pages/TenantDirectoryPages.tsx';
+import { TenantInventoryPage } from './pages/TenantInventoryPage.tsx';
+import { TenantLayout } from './pages/TenantLayout.tsx';
+import { TenantPage } from './pages/TenantPage.tsx';
+import { TenantsPage } from './pages/TenantsPage.tsx';
+import { SessionProvider, useSession } from './session.tsx';
+import './styles.css';
+
+function RequireSession() {
+  const { session, loading } = useSession();
+  const location = useLocation();
+  if (loading) return <Loading />;
+  if (!session) {
+    const next = location.pathname + location.search + location.hash;
+    return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return <Outlet />;
+}
+
+const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
+  {
+    element: <RequireSession />,
+    children: [
+      { path: '/', element: <Navigate to="/admin/tenants" replace /> },
+      { path: '/admin', element: <Navigate to="/admin/tenants" replace /> },
+      {
+        element: <Shell />,
+        children: [
+          { path: '/admin/tenants', element: <TenantsPage /> },
+          {
+            path: '/admin/t/:slug',
+            element: <TenantLayout />,
+            children: [
+              { index: true, element: <TenantPage /> },
+              { path: 'groups', element: <TenantGroupsPage /> },
+              { path: 'role-definitions', element: <TenantRoleDefinitionsPage /> },
+              { path: 'inventory', element: <TenantInventoryPage /> },
+              { path: 'restore-runs/:id', element: <RestoreRunPage /> },
+              { path: '*', element: <NotFoundPage /> },
+            ],
+          },
+          { path: '/admin/provider-connections', element: <ConnectionsPage /> },
+          { path: '/admin/provider-connections/:id', element: <ConnectionPage /> },
+          { path: '/admin/onboarding', element: <OnboardingPage /> },
+          { path: '/admin/onboarding/:id', element: <OnboardingSessionPage /> },
+          { path: '/admin/operations', element: <OperationsPage /> },
+          { path: '/admin/operations/:id', element: <OperationPage /> },
+          { path: '*', element: <NotFoundPage /> },
+        ],
+      },
+    ],
+  },
+]);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <SessionProvider>
+      <RouterProvider router={router} />
+    </SessionProvider>
+  </StrictMode>,
+);

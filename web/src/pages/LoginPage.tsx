@@ -1,0 +1,71 @@
+import { useState, type FormEvent } from 'react';
+import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import { ApiError } from '../api.ts';
+import { useDocumentTitle } from '../hooks.ts';
+import { useSession } from '../session.tsx';
+
+/** Only same-app paths: never send a user to another origin after sign-in. */
+function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/admin/tenants';
+}
+
+export function LoginPage() {
+  useDocumentTitle('Sign in');
+  const { session, signIn } = useSession();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const next = safeNext(params.get('next'));
+
+  if (session) return <Navigate to={next} replace />;
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(email.trim(), password);
+      navigate(next, { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) setError('Email or password is incorrect.');
+      else if (err instanceof ApiError && err.status === 429) setError('Too many attempts. Wait a minute, then try again.');
+      else setError(err instanceof Error ? err.message : 'Sign-in failed.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="login">
+      <form className="login-card" onSubmit={(e) => void submit(e)} noValidate>
+        <div className="brand brand-login">
+          <span className="brand-mark" aria-hidden="true">
+            ◆
+          </span>
+          opsgate
+        </div>
+        <h1>Sign in</h1>
+        <p className="muted">Operations console for your customers’ Microsoft 365 tenants.</p>
+        {error ? (
+          <div className="callout callout-error" role="alert">
+            {error}
+          </div>
+        ) : null}
+        <div className="field">
+          <label htmlFor="email">Email</label>
+          <input id="email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
+        </div>
+        <div className="field">
+          <label htmlFor="password">Password</label>
+          <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </div>
+        <button type="submit" className="button button-primary button-block" disabled={busy || !email || !password}>
+          Sign in
+        </button>
+      </form>
+    </div>
+  );
+}

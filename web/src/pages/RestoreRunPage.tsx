@@ -1,0 +1,152 @@
+// /admin/t/{slug}/restore-runs/{id}: what the restore will write, a typed confirmation, and
+// "Execute restore" — the same start button and answer as every other surface.
+import { useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { LastRunLine, useLatestRun } from '../components/LastRun.tsx';
+import { StartActions, StartButton } from '../components/StartButton.tsx';
+import { Guard, NotFoundPage } from '../components/States.tsx';
+import { formatDateTime, humanizeKey } from '../format.ts';
+import { useDocumentTitle, useResource } from '../hooks.ts';
+import type { RestoreItem, RestoreRun } from '../types.ts';
+import { useTenant } from './TenantLayout.tsx';
+
+function unwrap(raw: unknown): RestoreRun {
+  const r = raw as Record<string, unknown>;
+  return (r.restoreRun ?? r) as RestoreRun;
+}
+
+/** The restore run a run targeted, when the run says so. */
+function restoreRunOf(r: { context?: Record<string, unknown>; target?: unknown }): string | null {
+  const c = (r.context ?? {}) as { restoreRunId?: unknown; target?: { restoreRunId?: unknown } };
+  const t = (r.target ?? {}) as { restoreRunId?: unknown };
+  const v = c.restoreRunId ?? c.target?.restoreRunId ?? t.restoreRunId;
+  return typeof v === 'string' ? v : null;
+}
+
+function itemAction(i: RestoreItem): string {
+  if (typeof i.action === 'string') return i.action;
+  if (typeof i.willCreate === 'boolean') return i.willCreate ? 'create' : 'update';
+  return 'write';
+}
+
+export function RestoreRunPage() {
+  const { tenant } = useTenant();
+  const { id = '' } = useParams();
+  const r = useResource<unknown>(`/api/restore-runs/${encodeURIComponent(id)}`);
+  return (
+    <Guard r={r}>
+      {(raw) => {
+        const run = unwrap(raw);
+        // A restore run of another tenant under this tenant's URL is not here.
+        if (run.tenant && run.tenant.slug !== tenant.slug && run.tenant.id !== tenant.id) return <NotFoundPage />;
+        return <RestoreRunView run={run} reload={r.reload} />;
+      }}
+    </Guard>
+  );
+}
+
+function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }) {
+  const { tenant, can, membership } = useTenant();
+  useDocumentTitle(`Restore · ${run.name}`);
+  const [confirm, setConfirm] = useState('');
+  const { run: last } = useLatestRun(tenant.slug, 'restore.execute', reload, (r) => restoreRunOf(r) === null || restoreRunOf(r) === run.id);
+  const items = run.items ?? run.preview ?? [];
+  const allowed = can('restore.execute');
+  const confirmed = confirm.trim() === tenant.slug;
+  const hasAssignments = items.some((i) => i.assignmentCount !== undefined || Array.isArray(i.assignments));
+  const creates = items.filter((i) => itemAction(i) === 'create').length;
+  const updates = items.filter((i) => itemAction(i) === 'update').length;
+  return (
+    <div className="grid-2 grid-2-wide-left">
+      <div className="col">
+        <section className="card">
+          <p className="eyebrow">Restore run</p>
+          <h2 className="card-title card-title-lg">{run.name}</h2>
+          <p className="muted small">
+            {run.itemCount ?? items.length} item{(run.itemCount ?? items.length) === 1 ? '' : 's'} · status <span className="badge tone-muted">{run.status}</span>
+            {run.createdAt ? <> · prepared {formatDateTime(run.createdAt)}</> : null}
+          </p>
+          <StartActions
+            title={null}
+            note={
+              allowed ? (
+                <LastRunLine run={last} label="Last execution" />
+              ) : (
+                <>Your role{membership ? ` (${membership.role})` : ''} can preview this restore but cannot execute it.</>
+              )
+            }
+          >
+            {allowed ? (
+              <div className="field confirm-field">
+                <label htmlFor="restore-confirm">
+                  Type the tenant’s slug, <code>{tenant.slug}</code>, to confirm writing these items to {tenant.name}
+                </label>
+                <input id="restore-confirm" autoComplete="off" spellCheck={false} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+              </div>
+            ) : null}
+            <StartButton
+              tenant={tenant.slug}
+              type="restore.execute"
+              target={{ restoreRunId: run.id }}
+              allowed={allowed}
+              disabledReason={allowed && !confirmed ? 'Type the confirmation above to enable.' : null}
+              variant="danger"
+            />
+          </StartActions>
+        </section>
+      </div>
+      <div className="col">
+        <section className="card" aria-labelledby="preview-title">
+          <div className="card-head">
+            <h2 className="card-title" id="preview-title">
+              What will be written
+            </h2>
+            <span className="muted small">
+              {creates ? `${creates} to create` : ''}
+              {creates && updates ? ' · ' : ''}
+              {updates ? `${updates} to update` : ''}
+            </span>
+          </div>
+          {items.some((i) => itemAction(i) === 'unknown') ? (
+            <p className="callout callout-warn small" role="note">
+              Whether each item will be created or updated is known after the tenant’s inventory has been synced once. The restore itself always checks the live tenant.
+            </p>
+          ) : null}
+          {items.length === 0 ? (
+            <p className="muted">The server did not return an item preview for this restore run.</p>
+          ) : (
+            <table className="table table-compact" data-testid="restore-preview">
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">Item</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Action</th>
+                  {hasAssignments ? <th scope="col">Assignments</th> : null}
+                  <th scope="col">Last result</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((i, n) => (
+                  <tr key={i.backupItemId ?? i.id ?? `${n}`}>
+                    <td>{(i.position ?? n) + 1}</td>
+                    <td>{i.displayName ?? i.name ?? i.sourceId}</td>
+                    <td>{i.resourceType ? humanizeKey(i.resourceType) : '—'}</td>
+                    <td>
+                      <span className={`badge ${itemAction(i) === 'create' ? 'tone-info' : 'tone-muted'}`}>{itemAction(i)}</span>
+                    </td>
+                    {hasAssignments ? <td>{i.assignmentCount ?? (Array.isArray(i.assignments) ? i.assignments.length : '—')}</td> : null}
+                    <td>{i.result ?? <span className="muted">—</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <p className="small">
+            <Link to={`/admin/t/${encodeURIComponent(tenant.slug)}`}>← Back to {tenant.name}</Link>
+          </p>
+        </section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+// Who is signed in, which tenants they may see and what their role lets them do there.
+// The API decides (404/403); the console only uses this to avoid offering what would be
+// refused — e.g. a readonly member sees no enabled start buttons.
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { ROLE_CAPABILITIES } from '../../src/access/capabilities.ts';
+import { api, ApiError, onUnauthenticated } from './api.ts';
+import type { Capability, Role, Session, SessionTenant } from './types.ts';
+
+interface SessionState {
+  session: Session | null;
+  /** true until the first GET /api/session answered. */
+  loading: boolean;
+  error: ApiError | null;
+  signIn(email: string, password: string): Promise<void>;
+  signOut(): Promise<void>;
+  refresh(): Promise<void>;
+}
+
+const Ctx = createContext<SessionState | null>(null);
+
+/** Accepts `{user, tenants}` or a flat user with `tenants`; tenants may carry capabilities. */
+function normalize(raw: unknown): Session {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const user = (r.user ?? r) as Session['user'];
+  const tenants = ((r.tenants ?? (user as unknown as Record<string, unknown>).tenants ?? []) as Record<string, unknown>[]).map(
+    (t): SessionTenant => {
+      const nested = t.tenant as Record<string, unknown> | undefined;
+      return {
+        id: String(t.id ?? nested?.id ?? ''),
+        slug: String(t.slug ?? nested?.slug ?? ''),
+        name: String(t.name ?? nested?.name ?? t.slug ?? ''),
+        status: (t.status ?? nested?.status) as string | undefined,
+        role: (t.role ?? 'readonly') as Role,
+        capabilities: Array.isArray(t.capabilities) ? (t.capabilities as Capability[]) : undefined,
+      };
+    },
+  );
+  const ws = r.workspace as Session['workspace'] | undefined;
+  return { user: { id: user.id, email: user.email, displayName: user.displayName }, tenants, workspace: ws ?? null };
+}
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [session, setSession] = useState<Session | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const refresh = useCallback(async () => {
+    try {
+      setSession(normalize(await api.get('/api/session')));
+      setError(null);
+    } catch (err) {
+      setSession(null);
+      if (err instanceof ApiError && err.status !== 401) setError(err);
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+    return onUnauthenticated(() => setSession(null));
+  }, [refresh]);
+
+  const signIn = useCallback(
+    async (email: string, password: string) => {
+      await api.post('/api/session', { email, password });
+      await refresh();
+    },
+    [refresh],
+  );
+  const signOut = useCallback(async () => {
+    await api.del('/api/session').catch(() => undefined);
+    setSession(null);
+  }, []);
+
+  const value = useMemo(() => ({ session, loading, error, signIn, signOut, refresh }), [session, loading, error, signIn, signOut, refresh]);
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
+
+export function useSession(): SessionState {
+  const s = useContext(Ctx);
+  if (!s) throw new Error('useSession outside SessionProvider');
+  return s;
+}
+
+/** The signed-in user's membership of a tenant (by slug or id), if any. */
+export function useMembership(tenant: string | null | undefined): SessionTenant | null {
+  const { session } = useSession();
+  if (!tenant || !session) return null;
+  return session.tenants.find((t) => t.slug === tenant || t.id === tenant) ?? null;
+}
+
+export function membershipCan(m: SessionTenant | null, capability: Capability): boolean {
+  if (!m) return false;
+  if (m.capabilities) return m.capabilities.includes(capability);
+  return (ROLE_CAPABILITIES[m.role] ?? []).includes(capability);
+}
+
+/** Whether the user may `capability` on `tenant`. */
+export function useCan(tenant: string | null | undefined, capability: Capability): boolean {
+  return membershipCan(useMembership(tenant), capability);
+}
