@@ -79,7 +79,9 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
         db: database.db,
         box,
         webRoot: fs.existsSync(webRoot) ? webRoot : null,
-        authorityFor: (cloud) => (cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD.authorityHost : (sandboxEndpoints?.authorityHost ?? null)),
+        // Consent links open in a person's browser: the own sandbox serves that page over plain
+        // loopback HTTP, so no certificate warning stands between the operator and the fix.
+        authorityFor: (cloud) => (cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD.authorityHost : (sandbox?.pagesUrl ?? sandboxEndpoints?.authorityHost ?? null)),
       });
       cleanups.unshift(() => app.close());
       url = await app.listen({ port: config.port, host: config.host });

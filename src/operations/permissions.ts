@@ -13,13 +13,6 @@ export type Feature = keyof typeof PERMISSIONS;
 /** Every permission any feature needs, for the verification report. */
 export const ALL_PERMISSIONS: readonly string[] = [...new Set(Object.values(PERMISSIONS).flat())].sort();
 
-/** "X.ReadWrite.All" satisfies "X.Read.All"; "X.ReadWrite.Directory" satisfies "X.Read.Directory". */
-export function grants(granted: readonly string[], needed: string): boolean {
-  if (granted.includes(needed)) return true;
-  const wider = needed.replace(/\.Read\./, '.ReadWrite.');
-  return wider !== needed && granted.includes(wider);
-}
-
-export function missingPermissions(granted: readonly string[], needed: readonly string[]): string[] {
-  return needed.filter((p) => !grants(granted, p));
-}
+// One rule for "is this permission granted", shared with the provider client: ReadWrite
+// satisfies Read, compared case-insensitively as Entra does.
+export { hasPermission as grants, missingPermissions } from '../provider/types.ts';

@@ -1,5 +1,5 @@
 // Walks every console surface as the demo owner, fails on any uncaught script error, and
-// writes a 1400×900 screenshot of each to docs/screenshots/ (overwritten on every run) for
+// writes a 1400×900 screenshot of each to test-results/screenshots/ (docs/screenshots/ with OPSGATE_SCREENSHOTS=docs/screenshots) for
 // the README.
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -20,7 +20,7 @@ afterAll(async () => env?.close());
 
 const shot = screenshot;
 
-describe('every surface renders (screenshots to docs/screenshots)', () => {
+describe('every surface renders, with a screenshot of each', () => {
   it('sign-in', async () => {
     const context = await env.browser.newContext({ viewport: VIEWPORT, baseURL: env.url });
     const p = await context.newPage();

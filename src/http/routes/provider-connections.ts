@@ -4,6 +4,9 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/connect.ts';
+import { explain } from '../../reasons/catalogue.ts';
+import { ALL_PERMISSIONS, missingPermissions } from '../../operations/permissions.ts';
+import { isReasonCode } from '../../reasons/codes.ts';
 import type { ProviderConnection } from '../../db/schema.ts';
 import { canSeeTenant, tenantIdByRef } from '../authorize.ts';
 import { notFound } from '../errors.ts';
@@ -28,6 +31,8 @@ export const connectionSchema = z.strictObject({
   lastVerifiedAt: isoDate.nullable(),
   verificationStatus: z.enum(['never', 'succeeded', 'failed', 'unusable']),
   verificationReasonCode: z.string().nullable(),
+  /** The last verification's problem in the catalogue's words, as everywhere else. */
+  verificationReason: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
 });
 type ConnectionView = z.output<typeof connectionSchema>;
 
@@ -48,6 +53,17 @@ export function presentConnection(c: ProviderConnection, tenantSlug: string): Co
     lastVerifiedAt: c.last_verified_at?.toISOString() ?? null,
     verificationStatus: c.verification_status,
     verificationReasonCode: c.verification_reason_code,
+    verificationReason: c.verification_reason_code
+      ? {
+          code: c.verification_reason_code,
+          message: explain(
+            isReasonCode(c.verification_reason_code) ? c.verification_reason_code : 'execution_error',
+            // Which permissions are missing follows from the stored grants.
+            { missing: missingPermissions(c.granted_permissions, ALL_PERMISSIONS) },
+            { tenantSlug, providerConnectionId: c.id },
+          ).message,
+        }
+      : null,
   };
 }
 

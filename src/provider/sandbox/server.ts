@@ -7,7 +7,7 @@
  * and status only, so neither secrets (form bodies) nor tokens (headers) are retained.
  */
 import { createServer } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CloudEndpoints } from '../types.ts';
 import { ensureSandboxTls } from './ca.ts';
@@ -36,6 +36,8 @@ export interface SandboxOptions {
 
 export interface SandboxCloud {
   url: string;
+  /** Plain-HTTP loopback origin of the browser-facing pages (admin consent). */
+  pagesUrl: string;
   caPem: string;
   state: SandboxState;
   endpoints: CloudEndpoints;
@@ -99,16 +101,36 @@ export async function startSandboxCloud(options: SandboxOptions): Promise<Sandbo
     });
   });
   const { port } = server.address() as AddressInfo;
-  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const url = `https://${hostPart}:${port}`;
   ctx.baseUrl = url;
+
+  // The consent page is the one page a person's browser opens. Served over plain HTTP on
+  // loopback too, so the demo's browser does not meet a certificate it was never told to
+  // trust; the token and Graph endpoints stay HTTPS-only.
+  const pages = createHttpServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://sandbox');
+    const m = CONSENT_PATH.exec(u.pathname);
+    if (!m || (req.method !== 'GET' && req.method !== 'POST')) return sendJson(res, 404, graphError('NotFound', 'Only the consent page is served here.'));
+    handleAdminConsent(state, req, res, u, decodeURIComponent(m[1] ?? '')).catch(() => sendJson(res, 500, graphError('InternalServerError', 'Sandbox internal error.')));
+  });
+  pages.on('clientError', (_err, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    pages.once('error', reject);
+    pages.listen(0, host, () => resolve());
+  });
+  const pagesUrl = `http://${hostPart}:${(pages.address() as AddressInfo).port}`;
 
   return {
     url,
+    pagesUrl,
     caPem: tls.caPem,
     state,
     endpoints: { authorityHost: url, graphBaseUrl: url, caPem: tls.caPem },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        pages.close();
+        pages.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
         // Keep-alive connections from clients would otherwise hold close() open.
         server.closeAllConnections();
