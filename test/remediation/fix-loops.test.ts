@@ -148,7 +148,12 @@ describe('credentials, connection and state', () => {
   it('tenant_not_operable: litware explains the state and who may change it', async () => {
     const blocked = await startOp('litware', 'inventory.sync');
     expect(blocked.body.reason).toMatchObject({ code: 'tenant_not_operable', message: expect.stringContaining('suspended') });
-    expect(blocked.body.nextSteps[0].url).toBe('/admin/t/litware');
+    expect(blocked.body.nextSteps[0].url).toBe('/admin/t/litware#status');
+    const tenant = await call(base, 'GET', '/api/tenants/litware', { cookie: owner });
+    expect(tenant.body.statusNote).toEqual({
+      message: expect.stringMatching(/^This tenant is suspended: .* An owner of this tenant \(owner@contoso\.example\) can reactivate it\.$/),
+      owners: ['owner@contoso.example'],
+    });
   });
 
   it('scope_busy: points to the holding run with the expected wait; once it ends the same start is queued', async () => {

@@ -77,6 +77,8 @@ export interface Tenant {
   entraTenantId?: string;
   role?: Role;
   capabilities?: Capability[];
+  /** For a tenant that is not active: what that means for starts, and who can change it. */
+  statusNote?: { message: string; owners: string[] } | null;
 }
 
 export interface ProviderConnection {

@@ -1,6 +1,8 @@
 // Tenants the user may see. Not a member reads exactly like not there (404).
 import { z } from 'zod';
 import { ROLE_CAPABILITIES } from '../../access/capabilities.ts';
+import type { Db } from '../../db/connect.ts';
+import { tenantStatusNote } from '../../presenter/tenant-status.ts';
 import { byTenantRef } from '../locate.ts';
 import { tenantRoute, userRoute, type Route } from '../route.ts';
 import { isoDate, items, tenantParams, tenantSummarySchema } from '../schemas.ts';
@@ -9,6 +11,8 @@ export const tenantDetailSchema = tenantSummarySchema.extend({
   entraTenantId: z.string(),
   defaultProviderConnection: z.strictObject({ id: z.string(), name: z.string() }).nullable(),
   createdAt: isoDate,
+  /** For a tenant that is not active: what that means for starts, and who can change it. */
+  statusNote: z.strictObject({ message: z.string(), owners: z.array(z.string()) }).nullable(),
 });
 
 const list = userRoute({
@@ -58,9 +62,22 @@ const detail = tenantRoute({
         entraTenantId: t.entra_tenant_id,
         defaultProviderConnection: def ?? null,
         createdAt: t.created_at.toISOString(),
+        statusNote: t.status === 'active' ? null : tenantStatusNote(t.status, await ownersOf(deps.db, t.id)),
       },
     };
   },
 });
+
+async function ownersOf(db: Db, tenantId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('tenant_memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select('u.email')
+    .where('m.tenant_id', '=', tenantId)
+    .where('m.role', '=', 'owner')
+    .orderBy('u.email')
+    .execute();
+  return rows.map((r) => r.email);
+}
 
 export const tenantRoutes: Route[] = [list, detail];

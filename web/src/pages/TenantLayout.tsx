@@ -48,6 +48,11 @@ export function TenantLayout() {
                 </p>
               </div>
             </div>
+            {tenant.statusNote ? (
+              <div className="callout callout-error" id="status" role="status" data-testid="tenant-status-note">
+                <p>{tenant.statusNote.message}</p>
+              </div>
+            ) : null}
             <nav className="tabs" aria-label="Tenant sections">
               <NavLink end to={base} className={({ isActive }) => `tab${isActive ? ' active' : ''}`}>
                 Overview
