@@ -117,3 +117,13 @@ export const items = <T extends z.ZodType>(item: T) => z.strictObject({ items: z
 export const page = <T extends z.ZodType>(item: T) =>
   z.strictObject({ items: z.array(item), total: z.number(), limit: z.number(), offset: z.number() });
 export { isoDate };
+
+/** A new app-registration credential: the fields shared by "add connection" and onboarding's connection step. */
+export const newConnectionFields = {
+  name: z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'is too long' }),
+  clientId: uuid(),
+  /** Write-only: sealed at rest, never returned. */
+  clientSecret: z.string().min(1, { error: 'must not be empty' }).max(1024, { error: 'is too long' }),
+  secretExpiresAt: isoDate.refine((d) => Date.parse(d) > Date.now(), { error: 'must be in the future' }),
+  cloud: z.enum(['global', 'sandbox']).optional(),
+};

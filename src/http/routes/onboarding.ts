@@ -9,7 +9,7 @@ import { presentStart } from '../../presenter/index.ts';
 import type { TenantAccess } from '../authorize.ts';
 import { HttpError } from '../errors.ts';
 import { tenantRoute, userRoute, workspaceRoute, type Answer, type Deps, type Located, type Route } from '../route.ts';
-import { emptyBody, idParams, isoDate, items, startAnswerSchema, uuid } from '../schemas.ts';
+import { emptyBody, idParams, items, newConnectionFields, startAnswerSchema, uuid } from '../schemas.ts';
 import { OUTCOME_STATUS } from './operations.ts';
 
 const sessionSchema = z.object({ id: z.string(), status: z.string() }).passthrough();
@@ -84,11 +84,7 @@ const connection = tenantRoute({
   tag: 'onboarding',
   params: idParams,
   body: z.strictObject({
-    name: z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'is too long' }),
-    clientId: uuid(),
-    clientSecret: z.string().min(1, { error: 'must not be empty' }).max(1024, { error: 'is too long' }),
-    secretExpiresAt: isoDate.refine((d) => Date.parse(d) > Date.now(), { error: 'must be in the future' }),
-    cloud: z.enum(['global', 'sandbox']).optional(),
+    ...newConnectionFields,
   }),
   locate: bySession,
   capability: 'onboarding.manage',

@@ -8,7 +8,7 @@ import { SESSION_COOKIE } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { byConnection, byTenantRef } from '../locate.ts';
 import { tenantRoute, type Route } from '../route.ts';
-import { emptyBody, idParams, isoDate, tenantParams, uuid } from '../schemas.ts';
+import { emptyBody, idParams, newConnectionFields, tenantParams } from '../schemas.ts';
 import { connectionSchema, presentConnection } from './provider-connections.ts';
 
 const addConnection = tenantRoute({
@@ -18,11 +18,7 @@ const addConnection = tenantRoute({
   tag: 'provider connections',
   params: tenantParams,
   body: z.strictObject({
-    name: z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'is too long' }),
-    clientId: uuid(),
-    clientSecret: z.string().min(1, { error: 'must not be empty' }).max(1024, { error: 'is too long' }),
-    secretExpiresAt: isoDate.refine((d) => Date.parse(d) > Date.now(), { error: 'must be in the future' }),
-    cloud: z.enum(['global', 'sandbox']).optional(),
+    ...newConnectionFields,
     isDefault: z.boolean().optional(),
   }),
   locate: byTenantRef,
