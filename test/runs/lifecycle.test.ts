@@ -10,10 +10,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preflight, start } from '../../src/gate/start.ts';
 import { SANDBOX_TLS_FILES } from '../../src/provider/sandbox/index.ts';
+import { executeRun } from '../../src/runs/execute.ts';
 import { scheduledInventorySync } from '../../src/runs/schedule.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { nodeBin } from '../helpers/node.ts';
-import { tenantBySlug, userByEmail } from '../helpers/seed.ts';
+import { tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
 import { createWorkerEnv, waitForRun, type WorkerEnv } from '../helpers/worker-env.ts';
 
 let env: WorkerEnv;
@@ -53,6 +54,29 @@ describe('admission is DB-only', () => {
     expect(env.sandbox.state.counters()).toEqual({});
     // No worker ran here; cancel what was admitted so the next tests start from free scopes.
     await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where status <> 'completed'`.execute(db);
+  });
+});
+
+describe('a job whose run is no longer queued', () => {
+  it('does nothing: no provider call, no state change', async () => {
+    const db = env.tdb.db;
+    const tenant = await tenantBySlug(db, 'fabrikam-retail');
+    const r = await start(db, { type: 'entra_group_sync', tenantId: tenant.id, trigger: 'system', initiatorUserId: null });
+    expect(r.outcome).toBe('accepted');
+    // Recovered (or cancelled) before any worker got to it (no worker runs yet in this file).
+    await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where id = ${r.run.id}`.execute(db);
+    env.sandbox.state.resetCounters();
+    const answer = await executeRun(
+      { db, box: testBox, providerFor: () => env.provider, leaseSeconds: 5, leaseOwner: 'late-worker' },
+      r.run.id,
+    );
+    expect(answer).toBe('skipped');
+    expect(env.sandbox.state.counters()).toEqual({});
+    expect(await db.selectFrom('operation_runs').select(['status', 'outcome', 'started_at']).where('id', '=', r.run.id).executeTakeFirstOrThrow()).toEqual({
+      status: 'completed',
+      outcome: 'cancelled',
+      started_at: null,
+    });
   });
 });
 
