@@ -5,6 +5,7 @@ import { startRuntime, type Mode } from './app/runtime.ts';
 import { startOwnSandbox, sandboxDir } from './app/sandbox.ts';
 import { ConfigError, parseConfig, type Config } from './config.ts';
 import { SANDBOX_TLS_FILES } from './provider/sandbox/index.ts';
+import { installConnectionGuard } from './runs/connection-guard.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from './seed/demo-fixture.ts';
 import { seedDemo } from './seed/demo.ts';
 import { createSecretBox, loadKey } from './security/secret-box.ts';
@@ -33,6 +34,8 @@ function onStop(stop: () => Promise<void>): void {
 }
 
 async function runServer(config: Config, mode: Mode): Promise<void> {
+  // A process that runs jobs must outlive a database restart (see connection-guard.ts).
+  if (config.workerConcurrency > 0) installConnectionGuard();
   const rt = await startRuntime(config, mode);
   onStop(rt.stop);
   const where = rt.database.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL';

@@ -1,0 +1,60 @@
+// Scopes (provider connections) for the storms, on the demo tenants.
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../../src/db/connect.ts';
+import { ALL_PERMISSIONS } from '../../../src/operations/permissions.ts';
+import type { SecretBox } from '../../../src/security/secret-box.ts';
+import { connectionOf, tenantBySlug, userByEmail } from '../../helpers/seed.ts';
+
+export interface Scope {
+  tenantId: string;
+  connectionId: string;
+  clientId: string;
+  secret: string;
+}
+
+/** `n` healthy connections on one tenant, each a protected scope of its own. */
+export async function createScopes(db: Db, box: SecretBox, tenantSlug: string, n: number, prefix = 'rel'): Promise<Scope[]> {
+  const tenant = await tenantBySlug(db, tenantSlug);
+  const specs = Array.from({ length: n }, (_, i) => ({
+    clientId: randomUUID(),
+    secret: `sbx~${prefix}-${i}-${randomUUID()}`.slice(0, 40),
+    name: `${prefix}-${i}`,
+  }));
+  const rows = await db
+    .insertInto('provider_connections')
+    .values(specs.map((s) => ({
+      tenant_id: tenant.id,
+      name: s.name,
+      cloud: 'sandbox' as const,
+      client_id: s.clientId,
+      secret_ciphertext: box.seal(s.secret),
+      credential_expires_at: new Date(Date.now() + 365 * 86_400_000),
+      consent_status: 'granted' as const,
+      granted_permissions: [...ALL_PERMISSIONS],
+      last_verified_at: new Date(),
+      verification_status: 'succeeded' as const,
+    })))
+    .returning(['id', 'client_id'])
+    .execute();
+  return rows.map((r) => {
+    const s = specs.find((x) => x.clientId === r.client_id)!;
+    return { tenantId: tenant.id, connectionId: r.id, clientId: s.clientId, secret: s.secret };
+  });
+}
+
+export interface StormWorld {
+  operatorId: string;
+  scopes: Scope[];
+  /** A scope the preflight refuses (woodgrove: consent missing). */
+  blocked: { tenantId: string; connectionId: string };
+}
+
+export async function stormWorld(db: Db, box: SecretBox, scopes: number): Promise<StormWorld> {
+  const operator = await userByEmail(db, 'operator@contoso.example');
+  const woodgrove = await connectionOf(db, 'woodgrove');
+  return {
+    operatorId: operator.id,
+    scopes: await createScopes(db, box, 'northwind', scopes),
+    blocked: { tenantId: woodgrove.tenant_id, connectionId: woodgrove.id },
+  };
+}

