@@ -16,10 +16,12 @@ function files(dir: string): string[] {
 const rel = (p: string) => path.relative(process.cwd(), p);
 
 // The only places allowed: the admission SQL function and the gate that calls it.
-const ALLOWED_ENQUEUE = new Set(['src/db/migrations/0002-admission.sql']);
-const ALLOWED_RUN_INSERT = new Set(['src/db/migrations/0002-admission.sql']);
+// 0004 replaced the admission function (its job row is written directly, without NOTIFY).
+const ADMISSION_SQL = ['src/db/migrations/0002-admission.sql', 'src/db/migrations/0004-admission-without-notify.sql'];
+const ALLOWED_ENQUEUE = new Set(ADMISSION_SQL);
+const ALLOWED_RUN_INSERT = new Set(ADMISSION_SQL);
 
-const ENQUEUE = [/\badd_jobs?\s*\(/, /\baddJob(Adhoc)?\s*\(/, /\bquickAddJob\s*\(/, /makeWorkerUtils/, /_private_jobs/, /\.send\s*\(\s*['"`]/];
+const ENQUEUE = [/\badd_jobs?\s*\(/, /\baddJob(Adhoc)?\s*\(/, /\bquickAddJob\s*\(/, /makeWorkerUtils/, /_private_jobs/, /\bopsgate_enqueue\s*\(/, /\.send\s*\(\s*['"`]/];
 const RUN_INSERT = [/insert\s+into\s+operation_runs/i, /insertInto\(\s*['"]operation_runs['"]\s*\)/];
 const QUEUED_WRITE = [/status:\s*['"]queued['"]/, /status\s*=\s*'queued'\s*(,|where|$)/i];
 

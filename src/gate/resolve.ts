@@ -1,6 +1,8 @@
 // Load what the gate decides on, from the database only: the tenant, the connection
 // (explicit or the tenant's default) and the start's target.
+import { sql } from 'kysely';
 import type { DbOrTx } from '../db/connect.ts';
+import { PREPARED } from '../db/prepared.ts';
 import type { ProviderConnection, Tenant } from '../db/schema.ts';
 import type { OperationDefinition } from '../operations/definition.ts';
 import { GateInputError, type StartInput } from './result.ts';
@@ -14,13 +16,17 @@ export interface Resolved {
 }
 
 export async function resolveStart(db: DbOrTx, def: OperationDefinition, input: StartInput): Promise<Resolved> {
-  const tenant = await db.selectFrom('tenants').selectAll().where('id', '=', input.tenantId).executeTakeFirst();
+  // The two look-ups every start makes run as prepared statements (src/db/prepared.ts).
+  const tenant = (await sql<Tenant>`${sql.raw(PREPARED)}select * from tenants where id = ${input.tenantId}`.execute(db)).rows[0];
   if (!tenant) throw new GateInputError('tenant', 'no such tenant');
 
-  let q = db.selectFrom('provider_connections').selectAll().where('tenant_id', '=', tenant.id);
-  q = input.providerConnectionId ? q.where('id', '=', input.providerConnectionId) : q.where('is_default', '=', true);
   // An id from another tenant resolves to nothing, exactly like an unknown id: no leak.
-  const connection = (await q.executeTakeFirst()) ?? null;
+  const { rows } = input.providerConnectionId
+    ? await sql<ProviderConnection>`${sql.raw(PREPARED)}select * from provider_connections
+        where tenant_id = ${tenant.id} and id = ${input.providerConnectionId}`.execute(db)
+    : await sql<ProviderConnection>`${sql.raw(PREPARED)}select * from provider_connections
+        where tenant_id = ${tenant.id} and is_default`.execute(db);
+  const connection = rows[0] ?? null;
 
   const context: Record<string, string> = {};
   if (connection) context.providerConnectionName = connection.name;

@@ -2,9 +2,11 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
+import { PREPARED } from '../db/prepared.ts';
 import { getDefinition } from '../operations/registry.ts';
 import { readiness } from './readiness.ts';
 import { resolveStart, type Resolved } from './resolve.ts';
+import { wakeWorkers } from './wake.ts';
 import type { ConnectionRef, Outcome, PreflightResult, StartInput, StartResult } from './result.ts';
 
 /** Identical blocked clicks within this window reuse the latest blocked record. */
@@ -26,7 +28,7 @@ export async function start(db: Db, input: StartInput, now: Date = new Date()): 
       .update(JSON.stringify([tenant.id, def.type, connection?.id ?? null, ready.reason, input.initiatorUserId, input.trigger, resolved.context]))
       .digest('base64url');
     const { rows } = await sql<{ run_id: string; reused: boolean }>`
-      select * from opsgate_record_blocked(
+      ${sql.raw(PREPARED)}select * from opsgate_record_blocked(
         ${tenant.workspace_id}, ${tenant.id}, ${def.type}, ${connection?.id ?? null}, ${input.initiatorUserId},
         ${input.trigger}, ${JSON.stringify(resolved.context)}, ${ready.reason.code}, ${JSON.stringify(ready.reason.params)},
         ${fingerprint}, ${BLOCKED_REUSE_SECONDS})`.execute(db);
@@ -42,10 +44,11 @@ export async function start(db: Db, input: StartInput, now: Date = new Date()): 
 
   // Ready implies a connection, hence a dedupe key.
   const { rows } = await sql<{ outcome: Exclude<Outcome, 'blocked'>; run_id: string; run_type: string; run_tenant_id: string }>`
-    select * from opsgate_admit(
+    ${sql.raw(PREPARED)}select * from opsgate_admit(
       ${tenant.workspace_id}, ${tenant.id}, ${def.type}, ${connection!.id}, ${resolved.dedupeKey},
       ${input.initiatorUserId}, ${input.trigger}, ${JSON.stringify(resolved.context)})`.execute(db);
   const row = rows[0]!;
+  if (row.outcome === 'accepted') wakeWorkers(db);
   return { ...common, outcome: row.outcome, run: { id: row.run_id, type: row.run_type, tenantId: row.run_tenant_id } };
 }
 

@@ -74,7 +74,8 @@ export async function complete(db: Db, runId: string, leaseOwner: string, c: Com
 /**
  * Runs whose worker stopped heart-beating (killed, partitioned) end as failed with
  * execution_interrupted, which frees their scope. Queued runs whose job can no longer run
- * (the queue row is gone or has been locked longer than a lease) end the same way.
+ * (the queue row is gone, has used its one attempt, or has been locked longer than a lease)
+ * end the same way.
  */
 export async function interruptAbandoned(db: Db, leaseSeconds: number): Promise<OperationRun[]> {
   return db.transaction().execute(async (tx) => {
@@ -96,7 +97,8 @@ export async function interruptAbandoned(db: Db, leaseSeconds: number): Promise<
             sql<boolean>`not exists (
               select 1 from graphile_worker.jobs j
                where j.key = operation_runs.id::text
-                 and (j.locked_at is null or j.locked_at > now() - make_interval(secs => ${leaseSeconds})))`,
+                 and ((j.locked_at is null and j.attempts < j.max_attempts)
+                      or j.locked_at > now() - make_interval(secs => ${leaseSeconds})))`,
           ]),
         ]),
       )

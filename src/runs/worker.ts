@@ -18,6 +18,8 @@ export interface WorkerOptions extends Omit<ExecutionDeps, 'db' | 'leaseOwner'> 
   /** Cron-triggered starts (nightly inventory sync); they too go through the gate. */
   schedule?: boolean;
   sweepIntervalMs?: number;
+  /** How often an idle worker looks for jobs it was not woken for (lost wake-ups, due retries). */
+  pollIntervalMs?: number;
 }
 
 export interface WorkerHandle {
@@ -45,7 +47,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     taskList,
     noHandleSignals: true,
     logger: quietLogger,
-    pollInterval: 1000,
+    pollInterval: opts.pollIntervalMs ?? 1000,
     ...(opts.schedule ? { crontab: `0 2 * * * ${SCHEDULE_TASKS.nightlyInventory}` } : {}),
   });
 

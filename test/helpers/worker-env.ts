@@ -18,7 +18,7 @@ export interface WorkerEnv {
   sandbox: SandboxCloud;
   sandboxDir: string;
   provider: ProviderClient;
-  startWorker(opts?: { leaseSeconds?: number; concurrency?: number }): Promise<WorkerHandle>;
+  startWorker(opts?: { leaseSeconds?: number; concurrency?: number; pollIntervalMs?: number }): Promise<WorkerHandle>;
   close(): Promise<void>;
 }
 
@@ -45,6 +45,7 @@ export async function createWorkerEnv(opts: { latencyMs?: number } = {}): Promis
         leaseSeconds: o.leaseSeconds ?? 30,
         afterComplete: onRunCompleted,
         sweepIntervalMs: 250,
+        ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
       });
       workers.push(w);
       return w;

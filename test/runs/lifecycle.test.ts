@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preflight, start } from '../../src/gate/start.ts';
 import { SANDBOX_TLS_FILES } from '../../src/provider/sandbox/index.ts';
 import { executeRun } from '../../src/runs/execute.ts';
+import { interruptAbandoned } from '../../src/runs/run-service.ts';
 import { scheduledInventorySync } from '../../src/runs/schedule.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { nodeBin } from '../helpers/node.ts';
@@ -77,6 +78,25 @@ describe('a job whose run is no longer queued', () => {
       outcome: 'cancelled',
       started_at: null,
     });
+  });
+});
+
+describe('a queued run whose job can no longer run', () => {
+  // E.g. the database went away while a worker held the job: the queue recorded its one
+  // attempt as failed, but the run was never marked running. Its scope must not stay busy.
+  it('ends execution_interrupted once a lease has passed; a job still waiting is left alone', async () => {
+    const db = env.tdb.db;
+    const lost = await start(db, { type: 'entra_group_sync', tenantId: (await tenantBySlug(db, 'fabrikam-retail')).id, trigger: 'system', initiatorUserId: null });
+    const waiting = await start(db, { type: 'entra_group_sync', tenantId: (await tenantBySlug(db, 'northwind')).id, trigger: 'system', initiatorUserId: null });
+    expect([lost.outcome, waiting.outcome]).toEqual(['accepted', 'accepted']);
+    await sql`update graphile_worker._private_jobs set attempts = max_attempts, last_error = 'connection lost' where key = ${lost.run.id}`.execute(db);
+    await sql`update operation_runs set created_at = now() - interval '1 minute' where id in (${lost.run.id}, ${waiting.run.id})`.execute(db);
+    const recovered = await interruptAbandoned(db, 30);
+    expect(recovered.map((r) => r.id)).toEqual([lost.run.id]);
+    expect(recovered[0]).toMatchObject({ status: 'completed', outcome: 'failed', reason_code: 'execution_interrupted' });
+    const again = await start(db, { type: 'entra_group_sync', tenantId: (await tenantBySlug(db, 'fabrikam-retail')).id, trigger: 'system', initiatorUserId: null });
+    expect(again.outcome).toBe('accepted');
+    await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where status <> 'completed'`.execute(db);
   });
 });
 
