@@ -2,14 +2,13 @@
 //
 // What each part of the admission statement costs on the server, one caller at a time (no
 // contention, no queueing): the marginal latency of the advisory locks, the two checks, the
-// run insert, graphile's add_job and the audit insert, measured by removing one part at a time
+// run insert, the job row and the audit insert, measured by removing one part at a time
 // from a copy of opsgate_admit (read from the migrated database). Ephemeral (fsync off) by
 // default, so that what is measured is work, not the disk.
 import { performance } from 'node:perf_hooks';
 import { connectDatabase } from '../src/db/connect.ts';
 import { start } from '../src/gate/start.ts';
 import { GRAPHILE_KEYED_ADD_JOB } from './peers.ts';
-import { installNoNotifyAdmission } from './prototype/no-notify.ts';
 import { createFixture, freeAllScopes, openBenchDatabase } from './setup.ts';
 import { fmt, markdownTable, median, percentile } from './stats.ts';
 
@@ -36,11 +35,10 @@ try {
   };
   const variants: Record<string, string> = {
     no_locks: variant('no_locks', (s) => must(s, /perform pg_advisory_xact_lock\([^;]*\);\s*perform pg_advisory_xact_lock\([^;]*\);/, '', 'no_locks')),
-    no_add_job: variant('no_add_job', (s) => must(s, /perform graphile_worker\.add_job\([^;]*\);/, 'null;', 'no_add_job')),
+    no_job: variant('no_job', (s) => must(s, /perform opsgate_enqueue\([^;]*\);/, 'null;', 'no_job')),
     no_audit: variant('no_audit', (s) => must(s, /insert into audit_log[\s\S]*?'holdingRunType'[^;]*;/, '', 'no_audit')),
   };
   for (const text of Object.values(variants)) await pool.query(text);
-  await installNoNotifyAdmission(pool);
   await pool.query('create table if not exists bench_ceiling (id uuid primary key default gen_random_uuid(), v int not null)');
 
   let next = 0;
@@ -54,9 +52,8 @@ try {
     'graphile add_job(job_key)': () => pool.query(GRAPHILE_KEYED_ADD_JOB, [`b${next++}`]),
     'opsgate_admit (full)': () => pool.query('select * from opsgate_admit($1, $2, $3, $4, $5, $6, $7, $8)', admitArgs()),
     '… without the 2 advisory locks': () => pool.query('select * from bench_no_locks($1, $2, $3, $4, $5, $6, $7, $8)', admitArgs()),
-    '… without add_job': () => pool.query('select * from bench_no_add_job($1, $2, $3, $4, $5, $6, $7, $8)', admitArgs()),
+    '… without the job row': () => pool.query('select * from bench_no_job($1, $2, $3, $4, $5, $6, $7, $8)', admitArgs()),
     '… without the audit insert': () => pool.query('select * from bench_no_audit($1, $2, $3, $4, $5, $6, $7, $8)', admitArgs()),
-    'PROTOTYPE admit, job row inserted directly (no add_job, no NOTIFY)': () => pool.query('select * from bench_admit_no_notify($1, $2, $3, $4, $5, $6, $7, $8)', admitArgs()),
     'gate start() (3 round trips)': () => {
       const s = fixture.fresh[next++]!;
       return start(db, { type: 'inventory.sync', tenantId: s.tenantId, trigger: 'operator', initiatorUserId: fixture.userId, providerConnectionId: s.connectionId });
@@ -87,7 +84,7 @@ try {
     ['statement', 'median', 'p99', 'share of opsgate_admit'],
     Object.keys(cases).map((k) => {
       const m = median(med.get(k)!);
-      const part = k.startsWith('…') || k.startsWith('PROTOTYPE') ? `removing it saves ${fmt(full - m, 3)} ms (${fmt((100 * (full - m)) / full)}%)` : '';
+      const part = k.startsWith('…') ? `removing it saves ${fmt(full - m, 3)} ms (${fmt((100 * (full - m)) / full)}%)` : '';
       return [k, `${fmt(m, 3)} ms`, `${fmt(median(p99.get(k)!), 3)} ms`, part];
     }),
   ));

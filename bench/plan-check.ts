@@ -7,9 +7,8 @@
 //   stale  plans made right after ANALYZE of an empty table, autovacuum off for the table;
 //   fresh  a new session after ANALYZE at each size.
 // Prints the plan actually used (auto_explain, nested statements) and the admission's latency.
-//   --prototype-index  PROTOTYPE of a proposed migration: the identity index's predicate gains
-//                      "and dedupe_key is not null", so it can no longer serve the scope check
-//                      (which then has one candidate index, the scope index).
+// (Migration 0004 gave the identity index the predicate "and dedupe_key is not null", so the
+// scope check has one candidate index, the scope index; this shows it.)
 import { performance } from 'node:perf_hooks';
 import type { PoolClient } from 'pg';
 import { connectDatabase } from '../src/db/connect.ts';
@@ -23,11 +22,6 @@ const bench = await openBenchDatabase({ ephemeral: !args.includes('--durable') }
 const database = connectDatabase(bench.url, { max: 3 });
 const { pool } = database;
 try {
-  if (args.includes('--prototype-index')) {
-    await pool.query(`drop index operation_runs_one_active_per_identity;
-      create unique index operation_runs_one_active_per_identity on operation_runs (dedupe_key)
-        where status in ('queued', 'running') and dedupe_key is not null`);
-  }
   const fixture = await createFixture(bench.url, maxRows + 200 * sizes.length);
   await pool.query('alter table operation_runs set (autovacuum_enabled = false)');
   await pool.query('analyze operation_runs');

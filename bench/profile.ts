@@ -3,8 +3,8 @@
 // Where the accepted path's time goes. For each workload, 16 clients for a few seconds while
 // an observer samples what the 16 server backends are doing (pg_stat_activity wait events,
 // every 2 ms). Workloads isolate one ingredient each: a bare insert transaction, the same with
-// a NOTIFY, graphile's keyed add_job, the admission statement alone, the gate, and prototype
-// variants. Also prints EXPLAIN ANALYZE of the statements inside opsgate_admit (auto_explain).
+// a NOTIFY, graphile's keyed add_job, the admission statement alone, and the gate. Also
+// prints EXPLAIN ANALYZE of the statements inside opsgate_admit (auto_explain).
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -12,8 +12,6 @@ import { connectDatabase } from '../src/db/connect.ts';
 import { start } from '../src/gate/start.ts';
 import { closedLoop, EXHAUSTED } from './loops.ts';
 import { GRAPHILE_KEYED_ADD_JOB } from './peers.ts';
-import { prototypeStart } from './prototype/admission.ts';
-import { installNoNotifyAdmission } from './prototype/no-notify.ts';
 import { createFixture, freeAllScopes, openBenchDatabase } from './setup.ts';
 import { fmt, markdownTable, median, percentile } from './stats.ts';
 
@@ -28,7 +26,6 @@ const database = connectDatabase(bench.url, { max: 16, applicationName: app });
 const { pool, db } = database;
 try {
   const fixture = await createFixture(bench.url, 20_000);
-  await installNoNotifyAdmission(pool);
   await pool.query('create table bench_ceiling (id uuid primary key default gen_random_uuid(), v int not null)');
   await Promise.all(Array.from({ length: 16 }, async () => (await pool.connect()).release()));
   let next = 0;
@@ -38,8 +35,6 @@ try {
   const admitArgs = (s: { tenantId: string; connectionId: string }) => [
     fixture.workspaceId, s.tenantId, 'inventory.sync', s.connectionId, `inventory.sync|c:${s.connectionId}`, fixture.userId, 'operator', '{}',
   ];
-  const noNotifyStart = prototypeStart('no-notify');
-  const oneReadNoNotifyStart = prototypeStart('one-read+no-notify');
   const tx = async (statements: [string, unknown[]][]) => {
     const c = await pool.connect();
     try {
@@ -60,26 +55,11 @@ try {
       if (!s) return EXHAUSTED;
       return pool.query('select * from opsgate_admit($1, $2, $3, $4, $5, $6, $7, $8)', admitArgs(s));
     },
-    'PROTOTYPE opsgate_admit without NOTIFY': async () => {
-      const s = take();
-      if (!s) return EXHAUSTED;
-      return pool.query('select * from bench_admit_no_notify($1, $2, $3, $4, $5, $6, $7, $8)', admitArgs(s));
-    },
     'pg_notify alone, autocommit': () => pool.query(`select pg_notify('bench', $1)`, [String(seq++)]),
     'gate start()': async () => {
       const s = take();
       if (!s) return EXHAUSTED;
       return start(db, { type: 'inventory.sync', tenantId: s.tenantId, trigger: 'operator', initiatorUserId: fixture.userId, providerConnectionId: s.connectionId });
-    },
-    'PROTOTYPE gate, no NOTIFY in the commit': async () => {
-      const s = take();
-      if (!s) return EXHAUSTED;
-      return noNotifyStart(db, { type: 'inventory.sync', tenantId: s.tenantId, trigger: 'operator', initiatorUserId: fixture.userId, providerConnectionId: s.connectionId });
-    },
-    'PROTOTYPE gate, one read + no NOTIFY in the commit': async () => {
-      const s = take();
-      if (!s) return EXHAUSTED;
-      return oneReadNoNotifyStart(db, { type: 'inventory.sync', tenantId: s.tenantId, trigger: 'operator', initiatorUserId: fixture.userId, providerConnectionId: s.connectionId });
     },
   };
 

@@ -7,9 +7,6 @@
 import os from 'node:os';
 import { connectDatabase } from '../src/db/connect.ts';
 import { startBoss } from './peers.ts';
-import { measurePrototypes, PROTOTYPE_KINDS, prototypeStart, type PrototypeKind } from './prototype/admission.ts';
-import { installNoNotifyAdmission } from './prototype/no-notify.ts';
-import { installPrecheckAdmission } from './prototype/precheck.ts';
 import {
   acceptedPath,
   acceptedToRunning,
@@ -19,6 +16,7 @@ import {
   prepareThroughput,
   preflightOnly,
   startIdleWorker,
+  ACCEPTED_PATH_KINDS,
   type AcceptedPathKind,
   type BenchContext,
   type ContendedResult,
@@ -30,8 +28,6 @@ import { fmt, markdownTable, median, ms, percentile, spread } from './stats.ts';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const ephemeral = args.includes('--ephemeral');
-// Prototypes of proposed src changes (bench/prototype/): on in the full run, opt-in for --quick.
-const withPrototypes = quick ? args.includes('--prototypes') : !args.includes('--no-prototypes');
 const argValue = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : undefined;
@@ -57,10 +53,6 @@ try {
   log(`database: ${bench.kind}`);
   const fixture = await createFixture(bench.url, FRESH_SCOPES);
   const boss = await startBoss(db16.pool);
-  if (withPrototypes) {
-    await installNoNotifyAdmission(db16.pool);
-    await installPrecheckAdmission(db16.pool);
-  }
   const ctx: BenchContext = { db16, db64, fixture, boss };
   await prepareThroughput(ctx);
 
@@ -78,11 +70,10 @@ try {
 
   // Warm-up: plans, JIT, connections. Discarded.
   log('warm-up…');
-  for (const k of ['ceiling', 'gate', 'graphile', 'pgboss'] as const) await acceptedPath(ctx, k, 16, 400);
-  if (withPrototypes) for (const k of PROTOTYPE_KINDS) await measurePrototypes(ctx, k, 16, 400);
+  for (const k of ACCEPTED_PATH_KINDS) await acceptedPath(ctx, k, 16, 400);
 
   // --- accepted path vs ceiling and peers, interleaved round by round -----------------------
-  const kinds: (AcceptedPathKind | PrototypeKind)[] = ['ceiling', 'gate', 'graphile', 'pgboss', ...(withPrototypes ? PROTOTYPE_KINDS : [])];
+  const kinds: readonly AcceptedPathKind[] = ACCEPTED_PATH_KINDS;
   const rates = new Map<string, number[]>(kinds.map((k) => [k, []]));
   const lat = new Map<string, number[][]>(kinds.map((k) => [k, []]));
   // This Node process's CPU time per operation (the client side; it shares the cores with PostgreSQL).
@@ -92,9 +83,7 @@ try {
     // Rotate the order so no kind always runs first (or right after a vacuum).
     const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
     for (const k of order) {
-      const r = (PROTOTYPE_KINDS as readonly string[]).includes(k)
-        ? await measurePrototypes(ctx, k as PrototypeKind, 16, THROUGHPUT_MS)
-        : await acceptedPath(ctx, k as AcceptedPathKind, 16, THROUGHPUT_MS);
+      const r = await acceptedPath(ctx, k, 16, THROUGHPUT_MS);
       cpu.get(k)!.push(r.cpuMicros / Math.max(1, r.ops));
       if (r.errors) notes.push(`${k} round ${round + 1}: ${r.errors} errors (${String(r.firstError)})`);
       if (r.notAccepted) notes.push(`${k} round ${round + 1}: ${r.notAccepted} answers were not "accepted"`);
@@ -110,13 +99,9 @@ try {
 
   // --- contended -----------------------------------------------------------------------------
   const cont: ContendedResult[] = [];
-  const contProto: ContendedResult[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    cont.push(await contended(ctx, CONTENDED_MS));
-    if (withPrototypes) contProto.push(await contended(ctx, CONTENDED_MS, prototypeStart('precheck')));
-  }
+  for (let round = 0; round < ROUNDS; round++) cont.push(await contended(ctx, CONTENDED_MS));
   const held = (rs: ContendedResult[]) => rs.every((c) => c.maxActiveSampled <= 1 && c.acceptedPerScope.every((n) => n === 1) && c.runsPerScope.every((n) => n === 1));
-  const contOk = held(cont) && held(contProto);
+  const contOk = held(cont);
   log(`contended: ${cont.map((c) => `${fmt(c.rate)}/s`).join(', ')}`);
 
   // --- open loop -------------------------------------------------------------------------------
@@ -135,13 +120,9 @@ try {
   // --- accepted -> running -----------------------------------------------------------------------
   const worker = await startIdleWorker(workerDb);
   const pick: number[][] = [];
-  const pickProto: number[][] = [];
   try {
     await acceptedToRunning(ctx, 3); // the worker's first job pays for its own warm-up
-    for (let round = 0; round < ROUNDS; round++) {
-      pick.push(await acceptedToRunning(ctx, PICKUP_N));
-      if (withPrototypes) pickProto.push(await acceptedToRunning(ctx, PICKUP_N, prototypeStart('no-notify')));
-    }
+    for (let round = 0; round < ROUNDS; round++) pick.push(await acceptedToRunning(ctx, PICKUP_N));
   } finally {
     await worker.stop();
   }
@@ -163,12 +144,12 @@ try {
     ['pg-boss send(singletonKey), exclusive queue, 16 clients', r0(rates.get('pgboss')!), latCell('pgboss'), `${x2(ratio('pgboss', 'ceiling'))} of ceiling`, ''],
     ['gate ÷ graphile add_job (same rounds)', '', '', x2(ratio('gate', 'graphile')), `≥ 0.8×: ${verdict(gateVsGraphile >= 0.8)}`],
     ['gate ÷ pg-boss send (same rounds)', '', '', x2(ratio('gate', 'pgboss')), ''],
+    [
+      'for reference: the admission statement alone (opsgate_admit, tenant and connection already read)',
+      r0(rates.get('admission')!), latCell('admission'),
+      `${x2(ratio('admission', 'ceiling'))} of ceiling; the gate is ${x2(ratio('gate', 'admission'))} of it`, '',
+    ],
   ];
-  if (withPrototypes) {
-    for (const k of PROTOTYPE_KINDS) {
-      rows.push([`PROTOTYPE ${k}`, r0(rates.get(k)!), latCell(k), `${x2(ratio(k, 'ceiling'))} of ceiling; ${x2(ratio(k, 'gate'))} of gate; ${x2(ratio(k, 'graphile'))} of add_job`, '']);
-    }
-  }
   rows.push(
     [
       'contended: 64 clients on 8 scopes',
@@ -177,15 +158,6 @@ try {
       `max active/scope sampled ${Math.max(...cont.map((c) => c.maxActiveSampled))} (${fmt(median(cont.map((c) => c.samples)))} samples/round); accepted/scope ${[...new Set(cont.flatMap((c) => c.acceptedPerScope))].join(',')}`,
       `≤ 1 active, exactly 1 accepted per scope: ${contOk ? 'held' : '**VIOLATED**'}`,
     ],
-    ...(withPrototypes
-      ? [[
-          'PROTOTYPE contended, lock-free pre-check',
-          spread(contProto.map((c) => c.rate), (n) => `${fmt(n)} decisions/s`),
-          `p50 ${msSpread(contProto.map((c) => percentile(c.latencies, 50)))}, p99 ${msSpread(contProto.map((c) => percentile(c.latencies, 99)))}`,
-          `${x2(contProto.map((c, i) => c.rate / cont[i]!.rate))} of contended; max active/scope sampled ${Math.max(...contProto.map((c) => c.maxActiveSampled))}; accepted/scope ${[...new Set(contProto.flatMap((c) => c.acceptedPerScope))].join(',')}`,
-          `same checks: ${held(contProto) ? 'held' : '**VIOLATED**'}`,
-        ]]
-      : []),
     [
       'open loop: 100 starts/s, ¼ each outcome',
       `${fmt(median(open.map((o) => o.latencies.length)))} starts/round`,
@@ -208,15 +180,6 @@ try {
       `median < 100 ms: ${verdict(median(pickMed) < 100)}`,
     ],
   );
-  if (withPrototypes) {
-    rows.push([
-      'PROTOTYPE accepted → running, no-notify admission + post-commit wake-up',
-      `${PICKUP_N} runs/round`,
-      `median ${msSpread(pickProto.map((l) => median(l)))}, p99 ${msSpread(pickProto.map((l) => percentile(l, 99)))}`,
-      'started_at − created_at (server clock)',
-      '',
-    ]);
-  }
   const byOutcome = (['accepted', 'deduped', 'scope_busy', 'blocked'] as const)
     .map((o) => `${o} p50 ${ms(median(open.map((r) => percentile(r.byOutcome[o], 50))))} / p99 ${ms(median(open.map((r) => percentile(r.byOutcome[o], 99))))}`)
     .join('; ');

@@ -45,7 +45,9 @@ class ScopeSupply {
   }
 }
 
-export type AcceptedPathKind = 'ceiling' | 'gate' | 'graphile' | 'pgboss';
+/** `admission`: the admission statement alone, tenant and connection already known (a breakdown, not a peer). */
+export const ACCEPTED_PATH_KINDS = ['ceiling', 'gate', 'graphile', 'pgboss', 'admission'] as const;
+export type AcceptedPathKind = (typeof ACCEPTED_PATH_KINDS)[number];
 
 export async function prepareThroughput(ctx: BenchContext): Promise<void> {
   await ctx.db16.pool.query('create table if not exists bench_ceiling (id uuid primary key default gen_random_uuid(), v int not null)');
@@ -87,6 +89,17 @@ export async function acceptedPath(ctx: BenchContext, kind: AcceptedPathKind, cl
       return r;
     },
     graphile: () => graphileAddJob(pool, `${prefix}-${seq++}`),
+    admission: async () => {
+      const scope = supply.take();
+      if (!scope) return EXHAUSTED;
+      const { rows } = await pool.query<{ outcome: string }>({
+        name: 'bench_admission',
+        text: 'select * from opsgate_admit($1, $2, $3, $4, $5, $6, $7, $8)',
+        values: [ctx.fixture.workspaceId, scope.tenantId, 'inventory.sync', scope.connectionId, `inventory.sync|c:${scope.connectionId}`,
+          ctx.fixture.userId, 'operator', JSON.stringify({ providerConnectionName: 'bench' })],
+      });
+      if (rows[0]!.outcome !== 'accepted') notAccepted++;
+    },
     pgboss: async () => {
       const id = await ctx.boss.send(`${prefix}-${seq++}`);
       if (!id) notAccepted++;

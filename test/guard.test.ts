@@ -21,7 +21,7 @@ const ADMISSION_SQL = ['src/db/migrations/0002-admission.sql', 'src/db/migration
 const ALLOWED_ENQUEUE = new Set(ADMISSION_SQL);
 const ALLOWED_RUN_INSERT = new Set(ADMISSION_SQL);
 
-const ENQUEUE = [/\badd_jobs?\s*\(/, /\baddJob(Adhoc)?\s*\(/, /\bquickAddJob\s*\(/, /makeWorkerUtils/, /_private_jobs/, /\bopsgate_enqueue\s*\(/, /\.send\s*\(\s*['"`]/];
+const ENQUEUE = [/\badd_jobs?\s*\(/, /\baddJob(Adhoc)?\s*\(/, /\bquickAddJob\s*\(/, /makeWorkerUtils/, /_private_jobs/, /\.send\s*\(\s*['"`]/];
 const RUN_INSERT = [/insert\s+into\s+operation_runs/i, /insertInto\(\s*['"]operation_runs['"]\s*\)/];
 const QUEUED_WRITE = [/status:\s*['"]queued['"]/, /status\s*=\s*'queued'\s*(,|where|$)/i];
 

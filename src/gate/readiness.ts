@@ -6,6 +6,18 @@ import type { OperationDefinition } from '../operations/definition.ts';
 import { missingPermissions } from '../operations/permissions.ts';
 import type { BlockedFacts } from './result.ts';
 
+/** What the gate reads of a tenant: only what it decides on or writes with the run. */
+export type GateTenant = Pick<Tenant, 'id' | 'workspace_id' | 'status'>;
+/**
+ * What the gate reads of a connection. The credential itself is never loaded: only whether one
+ * is stored (`has_credential`: a secret for kind "secret", a thumbprint for kind "certificate").
+ */
+export type GateConnection = Pick<
+  ProviderConnection,
+  | 'id' | 'name' | 'enabled' | 'credential_kind' | 'credential_expires_at' | 'verification_status'
+  | 'verification_reason_code' | 'consent_status' | 'granted_permissions'
+> & { has_credential: boolean };
+
 export type Readiness = { ready: true } | { ready: false; reason: BlockedFacts };
 
 const blocked = (code: BlockedFacts['code'], params: BlockedFacts['params'] = {}): Readiness => ({
@@ -15,8 +27,8 @@ const blocked = (code: BlockedFacts['code'], params: BlockedFacts['params'] = {}
 
 export function readiness(
   def: OperationDefinition,
-  tenant: Tenant,
-  connection: ProviderConnection | null,
+  tenant: GateTenant,
+  connection: GateConnection | null,
   opts: { fromOnboarding: boolean; now: Date },
 ): Readiness {
   const operable =
@@ -24,9 +36,7 @@ export function readiness(
   if (!operable) return blocked('tenant_not_operable', { status: tenant.status });
   if (!connection) return blocked('provider_connection_missing');
   if (!connection.enabled) return blocked('provider_connection_disabled');
-  const hasCredential =
-    connection.credential_kind === 'secret' ? !!connection.secret_ciphertext : !!connection.certificate_thumbprint;
-  if (!hasCredential) return blocked('provider_credentials_missing');
+  if (!connection.has_credential) return blocked('provider_credentials_missing');
   if (connection.credential_expires_at && connection.credential_expires_at.getTime() <= opts.now.getTime()) {
     return blocked('provider_credentials_expired', { expiredAt: connection.credential_expires_at.toISOString() });
   }

@@ -3,30 +3,21 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/connect.ts';
 import { PREPARED } from '../db/prepared.ts';
-import type { ProviderConnection, Tenant } from '../db/schema.ts';
+import type { GateConnection, GateTenant } from './readiness.ts';
 import type { OperationDefinition } from '../operations/definition.ts';
 import { GateInputError, type StartInput } from './result.ts';
 
 export interface Resolved {
-  tenant: Tenant;
-  connection: ProviderConnection | null;
+  tenant: GateTenant;
+  connection: GateConnection | null;
   /** Identity of the work, for "already running". */
   dedupeKey: string | null;
   context: Record<string, string>;
 }
 
 export async function resolveStart(db: DbOrTx, def: OperationDefinition, input: StartInput): Promise<Resolved> {
-  // The two look-ups every start makes run as prepared statements (src/db/prepared.ts).
-  const tenant = (await sql<Tenant>`${sql.raw(PREPARED)}select * from tenants where id = ${input.tenantId}`.execute(db)).rows[0];
+  const { tenant, connection } = await readTenantAndConnection(db, input.tenantId, input.providerConnectionId ?? null);
   if (!tenant) throw new GateInputError('tenant', 'no such tenant');
-
-  // An id from another tenant resolves to nothing, exactly like an unknown id: no leak.
-  const { rows } = input.providerConnectionId
-    ? await sql<ProviderConnection>`${sql.raw(PREPARED)}select * from provider_connections
-        where tenant_id = ${tenant.id} and id = ${input.providerConnectionId}`.execute(db)
-    : await sql<ProviderConnection>`${sql.raw(PREPARED)}select * from provider_connections
-        where tenant_id = ${tenant.id} and is_default`.execute(db);
-  const connection = rows[0] ?? null;
 
   const context: Record<string, string> = {};
   if (connection) context.providerConnectionName = connection.name;
@@ -61,4 +52,54 @@ function dedupeKey(def: OperationDefinition, tenantId: string, connectionId: str
     case 'onboarding_session':
       return `${def.type}|o:${ctx.onboardingSessionId}`;
   }
+}
+
+// The tenant and its connection in one round trip, as a prepared statement (src/db/prepared.ts):
+// every start makes this read, so it is the gate's hottest query. It reads only the facts the
+// gate decides on; the credential stays in the database (only whether one is stored).
+const SELECT_FACTS = sql.raw(`${PREPARED}select t.id as "t.id", t.workspace_id as "t.workspace_id", t.status as "t.status",
+  c.id as "c.id", c.name as "c.name", c.enabled as "c.enabled", c.credential_kind as "c.credential_kind",
+  c.credential_expires_at as "c.credential_expires_at", c.verification_status as "c.verification_status",
+  c.verification_reason_code as "c.verification_reason_code", c.consent_status as "c.consent_status",
+  c.granted_permissions as "c.granted_permissions",
+  case when c.credential_kind = 'secret' then coalesce(c.secret_ciphertext, '') <> ''
+       else coalesce(c.certificate_thumbprint, '') <> '' end as "c.has_credential"`);
+
+type FactsRow = { [K in keyof GateTenant as `t.${K}`]: GateTenant[K] } & {
+  [K in keyof GateConnection as `c.${K}`]: GateConnection[K] | null;
+};
+
+async function readTenantAndConnection(
+  db: DbOrTx,
+  tenantId: string,
+  connectionId: string | null,
+): Promise<{ tenant: GateTenant | null; connection: GateConnection | null }> {
+  // An id from another tenant resolves to nothing, exactly like an unknown id: no leak.
+  const { rows } = connectionId
+    ? await sql<FactsRow>`${SELECT_FACTS} from tenants t
+        left join provider_connections c on c.id = ${connectionId} and c.tenant_id = t.id
+        where t.id = ${tenantId}`.execute(db)
+    : await sql<FactsRow>`${SELECT_FACTS} from tenants t
+        left join provider_connections c on c.tenant_id = t.id and c.is_default
+        where t.id = ${tenantId}`.execute(db);
+  const r = rows[0];
+  if (!r) return { tenant: null, connection: null };
+  return {
+    tenant: { id: r['t.id'], workspace_id: r['t.workspace_id'], status: r['t.status'] },
+    connection:
+      r['c.id'] === null
+        ? null
+        : {
+            id: r['c.id'],
+            name: r['c.name']!,
+            enabled: r['c.enabled']!,
+            credential_kind: r['c.credential_kind']!,
+            credential_expires_at: r['c.credential_expires_at'],
+            verification_status: r['c.verification_status']!,
+            verification_reason_code: r['c.verification_reason_code'],
+            consent_status: r['c.consent_status']!,
+            granted_permissions: r['c.granted_permissions']!,
+            has_credential: r['c.has_credential']!,
+          },
+  };
 }

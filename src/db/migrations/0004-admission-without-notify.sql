@@ -9,23 +9,7 @@
 -- transaction of its own that writes no WAL; a lost wake-up costs at most the worker's poll
 -- interval. Run, job and audit row still commit in one statement.
 
-create function opsgate_enqueue(p_type text, p_run_id uuid) returns void
-language plpgsql volatile as $$
-begin
-  insert into graphile_worker._private_jobs (task_id, payload, run_at, max_attempts, key, priority)
-  select t.id, json_build_object('runId', p_run_id), now(), 1, p_run_id::text, 0
-    from graphile_worker._private_tasks t where t.identifier = p_type;
-  if not found then
-    -- First job of this type on this database: register the task as add_job would.
-    insert into graphile_worker._private_tasks (identifier) values (p_type) on conflict do nothing;
-    insert into graphile_worker._private_jobs (task_id, payload, run_at, max_attempts, key, priority)
-    select t.id, json_build_object('runId', p_run_id), now(), 1, p_run_id::text, 0
-      from graphile_worker._private_tasks t where t.identifier = p_type;
-  end if;
-end;
-$$;
-
--- Unchanged but for the enqueue.
+-- Unchanged but for the job row.
 create or replace function opsgate_admit(
   p_workspace_id uuid,
   p_tenant_id uuid,
@@ -74,7 +58,17 @@ begin
          and r.status in ('queued', 'running') limit 1;
       v_outcome := case when v_active.dedupe_key = p_dedupe_key then 'deduped' else 'scope_busy' end;
     else
-      perform opsgate_enqueue(p_type, v_id);
+      -- Inline rather than a helper function: a nested PL/pgSQL call cost as much as the insert.
+      insert into graphile_worker._private_jobs (task_id, payload, run_at, max_attempts, key, priority)
+      select t.id, json_build_object('runId', v_id), now(), 1, v_id::text, 0
+        from graphile_worker._private_tasks t where t.identifier = p_type;
+      if not found then
+        -- First job of this type on this database: register the task as add_job would.
+        insert into graphile_worker._private_tasks (identifier) values (p_type) on conflict do nothing;
+        insert into graphile_worker._private_jobs (task_id, payload, run_at, max_attempts, key, priority)
+        select t.id, json_build_object('runId', v_id), now(), 1, v_id::text, 0
+          from graphile_worker._private_tasks t where t.identifier = p_type;
+      end if;
       v_outcome := 'accepted';
     end if;
   end if;
