@@ -35,7 +35,7 @@ try {
   };
   const variants: Record<string, string> = {
     no_locks: variant('no_locks', (s) => must(s, /perform pg_advisory_xact_lock\([^;]*\);\s*perform pg_advisory_xact_lock\([^;]*\);/, '', 'no_locks')),
-    no_job: variant('no_job', (s) => must(s, /perform opsgate_enqueue\([^;]*\);/, 'null;', 'no_job')),
+    no_job: variant('no_job', (s) => must(s, /insert into graphile_worker\._private_jobs[\s\S]*?end if;/, '', 'no_job')),
     no_audit: variant('no_audit', (s) => must(s, /insert into audit_log[\s\S]*?'holdingRunType'[^;]*;/, '', 'no_audit')),
   };
   for (const text of Object.values(variants)) await pool.query(text);

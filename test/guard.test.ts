@@ -16,8 +16,8 @@ function files(dir: string): string[] {
 const rel = (p: string) => path.relative(process.cwd(), p);
 
 // The only places allowed: the admission SQL function and the gate that calls it.
-// 0004 replaced the admission function (its job row is written directly, without NOTIFY).
-const ADMISSION_SQL = ['src/db/migrations/0002-admission.sql', 'src/db/migrations/0004-admission-without-notify.sql'];
+// 0004 replaced the admission function (insert first; its job row written without NOTIFY).
+const ADMISSION_SQL = ['src/db/migrations/0002-admission.sql', 'src/db/migrations/0004-admission-insert-first.sql'];
 const ALLOWED_ENQUEUE = new Set(ADMISSION_SQL);
 const ALLOWED_RUN_INSERT = new Set(ADMISSION_SQL);
 

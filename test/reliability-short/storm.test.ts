@@ -1,13 +1,13 @@
 // Short version of the reliability storm (the long one: test/reliability/storm.rel.ts, via
 // `npm run test:reliability`): ~2 000 contended starts from 4 OS processes on 8 scopes, with
 // scopes cycling as runs complete. No double admission, no run without its job, no job
-// without its run, one audit row per start — first as shipped, then with the backstop
-// unique indexes dropped so that the advisory lock alone is under test.
+// without its run, one audit row per start — first as shipped, then with the advisory locks
+// taken out of the admission so that the partial unique indexes alone are under test.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { seedDemoData, testBox } from '../helpers/seed.ts';
 import { stormWorld } from '../reliability/lib/fixtures.ts';
-import { dropBackstop } from '../reliability/lib/invariants.ts';
+import { installLocklessAdmission } from '../reliability/lib/invariants.ts';
 import { runStorm, stormViolations } from '../reliability/lib/storm.ts';
 
 const dbs: TestDatabase[] = [];
@@ -15,11 +15,11 @@ afterAll(async () => {
   for (const d of dbs) await d.close();
 });
 
-async function world(backstop: boolean) {
+async function world(locks: boolean) {
   const tdb = await createTestDatabase({ max: 4 });
   dbs.push(tdb);
   await seedDemoData(tdb.db);
-  if (!backstop) await dropBackstop(tdb.db);
+  if (!locks) await installLocklessAdmission(tdb.db);
   return { tdb, world: await stormWorld(tdb.db, testBox, 8) };
 }
 
@@ -32,7 +32,7 @@ describe('contended starts across 4 processes (short)', () => {
     expect(r.outcomes.deduped + r.outcomes.scope_busy).toBeGreaterThan(100);
   });
 
-  it('800 starts with the backstop indexes dropped: the advisory lock alone admits one at a time', async () => {
+  it('800 starts without the advisory locks: the unique indexes alone admit one at a time', async () => {
     const { tdb, world: w } = await world(false);
     const r = await runStorm({ db: tdb.db, url: tdb.url, world: w, processes: 4, totalStarts: 800, clientsPerProcess: 8 });
     expect(stormViolations(r, 800)).toEqual([]);

@@ -116,7 +116,7 @@ export async function checkOverlaps(db: Db): Promise<Overlaps> {
   return rows[0]!;
 }
 
-/** Drops the two partial unique indexes (the backstop), so the advisory lock alone is under test. */
+/** NEGATIVE CONTROL ONLY (with installLocklessAdmission): drops the two partial unique indexes that arbitrate admission. */
 export async function dropBackstop(db: Db): Promise<void> {
   await sql`drop index operation_runs_one_active_per_scope; drop index operation_runs_one_active_per_identity`.execute(db);
 }
@@ -147,9 +147,10 @@ export function sampleActivePerScope(client: pg.Client, everyMs = 5): { stop(): 
 }
 
 /**
- * NEGATIVE CONTROL ONLY: replaces opsgate_admit, in this test database, with a copy that takes
- * no advisory lock. Together with dropBackstop it is a gate that can admit twice, which the
- * checks above must catch; it proves the harness can see what it claims to rule out.
+ * Replaces opsgate_admit, in this test database, with a copy that takes no advisory lock, so the
+ * partial unique indexes alone arbitrate. Together with dropBackstop it is a gate that can
+ * admit twice (the negative control), which the checks above must catch; it proves the harness
+ * can see what it claims to rule out.
  */
 export async function installLocklessAdmission(db: Db): Promise<void> {
   const { rows } = await sql<{ def: string }>`select pg_get_functiondef('opsgate_admit'::regproc) as def`.execute(db);
