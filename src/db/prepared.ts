@@ -7,8 +7,9 @@
 // 15.7k/s with 16 callers). Only marked statements are named, so the set held per server
 // connection stays small and fixed; dynamic SQL never accumulates there.
 import crypto from 'node:crypto';
-import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { CompiledQuery, type PostgresPool, type PostgresPoolClient, type QueryResult } from 'kysely';
 import type pg from 'pg';
+import type { DbOrTx } from './connect.ts';
 
 /** Prefix a statement's text with this to have it prepared once per connection. */
 export const PREPARED = '/* prepared */ ';
@@ -38,4 +39,13 @@ export function withPreparedStatements(pool: pg.Pool): PostgresPool {
     },
     end: () => pool.end(),
   };
+}
+
+/**
+ * A fixed statement with numbered parameters ($1, $2, …): prepared once per connection, and
+ * executed without building or compiling a query each time (the gate runs these per start).
+ */
+export function preparedStatement<R>(text: string): (db: DbOrTx, parameters: unknown[]) => Promise<QueryResult<R>> {
+  const marked = PREPARED + text;
+  return (db, parameters) => db.executeQuery<R>(CompiledQuery.raw(marked, parameters));
 }

@@ -1,8 +1,7 @@
 // Load what the gate decides on, from the database only: the tenant, the connection
 // (explicit or the tenant's default) and the start's target.
-import { sql } from 'kysely';
 import type { DbOrTx } from '../db/connect.ts';
-import { PREPARED } from '../db/prepared.ts';
+import { preparedStatement } from '../db/prepared.ts';
 import type { GateConnection, GateTenant } from './readiness.ts';
 import type { OperationDefinition } from '../operations/definition.ts';
 import { GateInputError, type StartInput } from './result.ts';
@@ -57,31 +56,33 @@ function dedupeKey(def: OperationDefinition, tenantId: string, connectionId: str
 // The tenant and its connection in one round trip, as a prepared statement (src/db/prepared.ts):
 // every start makes this read, so it is the gate's hottest query. It reads only the facts the
 // gate decides on; the credential stays in the database (only whether one is stored).
-const SELECT_FACTS = sql.raw(`${PREPARED}select t.id as "t.id", t.workspace_id as "t.workspace_id", t.status as "t.status",
+const SELECT_FACTS = `select t.id as "t.id", t.workspace_id as "t.workspace_id", t.status as "t.status",
   c.id as "c.id", c.name as "c.name", c.enabled as "c.enabled", c.credential_kind as "c.credential_kind",
   c.credential_expires_at as "c.credential_expires_at", c.verification_status as "c.verification_status",
   c.verification_reason_code as "c.verification_reason_code", c.consent_status as "c.consent_status",
   c.granted_permissions as "c.granted_permissions",
   case when c.credential_kind = 'secret' then coalesce(c.secret_ciphertext, '') <> ''
-       else coalesce(c.certificate_thumbprint, '') <> '' end as "c.has_credential"`);
+       else coalesce(c.certificate_thumbprint, '') <> '' end as "c.has_credential"
+  from tenants t`;
 
 type FactsRow = { [K in keyof GateTenant as `t.${K}`]: GateTenant[K] } & {
   [K in keyof GateConnection as `c.${K}`]: GateConnection[K] | null;
 };
+
+// An id from another tenant resolves to nothing, exactly like an unknown id: no leak.
+const FACTS_BY_ID = preparedStatement<FactsRow>(`${SELECT_FACTS}
+  left join provider_connections c on c.id = $2 and c.tenant_id = t.id
+  where t.id = $1`);
+const FACTS_OF_DEFAULT = preparedStatement<FactsRow>(`${SELECT_FACTS}
+  left join provider_connections c on c.tenant_id = t.id and c.is_default
+  where t.id = $1`);
 
 async function readTenantAndConnection(
   db: DbOrTx,
   tenantId: string,
   connectionId: string | null,
 ): Promise<{ tenant: GateTenant | null; connection: GateConnection | null }> {
-  // An id from another tenant resolves to nothing, exactly like an unknown id: no leak.
-  const { rows } = connectionId
-    ? await sql<FactsRow>`${SELECT_FACTS} from tenants t
-        left join provider_connections c on c.id = ${connectionId} and c.tenant_id = t.id
-        where t.id = ${tenantId}`.execute(db)
-    : await sql<FactsRow>`${SELECT_FACTS} from tenants t
-        left join provider_connections c on c.tenant_id = t.id and c.is_default
-        where t.id = ${tenantId}`.execute(db);
+  const { rows } = connectionId ? await FACTS_BY_ID(db, [tenantId, connectionId]) : await FACTS_OF_DEFAULT(db, [tenantId]);
   const r = rows[0];
   if (!r) return { tenant: null, connection: null };
   return {

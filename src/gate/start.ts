@@ -1,13 +1,20 @@
 // The canonical start gate. See README.md in this folder for the glossary and run states.
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
-import { PREPARED } from '../db/prepared.ts';
+import { preparedStatement } from '../db/prepared.ts';
 import { getDefinition } from '../operations/registry.ts';
 import { readiness } from './readiness.ts';
 import { resolveStart, type Resolved } from './resolve.ts';
 import { wakeWorkers } from './wake.ts';
 import type { ConnectionRef, Outcome, PreflightResult, StartInput, StartResult } from './result.ts';
+
+// The two admission statements (migrations 0002 and 0004), prepared once per connection.
+const RECORD_BLOCKED = preparedStatement<{ run_id: string; reused: boolean }>(
+  'select * from opsgate_record_blocked($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+);
+const ADMIT = preparedStatement<{ outcome: Exclude<Outcome, 'blocked'>; run_id: string; run_type: string; run_tenant_id: string }>(
+  'select * from opsgate_admit($1, $2, $3, $4, $5, $6, $7, $8)',
+);
 
 /** Identical blocked clicks within this window reuse the latest blocked record. */
 export const BLOCKED_REUSE_SECONDS = 60;
@@ -27,11 +34,10 @@ export async function start(db: Db, input: StartInput, now: Date = new Date()): 
       .createHash('sha256')
       .update(JSON.stringify([tenant.id, def.type, connection?.id ?? null, ready.reason, input.initiatorUserId, input.trigger, resolved.context]))
       .digest('base64url');
-    const { rows } = await sql<{ run_id: string; reused: boolean }>`
-      ${sql.raw(PREPARED)}select * from opsgate_record_blocked(
-        ${tenant.workspace_id}, ${tenant.id}, ${def.type}, ${connection?.id ?? null}, ${input.initiatorUserId},
-        ${input.trigger}, ${JSON.stringify(resolved.context)}, ${ready.reason.code}, ${JSON.stringify(ready.reason.params)},
-        ${fingerprint}, ${BLOCKED_REUSE_SECONDS})`.execute(db);
+    const { rows } = await RECORD_BLOCKED(db, [
+      tenant.workspace_id, tenant.id, def.type, connection?.id ?? null, input.initiatorUserId, input.trigger,
+      JSON.stringify(resolved.context), ready.reason.code, JSON.stringify(ready.reason.params), fingerprint, BLOCKED_REUSE_SECONDS,
+    ]);
     const row = rows[0]!;
     return {
       ...common,
@@ -43,10 +49,10 @@ export async function start(db: Db, input: StartInput, now: Date = new Date()): 
   }
 
   // Ready implies a connection, hence a dedupe key.
-  const { rows } = await sql<{ outcome: Exclude<Outcome, 'blocked'>; run_id: string; run_type: string; run_tenant_id: string }>`
-    ${sql.raw(PREPARED)}select * from opsgate_admit(
-      ${tenant.workspace_id}, ${tenant.id}, ${def.type}, ${connection!.id}, ${resolved.dedupeKey},
-      ${input.initiatorUserId}, ${input.trigger}, ${JSON.stringify(resolved.context)})`.execute(db);
+  const { rows } = await ADMIT(db, [
+    tenant.workspace_id, tenant.id, def.type, connection!.id, resolved.dedupeKey, input.initiatorUserId, input.trigger,
+    JSON.stringify(resolved.context),
+  ]);
   const row = rows[0]!;
   if (row.outcome === 'accepted') wakeWorkers(db);
   return { ...common, outcome: row.outcome, run: { id: row.run_id, type: row.run_type, tenantId: row.run_tenant_id } };

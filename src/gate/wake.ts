@@ -4,9 +4,10 @@
 // the caller's answer does not depend on it, and a wake-up that is lost (database restarting,
 // pool closing) costs at most the workers' poll interval. Under load, admissions that commit
 // while a wake-up is in flight share the next one ("count" tells the queue how many jobs).
-import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
-import { PREPARED } from '../db/prepared.ts';
+import { preparedStatement } from '../db/prepared.ts';
+
+const NOTIFY = preparedStatement(`select pg_notify('jobs:insert', $1)`);
 
 interface Pending {
   count: number;
@@ -26,8 +27,7 @@ function send(db: Db, p: Pending): void {
   const payload = JSON.stringify({ count: p.count });
   p.count = 0;
   p.inFlight = true;
-  sql`${sql.raw(PREPARED)}select pg_notify('jobs:insert', ${payload})`
-    .execute(db)
+  NOTIFY(db, [payload])
     .catch(() => undefined)
     .finally(() => {
       p.inFlight = false;
