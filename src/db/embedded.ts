@@ -47,30 +47,38 @@ function clearStalePid(dir: string): void {
   fs.rmSync(pidFile, { force: true });
 }
 
+const PASSWORD = 'opsgate-local';
+
+/** The server's settings, shared with the test harness that stops and restarts a server. */
+export function embeddedPostgresOptions(opts: { dir: string; port: number; ephemeral?: boolean; log?: (line: string) => void }) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const quiet = (line: string) => opts.log?.(line.trimEnd());
+  return {
+    databaseDir: opts.dir,
+    port: opts.port,
+    user: 'postgres',
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: isRoot,
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      // No unix socket: the server may run as another user who cannot write the default folder.
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=300',
+      ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog: quiet,
+    onError: (e: unknown) => quiet(String(e)),
+  };
+}
+
+export const embeddedUrl = (port: number) => `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
+
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const dir = path.resolve(opts.dir);
   const port = await freePort();
-  const password = 'opsgate-local';
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const quiet = (line: string) => opts.log?.(line.trimEnd());
-  const flags = [
-    '-c', 'listen_addresses=127.0.0.1',
-    // No unix socket: the server may run as another user who cannot write the default folder.
-    '-c', 'unix_socket_directories=',
-    '-c', 'max_connections=300',
-    ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
-  ];
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: true,
-    createPostgresUser: isRoot,
-    postgresFlags: flags,
-    onLog: quiet,
-    onError: (e) => quiet(String(e)),
-  });
+  const pg = new EmbeddedPostgres(embeddedPostgresOptions({ dir, port, ephemeral: opts.ephemeral, log: opts.log }));
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     // The server runs as the unprivileged "postgres" user when we are root; it must reach the folder.
@@ -81,7 +89,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
   await pg.start();
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    url: embeddedUrl(port),
     port,
     stop: () => pg.stop(),
   };

