@@ -5,7 +5,10 @@
 // statement is parsed once per connection and then only bound and executed (measured on the
 // benchmark machine: a tenant look-up 12.8k/s → 22.3k/s, a connection look-up 9.8k/s →
 // 15.7k/s with 16 callers). Only marked statements are named, so the set held per server
-// connection stays small and fixed; dynamic SQL never accumulates there.
+// connection stays small and fixed; dynamic SQL never accumulates there. Processes migrate
+// before they serve, so a statement prepared on a connection never outlives its schema. Behind a
+// transaction-pooling proxy this needs the proxy's prepared-statement support (PgBouncer ≥ 1.21,
+// max_prepared_statements > 0).
 import crypto from 'node:crypto';
 import { CompiledQuery, type PostgresPool, type PostgresPoolClient, type QueryResult } from 'kysely';
 import type pg from 'pg';
