@@ -66,6 +66,10 @@ describe('provider connection /admin/provider-connections/{id}', () => {
     const item = page.locator('[data-testid="start-item"][data-action="Sync inventory"]');
     await eventually(async () => (await item.getAttribute('data-would-be')) === 'accepted', 'Sync inventory to be ready');
     await waitIdle(page, 'woodgrove');
+    // The start that was blocked, again: queued.
+    const queued = await clickStart(page, 'Sync inventory', 'queued');
+    expect(queued.title).toBe('Inventory sync queued');
+    await waitIdle(page, 'woodgrove');
   });
 
   it('the list answers blocked for tailspin’s expired secret; rotating it (write-only) clears the block', async () => {
@@ -92,6 +96,10 @@ describe('provider connection /admin/provider-connections/{id}', () => {
     // The preflight hint under the button reads the new facts.
     const item = page.locator('[data-testid="start-item"][data-action="Check connection"]');
     await eventually(async () => (await item.getAttribute('data-would-be')) === 'accepted', 'Check connection to be ready');
+    // The same start, again: queued (the check itself then tests the new secret against the cloud).
+    const queued = await clickStart(page, 'Check connection', 'queued');
+    expect(queued.title).toBe('Connection check queued');
+    await waitIdle(page, 'tailspin');
   });
 });
 
@@ -173,5 +181,11 @@ describe('restore run /admin/t/{slug}/restore-runs/{id}', () => {
     await page.waitForURL(new RegExp(`/admin/provider-connections/${id}`));
     await page.getByRole('button', { name: 'Enable connection' }).click();
     await page.getByText('Primary is enabled.').waitFor();
+    // The same start, again: queued.
+    await openRestore();
+    await page.getByLabel(/Type the tenant’s slug/).fill('northwind');
+    const queued = await clickStart(page, 'Execute restore', 'queued');
+    expect(queued.title).toBe('Restore queued');
+    await waitIdle(page, 'northwind');
   });
 });

@@ -1,9 +1,11 @@
 // The blocked reasons not walked elsewhere, in a real browser: start -> blocked -> follow the
-// next step -> fix -> the same start is queued (permission missing), the explanation of a
-// tenant's state and who may change it (not operable), and scope busy's holding run with
-// its live progress and expected wait.
+// next step -> fix -> the same start is queued (permission missing, credentials missing), the
+// explanation of a tenant's state and who may change it (not operable), and scope busy's
+// holding run with its live progress and expected wait.
+import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { bootConsole, clickStart, connectionId, eventually, inFirstViewport, waitIdle, type ConsoleEnv } from './harness.ts';
 
 let env: ConsoleEnv;
@@ -35,6 +37,36 @@ describe('provider_permission_missing: alpine', () => {
     const queued = await clickStart(page, 'Sync groups', 'queued');
     expect(queued.title).toBe('Group sync queued');
     await waitIdle(page, 'alpine');
+  });
+});
+
+describe('provider_credentials_missing: contoso-lab', () => {
+  it('"Sync inventory" blocked -> "Add a client secret" -> the secret is stored (write-only) -> "Sync inventory" queued', async () => {
+    // The connection lost its stored secret (no demo tenant starts that way).
+    const lab = DEMO_WORKSPACES.flatMap((w) => w.tenants).find((t) => t.slug === 'contoso-lab')!;
+    await sql`update provider_connections c set secret_ciphertext = null
+                from tenants t where t.id = c.tenant_id and t.slug = 'contoso-lab' and c.is_default`.execute(env.runtime.database.db);
+    await page.goto('/admin/t/contoso-lab');
+    const blocked = await clickStart(page, 'Sync inventory', 'blocked');
+    expect(await blocked.feedback.locator('.start-feedback-reason').textContent()).toBe('The provider connection has no client secret or certificate.');
+    await blocked.feedback.getByRole('link', { name: 'Add a client secret' }).click();
+    await page.waitForURL(/\/admin\/provider-connections\/[0-9a-f-]+#credentials$/);
+    // The customer's admin issues a secret for the app in the (sandbox) cloud; the operator pastes it in.
+    const expires = new Date(Date.now() + 180 * 86_400_000);
+    env.runtime.sandbox!.state.updateApp(lab.entraTenantId, lab.connections[0]!.clientId, { secret: 'contoso-lab-new-secret', secretExpiresAt: expires.toISOString() });
+    const secret = page.getByLabel('New client secret');
+    expect(await secret.getAttribute('type')).toBe('password');
+    await secret.fill('contoso-lab-new-secret');
+    await page.getByLabel('Secret expires on').fill(expires.toISOString().slice(0, 10));
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByText('Client secret rotated.').waitFor();
+    expect(await page.content()).not.toContain('contoso-lab-new-secret');
+    await page.goto('/admin/t/contoso-lab');
+    const queued = await clickStart(page, 'Sync inventory', 'queued');
+    expect(queued.title).toBe('Inventory sync queued');
+    await waitIdle(page, 'contoso-lab');
+    const runs = (await (await page.request.get('/api/operations?tenant=contoso-lab&limit=1')).json()) as { items: { outcome: string }[] };
+    expect(runs.items[0]!.outcome).toBe('succeeded');
   });
 });
 
