@@ -49,9 +49,11 @@ function clearStalePid(dir: string): void {
 
 const PASSWORD = 'opsgate-local';
 
+/** As root, the server runs as the unprivileged "postgres" user, which must reach the data folder. */
+export const runsAsRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
 /** The server's settings, shared with the test harness that stops and restarts a server. */
 export function embeddedPostgresOptions(opts: { dir: string; port: number; ephemeral?: boolean; log?: (line: string) => void }) {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const quiet = (line: string) => opts.log?.(line.trimEnd());
   return {
     databaseDir: opts.dir,
@@ -59,7 +61,7 @@ export function embeddedPostgresOptions(opts: { dir: string; port: number; ephem
     user: 'postgres',
     password: PASSWORD,
     persistent: true,
-    createPostgresUser: isRoot,
+    createPostgresUser: runsAsRoot(),
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
       // No unix socket: the server may run as another user who cannot write the default folder.
@@ -77,12 +79,11 @@ export const embeddedUrl = (port: number) => `postgres://postgres:${PASSWORD}@12
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const dir = path.resolve(opts.dir);
   const port = await freePort();
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const pg = new EmbeddedPostgres(embeddedPostgresOptions({ dir, port, ephemeral: opts.ephemeral, log: opts.log }));
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     // The server runs as the unprivileged "postgres" user when we are root; it must reach the folder.
-    if (isRoot) fs.chmodSync(path.dirname(dir), 0o755);
+    if (runsAsRoot()) fs.chmodSync(path.dirname(dir), 0o755);
     await pg.initialise();
   } else {
     clearStalePid(dir);

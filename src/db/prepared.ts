@@ -1,4 +1,4 @@
-// Named prepared statements for the few hot statements that mark themselves with `PREPARED`.
+// Named prepared statements for the gate's fixed statements (`preparedStatement` below).
 //
 // Why: every other query goes out as an unnamed statement, which PostgreSQL parses and plans
 // on each execution. For the gate's short look-ups that is most of their server time: a named
@@ -14,8 +14,8 @@ import { CompiledQuery, type PostgresPool, type PostgresPoolClient, type QueryRe
 import type pg from 'pg';
 import type { DbOrTx } from './connect.ts';
 
-/** Prefix a statement's text with this to have it prepared once per connection. */
-export const PREPARED = '/* prepared */ ';
+/** The mark `preparedStatement` puts on its text, which the pool below turns into a named statement. */
+const PREPARED = '/* prepared */ ';
 
 const names = new Map<string, string>();
 function statementName(text: string): string {

