@@ -12,15 +12,23 @@ export const CAPABILITIES = [
   'directory.sync',
   'restore.execute',
   'onboarding.manage',
+  // Added for running it for a real MSP (CONTRACT.md). Workspace-wide capabilities are held
+  // through a role on the workspace's tenants; owner-only ones are listed explicitly below.
+  'tenant.manage',
+  'workspace.manage_members',
+  'audit.view',
+  'schedule.manage',
+  'bulk.start',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export const ROLES: readonly Role[] = ['owner', 'manager', 'operator', 'readonly'];
 
 const ALL: readonly Capability[] = CAPABILITIES;
+const OWNER_ONLY: readonly Capability[] = ['tenant.manage', 'workspace.manage_members'];
 export const ROLE_CAPABILITIES: Record<Role, readonly Capability[]> = {
   owner: ALL,
-  manager: ALL,
+  manager: ALL.filter((c) => !OWNER_ONLY.includes(c)),
   operator: [
     'tenant.view',
     'tenant.verify',
@@ -28,6 +36,7 @@ export const ROLE_CAPABILITIES: Record<Role, readonly Capability[]> = {
     'inventory.sync',
     'compliance.snapshot',
     'directory.sync',
+    'bulk.start',
   ],
   readonly: ['tenant.view'],
 };
