@@ -44,7 +44,7 @@ try {
   let next = 0;
   const admitArgs = () => {
     const s = fixture.fresh[next++]!;
-    return [fixture.workspaceId, s.tenantId, 'inventory.sync', s.connectionId, `inventory.sync|c:${s.connectionId}`, fixture.userId, 'operator', '{}'];
+    return [fixture.workspaceId, s.tenantId, 'inventory.sync', s.connectionId, `inventory.sync|t:${s.tenantId}`, fixture.userId, 'operator', '{}'];
   };
   const cases: Record<string, () => Promise<unknown>> = {
     'select 1 (round trip floor)': () => pool.query('select 1'),

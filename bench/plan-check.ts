@@ -28,7 +28,7 @@ try {
   let next = 0;
   const admitArgs = () => {
     const s = fixture.fresh[next++]!;
-    return [fixture.workspaceId, s.tenantId, 'inventory.sync', s.connectionId, `inventory.sync|c:${s.connectionId}`, fixture.userId, 'operator', '{}'];
+    return [fixture.workspaceId, s.tenantId, 'inventory.sync', s.connectionId, `inventory.sync|t:${s.tenantId}`, fixture.userId, 'operator', '{}'];
   };
   const admitSql = 'select * from opsgate_admit($1, $2, $3, $4, $5, $6, $7, $8)';
   const plansOf = async (c: PoolClient) => {

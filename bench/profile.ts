@@ -33,7 +33,7 @@ try {
   const prefix = crypto.randomBytes(3).toString('hex');
   let seq = 0;
   const admitArgs = (s: { tenantId: string; connectionId: string }) => [
-    fixture.workspaceId, s.tenantId, 'inventory.sync', s.connectionId, `inventory.sync|c:${s.connectionId}`, fixture.userId, 'operator', '{}',
+    fixture.workspaceId, s.tenantId, 'inventory.sync', s.connectionId, `inventory.sync|t:${s.tenantId}`, fixture.userId, 'operator', '{}',
   ];
   const tx = async (statements: [string, unknown[]][]) => {
     const c = await pool.connect();

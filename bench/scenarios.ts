@@ -95,7 +95,7 @@ export async function acceptedPath(ctx: BenchContext, kind: AcceptedPathKind, cl
       const { rows } = await pool.query<{ outcome: string }>({
         name: 'bench_admission',
         text: 'select * from opsgate_admit($1, $2, $3, $4, $5, $6, $7, $8)',
-        values: [ctx.fixture.workspaceId, scope.tenantId, 'inventory.sync', scope.connectionId, `inventory.sync|c:${scope.connectionId}`,
+        values: [ctx.fixture.workspaceId, scope.tenantId, 'inventory.sync', scope.connectionId, `inventory.sync|t:${scope.tenantId}`,
           ctx.fixture.userId, 'operator', JSON.stringify({ providerConnectionName: 'bench' })],
       });
       if (rows[0]!.outcome !== 'accepted') notAccepted++;

@@ -94,27 +94,27 @@ export async function createFixture(url: string, freeScopes: number): Promise<Fi
       `insert into users (email, display_name, password_hash) values ('bench@bench.example', 'Bench', 'x') returning id`,
     );
     await q(`insert into workspace_members (workspace_id, user_id) values ($1, $2)`, [ws!.id, user!.id]);
-    const tenants = await q<{ id: string }>(
-      `insert into tenants (workspace_id, slug, name, entra_tenant_id, status)
-       select $1, 'bench-' || g, 'Bench tenant ' || g, gen_random_uuid()::text, 'active' from generate_series(1, 16) g
-       returning id`,
-      [ws!.id],
-    );
-    await q(
-      `insert into tenant_memberships (tenant_id, user_id, role) select t.id, $1, 'operator' from tenants t where t.workspace_id = $2`,
-      [user!.id, ws!.id],
-    );
-    const tenantIds = tenants.map((t) => t.id);
-    // Secrets are never opened on the paths measured here (the worker stops at the provider).
+    // One tenant per connection: inventory syncs are deduped per tenant (the tenant's records
+    // are the work), so a scope that is free for an accepted start must be its tenant's only
+    // connection, as for an MSP's customer tenants.
     const make = async (prefix: string, n: number, extra = ''): Promise<Scope[]> =>
       q<{ tenantId: string; connectionId: string }>(
-        `insert into provider_connections (tenant_id, name, cloud, client_id, secret_ciphertext, credential_expires_at,
-                                           consent_status, granted_permissions, last_verified_at, verification_status)
-         select ($1::uuid[])[1 + (g % array_length($1::uuid[], 1))], $2 || '-' || g, 'sandbox', gen_random_uuid()::text,
-                'v1.bench.bench.bench', now() + interval '1 year', 'granted', $3::text[], now(), 'succeeded'
-           from generate_series(1, $4::int) g
+        `with t as (
+           insert into tenants (workspace_id, slug, name, entra_tenant_id, status)
+           select $1, $2 || '-' || g, 'Bench ' || $2 || ' ' || g, gen_random_uuid()::text, 'active'
+             from generate_series(1, $4::int) g
+           returning id, slug
+         ), m as (
+           insert into tenant_memberships (tenant_id, user_id, role) select id, $5, 'operator' from t
+         )
+         -- Secrets are never opened on the paths measured here (the worker stops at the provider).
+         insert into provider_connections (tenant_id, name, cloud, client_id, secret_ciphertext, credential_expires_at,
+                                           consent_status, granted_permissions, last_verified_at, verification_status, is_default)
+         select t.id, t.slug, 'sandbox', gen_random_uuid()::text, 'v1.bench.bench.bench', now() + interval '1 year',
+                'granted', $3::text[], now(), 'succeeded', true
+           from t
          returning tenant_id as "tenantId", id as "connectionId"`,
-        [tenantIds, prefix, ALL_PERMISSIONS, n],
+        [ws!.id, prefix, ALL_PERMISSIONS, n, user!.id],
       ).then(async (rows) => {
         if (extra) await q(`update provider_connections set ${extra} where name like $1`, [`${prefix}-%`]);
         return rows;

@@ -114,10 +114,24 @@ export interface RestoreRunsTable {
   id: Generated<string>;
   tenant_id: string;
   name: string;
-  status: ColumnType<'ready' | 'executing' | 'completed' | 'failed', 'ready' | undefined, 'ready' | 'executing' | 'completed' | 'failed'>;
-  last_run_id: string | null;
   created_by: string | null;
   created_at: Timestamp;
+}
+
+export type RestoreRunStatus = 'ready' | 'executing' | 'completed' | 'failed';
+
+/** Read-only view (migration 0005): the status is derived from the restore run's last accepted run. */
+export interface RestoreRunsWithStatusView {
+  id: ColumnType<string, never, never>;
+  tenant_id: ColumnType<string, never, never>;
+  name: ColumnType<string, never, never>;
+  created_by: ColumnType<string | null, never, never>;
+  created_at: ColumnType<Date, never, never>;
+  last_run_id: ColumnType<string | null, never, never>;
+  last_run_outcome: ColumnType<RunOutcome | null, never, never>;
+  last_run_reason_code: ColumnType<string | null, never, never>;
+  last_run_reason_params: ColumnType<ReasonParams | null, never, never>;
+  status: ColumnType<RestoreRunStatus, never, never>;
 }
 
 export interface RestoreRunItemsTable {
@@ -244,6 +258,7 @@ export interface DB {
   operation_runs: OperationRunsTable;
   backup_items: BackupItemsTable;
   restore_runs: RestoreRunsTable;
+  restore_runs_with_status: RestoreRunsWithStatusView;
   restore_run_items: RestoreRunItemsTable;
   onboarding_sessions: OnboardingSessionsTable;
   onboarding_selections: OnboardingSelectionsTable;

@@ -12,6 +12,8 @@ export interface Resolved {
   /** Identity of the work, for "already running". */
   dedupeKey: string | null;
   context: Record<string, string>;
+  /** The restore run's name, for the typed confirmation a restore start needs. */
+  restoreRunName?: string;
 }
 
 export async function resolveStart(db: DbOrTx, def: OperationDefinition, input: StartInput): Promise<Resolved> {
@@ -19,6 +21,7 @@ export async function resolveStart(db: DbOrTx, def: OperationDefinition, input: 
   if (!tenant) throw new GateInputError('tenant', 'no such tenant');
 
   const context: Record<string, string> = {};
+  let restoreRunName: string | undefined;
   if (connection) context.providerConnectionName = connection.name;
   if (input.onboardingSessionId) context.onboardingSessionId = input.onboardingSessionId;
 
@@ -27,21 +30,25 @@ export async function resolveStart(db: DbOrTx, def: OperationDefinition, input: 
     if (!restoreRunId) throw new GateInputError('target.restoreRunId', `is required for ${def.type}`);
     const rr = await db
       .selectFrom('restore_runs')
-      .select('id')
+      .select(['id', 'name'])
       .where('id', '=', restoreRunId)
       .where('tenant_id', '=', tenant.id)
       .executeTakeFirst();
     if (!rr) throw new GateInputError('target.restoreRunId', 'no restore run with this id in this tenant');
     context.restoreRunId = rr.id;
+    restoreRunName = rr.name;
   }
   if (def.dedupe === 'onboarding_session' && !input.onboardingSessionId) {
     throw new GateInputError('onboardingSessionId', `is required for ${def.type}`);
   }
-  return { tenant, connection, dedupeKey: connection ? dedupeKey(def, tenant.id, connection.id, context) : null, context };
+  const key = connection ? dedupeKey(def, tenant.id, connection.id, context) : null;
+  return { tenant, connection, dedupeKey: key, context, ...(restoreRunName === undefined ? {} : { restoreRunName }) };
 }
 
 function dedupeKey(def: OperationDefinition, tenantId: string, connectionId: string, ctx: Record<string, string>): string {
   switch (def.dedupe) {
+    case 'tenant':
+      return `${def.type}|t:${tenantId}`;
     case 'connection':
       return `${def.type}|c:${connectionId}`;
     case 'tenant_connection':

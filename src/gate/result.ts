@@ -13,7 +13,11 @@ export interface StartInput {
   /** The person who clicked; null for scheduled starts. System starts may act for someone. */
   initiatorUserId: string | null;
   providerConnectionId?: string | undefined;
-  target?: { restoreRunId?: string | undefined } | undefined;
+  /**
+   * `confirm`: a restore writes to the customer's tenant, so its start carries the restore
+   * run's name typed by the operator (checked by `start`, not by `preflight`).
+   */
+  target?: { restoreRunId?: string | undefined; confirm?: string | undefined } | undefined;
   /** Set when the start comes from an onboarding session (lets an onboarding tenant operate). */
   onboardingSessionId?: string | undefined;
 }

@@ -6,7 +6,7 @@ import { getDefinition } from '../operations/registry.ts';
 import { readiness } from './readiness.ts';
 import { resolveStart, type Resolved } from './resolve.ts';
 import { wakeWorkers } from './wake.ts';
-import type { ConnectionRef, Outcome, PreflightResult, StartInput, StartResult } from './result.ts';
+import { GateInputError, type ConnectionRef, type Outcome, type PreflightResult, type StartInput, type StartResult } from './result.ts';
 
 // The two admission statements (migrations 0002 and 0004), prepared once per connection.
 const RECORD_BLOCKED = preparedStatement<{ run_id: string; reused: boolean }>(
@@ -25,6 +25,9 @@ const connectionRef = (r: Resolved): ConnectionRef | null =>
 export async function start(db: Db, input: StartInput, now: Date = new Date()): Promise<StartResult> {
   const def = getDefinition(input.type);
   const resolved = await resolveStart(db, def, input);
+  if (resolved.restoreRunName !== undefined && input.target?.confirm !== resolved.restoreRunName) {
+    throw new GateInputError('target.confirm', "must be the restore run's name, typed to confirm the restore");
+  }
   const { tenant, connection } = resolved;
   const common = { type: def.type, tenantId: tenant.id, providerConnection: connectionRef(resolved) };
   const ready = readiness(def, tenant, connection, { fromOnboarding: !!input.onboardingSessionId, now });
@@ -55,7 +58,25 @@ export async function start(db: Db, input: StartInput, now: Date = new Date()): 
   ]);
   const row = rows[0]!;
   if (row.outcome === 'accepted') wakeWorkers(db);
-  return { ...common, outcome: row.outcome, run: { id: row.run_id, type: row.run_type, tenantId: row.run_tenant_id } };
+  const run = { id: row.run_id, type: row.run_type, tenantId: row.run_tenant_id };
+  if (row.outcome === 'deduped') return { ...common, outcome: 'deduped', run, providerConnection: await activeRunConnection(db, run.id, common.providerConnection) };
+  return { ...common, outcome: row.outcome, run };
+}
+
+/**
+ * A deduped start names the connection the active run is pinned to: with the tenant-wide
+ * identity that may be another connection of the tenant than the one asked for. Only the
+ * deduped path pays this read.
+ */
+async function activeRunConnection(db: Db, runId: string, asked: ConnectionRef | null): Promise<ConnectionRef | null> {
+  const r = await db
+    .selectFrom('operation_runs as r')
+    .leftJoin('provider_connections as c', 'c.id', 'r.provider_connection_id')
+    .select(['r.provider_connection_id as id', 'c.name'])
+    .where('r.id', '=', runId)
+    .executeTakeFirst();
+  if (!r?.id || r.id === asked?.id) return asked;
+  return { id: r.id, name: r.name ?? '' };
 }
 
 /** What `start` would answer right now. Reads only; takes no lock, writes nothing. */
@@ -74,7 +95,10 @@ export async function preflight(db: Db, input: StartInput, now: Date = new Date(
     .where((eb) => eb.or([eb('dedupe_key', '=', resolved.dedupeKey), eb('provider_connection_id', '=', connection!.id)]))
     .execute();
   const same = active.find((r) => r.dedupe_key === resolved.dedupeKey);
-  if (same) return { ...common, wouldBe: 'deduped', run: { id: same.id, type: same.type, tenantId: same.tenant_id } };
+  if (same) {
+    const providerConnection = await activeRunConnection(db, same.id, common.providerConnection);
+    return { ...common, wouldBe: 'deduped', run: { id: same.id, type: same.type, tenantId: same.tenant_id }, providerConnection };
+  }
   const other = active[0];
   if (other) return { ...common, wouldBe: 'scope_busy', run: { id: other.id, type: other.type, tenantId: other.tenant_id } };
   return { ...common, wouldBe: 'accepted', run: null };

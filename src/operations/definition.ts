@@ -20,8 +20,16 @@ export function isOperationType(v: unknown): v is OperationType {
   return typeof v === 'string' && (OPERATION_TYPES as readonly string[]).includes(v);
 }
 
-/** What makes two starts "the same work" (deduped rather than scope busy). */
-export type DedupeIdentity = 'connection' | 'tenant_connection' | 'restore_run' | 'onboarding_session';
+/**
+ * What makes two starts "the same work" (deduped rather than scope busy).
+ * - `tenant`: operations that write the tenant's own records (inventory, groups, ...): the same
+ *   type on the same tenant is the same work whichever connection it would run on, so a second
+ *   start on another connection is deduped instead of writing the same records twice.
+ * - `connection` / `tenant_connection`: operations that check a connection; each connection
+ *   is its own work.
+ * - `restore_run`, `onboarding_session`: the target is the identity (it belongs to one tenant).
+ */
+export type DedupeIdentity = 'tenant' | 'connection' | 'tenant_connection' | 'restore_run' | 'onboarding_session';
 
 export interface OperationDefinition {
   type: OperationType;

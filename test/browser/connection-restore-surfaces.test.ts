@@ -143,7 +143,7 @@ describe('restore run /admin/t/{slug}/restore-runs/{id}', () => {
     expect(await page.locator('[data-testid="restore-preview"] tbody tr').count()).toBe(4);
     const button = startButton(page, 'Execute restore');
     expect(await button.isDisabled()).toBe(true);
-    await page.getByLabel(/Type the tenant’s slug/).fill('northwind');
+    await page.getByLabel(/Type the restore run’s name/).fill('Baseline device configurations');
     await waitEnabled(button, 2000);
 
     const busy = await clickStart(page, 'Execute restore', 'scope busy');
@@ -169,7 +169,7 @@ describe('restore run /admin/t/{slug}/restore-runs/{id}', () => {
     await page.getByText('Primary is disabled.').waitFor();
 
     await openRestore();
-    await page.getByLabel(/Type the tenant’s slug/).fill('northwind');
+    await page.getByLabel(/Type the restore run’s name/).fill('Baseline device configurations');
     const blocked = await clickStart(page, 'Execute restore', 'blocked');
     expect(blocked.title).toBe('Restore blocked');
     const reason = blocked.feedback.locator('.start-feedback-reason');
@@ -183,7 +183,7 @@ describe('restore run /admin/t/{slug}/restore-runs/{id}', () => {
     await page.getByText('Primary is enabled.').waitFor();
     // The same start, again: queued.
     await openRestore();
-    await page.getByLabel(/Type the tenant’s slug/).fill('northwind');
+    await page.getByLabel(/Type the restore run’s name/).fill('Baseline device configurations');
     const queued = await clickStart(page, 'Execute restore', 'queued');
     expect(queued.title).toBe('Restore queued');
     await waitIdle(page, 'northwind');

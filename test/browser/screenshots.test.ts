@@ -77,7 +77,7 @@ describe('every surface renders, with a screenshot of each', () => {
     const { items } = (await (await page.request.get('/api/tenants/northwind/restore-runs')).json()) as { items: { id: string }[] };
     await page.goto(`/admin/t/northwind/restore-runs/${items[0]!.id}`);
     await page.locator('[data-testid="restore-preview"]').waitFor();
-    await page.getByLabel(/Type the tenant’s slug/).fill('northwind');
+    await page.getByLabel(/Type the restore run’s name/).fill('Baseline device configurations');
     env.setLatency(800);
     await clickStart(page, 'Execute restore', 'queued');
     await shot(page, 'restore');

@@ -69,12 +69,37 @@ describe('the four outcomes', () => {
     expect(audit).toMatchObject({ outcome: 'scope_busy', reason_code: 'scope_busy', run_id: holder.run.id });
   });
 
-  it('another connection of the same tenant is another scope', async () => {
+  it('the same tenant work on another connection is deduped to the active run (tenant + type identity)', async () => {
+    const secondary = await connectionOf(tdb.db, 'contoso-lab', 'Secondary');
+    for (const type of ['inventory.sync', 'compliance.snapshot', 'entra_group_sync', 'directory_role_definitions.sync'] as const) {
+      const a = await start(tdb.db, await input('contoso-lab', type));
+      const b = await start(tdb.db, await input('contoso-lab', type, { providerConnectionId: secondary.id }));
+      expect([type, a.outcome, b.outcome]).toEqual([type, 'accepted', 'deduped']);
+      expect(b.run.id).toBe(a.run.id);
+      // The answer names the connection the active run uses, not the one asked for.
+      expect(b.providerConnection?.name).toBe('Primary');
+      const pre = await preflight(tdb.db, await input('contoso-lab', type, { providerConnectionId: secondary.id }));
+      expect(pre).toMatchObject({ wouldBe: 'deduped', run: { id: a.run.id }, providerConnection: { name: 'Primary' } });
+      await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where id = ${a.run.id}`.execute(tdb.db);
+    }
+    // A restore run's identity is the restore run itself, whatever the connection.
+    const lab = await tenantBySlug(tdb.db, 'contoso-lab');
+    const rr = await tdb.db.insertInto('restore_runs').values({ tenant_id: lab.id, name: 'Lab restore' }).returning('id').executeTakeFirstOrThrow();
+    const target = { restoreRunId: rr.id, confirm: 'Lab restore' };
+    const r1 = await start(tdb.db, await input('contoso-lab', 'restore.execute', { target }));
+    const r2 = await start(tdb.db, await input('contoso-lab', 'restore.execute', { target, providerConnectionId: secondary.id }));
+    expect([r1.outcome, r2.outcome, r2.run.id]).toEqual(['accepted', 'deduped', r1.run.id]);
+  });
+
+  it('another connection of the same tenant is another scope: a different operation on it is accepted', async () => {
     const a = await start(tdb.db, await input('contoso-lab', 'inventory.sync'));
     const secondary = await connectionOf(tdb.db, 'contoso-lab', 'Secondary');
-    const b = await start(tdb.db, await input('contoso-lab', 'inventory.sync', { providerConnectionId: secondary.id }));
+    const b = await start(tdb.db, await input('contoso-lab', 'compliance.snapshot', { providerConnectionId: secondary.id }));
     expect([a.outcome, b.outcome]).toEqual(['accepted', 'accepted']);
     expect(b.providerConnection?.id).toBe(secondary.id);
+    // Connection checks stay per connection: each connection is its own work.
+    const c = await start(tdb.db, await input('contoso-lab', 'tenant.verification', { providerConnectionId: secondary.id }));
+    expect(c.outcome).toBe('scope_busy');
   });
 
   it('blocks and records the refusal as a completed blocked run that was never enqueued', async () => {
@@ -243,7 +268,7 @@ describe('preflight', () => {
 
 describe('coverage', () => {
   it('every covered operation type is admitted through the gate on a healthy tenant', async () => {
-    const restore = await tdb.db.selectFrom('restore_runs').select('id').executeTakeFirstOrThrow();
+    const restore = await tdb.db.selectFrom('restore_runs').select(['id', 'name']).executeTakeFirstOrThrow();
     const session = await tdb.db
       .insertInto('onboarding_sessions')
       .values({
@@ -257,7 +282,7 @@ describe('coverage', () => {
       await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where status <> 'completed'`.execute(tdb.db);
       const r = await start(
         tdb.db,
-        await input('northwind', type, { target: { restoreRunId: restore.id }, onboardingSessionId: type === 'onboarding.verification' ? session.id : undefined }),
+        await input('northwind', type, { target: { restoreRunId: restore.id, confirm: restore.name }, onboardingSessionId: type === 'onboarding.verification' ? session.id : undefined }),
       );
       expect([type, r.outcome]).toEqual([type, 'accepted']);
     }

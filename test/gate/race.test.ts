@@ -1,5 +1,6 @@
 // SC-216-003 / FR-216-007: concurrent starts for one protected scope admit at most one run,
-// from many connections and from several OS processes at once.
+// from many connections and from several OS processes at once; and concurrent starts of the
+// same tenant work on different connections of the tenant admit at most one run.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -77,7 +78,11 @@ describe('race: one scope, many simultaneous starts', () => {
     const child = path.join(import.meta.dirname, 'race-child.ts');
     const ids = conns.map((c) => c.id).join(',');
     const procs = await Promise.all(
-      [0, 1, 2].map(() => run(nodeBin(), [child, tdb.url, tenantId, userId, String(startAt), '20', ids], { timeout: 60_000 })),
+      // Connection-identity types, so each round's scope is independent of the earlier rounds'
+      // still-active runs (tenant-data types would be deduped to them across connections).
+      [0, 1, 2].map(() =>
+        run(nodeBin(), [child, tdb.url, tenantId, userId, String(startAt), '20', ids, 'provider_connection.check,tenant.verification', 'round'], { timeout: 60_000 }),
+      ),
     );
     const perProcess = procs.map((p) => JSON.parse(p.stdout) as string[][]);
     for (let r = 0; r < rounds; r++) {
@@ -90,5 +95,27 @@ describe('race: one scope, many simultaneous starts', () => {
     const accepted = await sql<{ n: number }>`select count(*)::int as n from operation_runs where outcome <> 'blocked'`.execute(tdb.db);
     // 20 rounds in-process + 10 here, one accepted each.
     expect(accepted.rows[0]!.n).toBe(30);
+  });
+
+  it('3 OS processes × 20 clients on 10 connections of one tenant, the same tenant work: exactly one accepted', async () => {
+    await resetActive();
+    const conns = await tdb.db.selectFrom('provider_connections').select('id').where('tenant_id', '=', tenantId).where('name', 'like', 'Race %').execute();
+    expect(conns).toHaveLength(10);
+    const child = path.join(import.meta.dirname, 'race-child.ts');
+    const ids = conns.map((c) => c.id).join(',');
+    for (const type of ['inventory.sync', 'entra_group_sync'] as const) {
+      await resetActive();
+      const startAt = Date.now() + 2500;
+      const procs = await Promise.all(
+        [0, 1, 2].map(() => run(nodeBin(), [child, tdb.url, tenantId, userId, String(startAt), '20', ids, type, 'spread'], { timeout: 60_000 })),
+      );
+      const all = procs.flatMap((p) => (JSON.parse(p.stdout) as string[][])[0]!);
+      expect(all).toHaveLength(60);
+      expect(all.filter((o) => o === 'accepted')).toHaveLength(1);
+      expect(all.filter((o) => o === 'deduped')).toHaveLength(59);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from operation_runs
+        where tenant_id = ${tenantId} and type = ${type} and status in ('queued', 'running')`.execute(tdb.db);
+      expect(rows[0]!.n).toBe(1);
+    }
   });
 });

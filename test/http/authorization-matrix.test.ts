@@ -16,6 +16,7 @@ interface Fixture {
   tenant: string;
   connectionId: string;
   restoreRunId: string;
+  restoreRunName: string;
   runId: string;
   notificationIds: Record<Persona, string>;
   onboardingSessionId: string;
@@ -51,7 +52,7 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'POST /api/tenants/:tenant/operations': (f) =>
     GENERIC_TYPES.map((type) => ({
       path: `/api/tenants/${f.tenant}/operations`,
-      body: { type, ...(type === 'restore.execute' ? { target: { restoreRunId: f.restoreRunId } } : {}) },
+      body: { type, ...(type === 'restore.execute' ? { target: { restoreRunId: f.restoreRunId, confirm: f.restoreRunName } } : {}) },
       operationType: type,
     })),
   'GET /api/tenants/:tenant/operations/:type/preflight': (f) =>
@@ -138,7 +139,7 @@ beforeAll(async () => {
   const northwind = await tenantBySlug(db, 'northwind');
   const fabrikam = await tenantBySlug(db, 'fabrikam-retail');
   const conn = await connectionOf(db, 'northwind');
-  const rr = await db.selectFrom('restore_runs').select('id').where('tenant_id', '=', northwind.id).executeTakeFirstOrThrow();
+  const rr = await db.selectFrom('restore_runs').select(['id', 'name']).where('tenant_id', '=', northwind.id).executeTakeFirstOrThrow();
   const notificationIds = {} as Record<Persona, string>;
   for (const p of PERSONA_LIST) {
     if (p === 'anonymous') {
@@ -158,7 +159,7 @@ beforeAll(async () => {
     const u = await userByEmail(db, PERSONAS[p]);
     await db.insertInto('tenant_memberships').values({ tenant_id: session.tenant_id, user_id: u.id, role: p }).execute();
   }
-  fixture = { tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, runId, notificationIds, onboardingSessionId: session.id };
+  fixture = { tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, runId, notificationIds, onboardingSessionId: session.id };
 });
 afterAll(async () => s?.close());
 
@@ -205,6 +206,7 @@ describe('the 404/403 matrix', () => {
       tenant: 'no-such-tenant',
       connectionId: crypto.randomUUID(),
       restoreRunId: crypto.randomUUID(),
+      restoreRunName: 'none',
       runId: crypto.randomUUID(),
       notificationIds: fixture.notificationIds,
       onboardingSessionId: crypto.randomUUID(),

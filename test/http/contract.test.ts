@@ -234,16 +234,23 @@ describe('input errors of the start route', () => {
     expect((await startOp('northwind', [1, 2])).body.error.message).toMatch(/^body: /);
   });
 
-  it('restore.execute needs target.restoreRunId; with it the restore is queued', async () => {
+  it('restore.execute needs target.restoreRunId and the typed confirmation; with them the restore is queued', async () => {
     const missing = await startOp('northwind', { type: 'restore.execute' });
     expect(missing.status).toBe(400);
     expect(missing.body.error.message).toMatch(/^target\.restoreRunId: /);
-    const rr = await s.tdb.db.selectFrom('restore_runs').select('id').executeTakeFirstOrThrow();
-    const ok = await startOp('northwind', { type: 'restore.execute', target: { restoreRunId: rr.id } });
+    const rr = await s.tdb.db.selectFrom('restore_runs').select(['id', 'name']).executeTakeFirstOrThrow();
+    // The typed confirmation is part of the API, not only the console.
+    const unconfirmed = await startOp('northwind', { type: 'restore.execute', target: { restoreRunId: rr.id } });
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.body.error.message).toMatch(/^target\.confirm: /);
+    const wrong = await startOp('northwind', { type: 'restore.execute', target: { restoreRunId: rr.id, confirm: 'northwind' } });
+    expect(wrong.status).toBe(400);
+    expect(await s.tdb.db.selectFrom('operation_runs').select('id').where('type', '=', 'restore.execute').execute()).toEqual([]);
+    const ok = await startOp('northwind', { type: 'restore.execute', target: { restoreRunId: rr.id, confirm: rr.name } });
     expect(ok.status).toBe(202);
     expect(ok.body).toMatchObject({ outcome: 'accepted', title: `${REGISTRY['restore.execute'].title} queued`, action: 'Execute restore' });
     // Capability comes from the definition: operators may not execute restores.
-    const op = await startOp('northwind', { type: 'restore.execute', target: { restoreRunId: rr.id } }, 'operator');
+    const op = await startOp('northwind', { type: 'restore.execute', target: { restoreRunId: rr.id, confirm: rr.name } }, 'operator');
     expect(op.status).toBe(403);
     expect(op.body.error.code).toBe('forbidden');
   });

@@ -59,11 +59,11 @@ describe('every job on a healthy tenant', () => {
 
   it('restore writes items back: updates those that exist, creates the rest, restores assignments', async () => {
     const rr = await env.tdb.db.selectFrom('restore_runs').selectAll().executeTakeFirstOrThrow();
-    const done = await run('northwind', 'restore.execute', { target: { restoreRunId: rr.id } });
+    const done = await run('northwind', 'restore.execute', { target: { restoreRunId: rr.id, confirm: rr.name } });
     expect(done).toMatchObject({ outcome: 'succeeded', summary_counts: { itemsUpdated: 2, itemsCreated: 2, itemsFailed: 0, assignmentsRestored: 4 } });
     const items = await env.tdb.db.selectFrom('restore_run_items').selectAll().where('restore_run_id', '=', rr.id).execute();
     expect(items.map((i) => i.result).sort()).toEqual(['created', 'created', 'updated', 'updated']);
-    expect((await env.tdb.db.selectFrom('restore_runs').select('status').where('id', '=', rr.id).executeTakeFirstOrThrow()).status).toBe('completed');
+    expect((await env.tdb.db.selectFrom('restore_runs_with_status').select('status').where('id', '=', rr.id).executeTakeFirstOrThrow()).status).toBe('completed');
   });
 
   it('verification stores consent, permissions and verification time on the connection', async () => {

@@ -129,7 +129,7 @@ export interface RestoreItem {
 export interface RestoreRun extends RestoreRunSummary {
   tenant?: { id: string; slug: string; name?: string };
   createdAt?: string;
-  lastRun?: RunLink | null;
+  lastRun?: (RunLink & { outcome?: string; reason?: { code: string; message: string } | null }) | null;
   lastRunId?: string | null;
   items?: RestoreItem[];
   preview?: RestoreItem[];

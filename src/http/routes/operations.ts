@@ -23,7 +23,7 @@ const startBody = z.strictObject({
   type: operationType(),
   /** A connection of this tenant; omitted or null: the tenant's default. */
   providerConnectionId: uuid().nullish(),
-  target: z.strictObject({ restoreRunId: uuid().optional() }).optional(),
+  target: z.strictObject({ restoreRunId: uuid().optional(), confirm: z.string().max(200).optional() }).optional(),
 });
 
 /** A deduped or scope-busy answer names the other run only when the user may see its tenant. */

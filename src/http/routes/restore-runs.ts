@@ -1,9 +1,14 @@
 // Prepared restores: the list per tenant and one restore with its items preview (what each
 // backup item will do when "Execute restore" runs). Executing goes through the one start
-// route with {"type": "restore.execute", "target": {"restoreRunId"}}.
+// route with {"type": "restore.execute", "target": {"restoreRunId", "confirm"}}. The status
+// is derived from the restore run's last accepted run (view restore_runs_with_status), and a
+// failed one carries that run's reason in the catalogue's words.
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/connect.ts';
+import type { ReasonParams } from '../../db/schema.ts';
+import { explain } from '../../reasons/catalogue.ts';
+import { isReasonCode } from '../../reasons/codes.ts';
 import { runUrl } from '../../presenter/index.ts';
 import { byRestoreRun, byTenantRef } from '../locate.ts';
 import { notFound } from '../errors.ts';
@@ -15,7 +20,14 @@ const summarySchema = z.strictObject({
   name: z.string(),
   status: z.enum(['ready', 'executing', 'completed', 'failed']),
   itemCount: z.number(),
-  lastRun: z.strictObject({ id: z.string(), url: z.string() }).nullable(),
+  lastRun: z
+    .strictObject({
+      id: z.string(),
+      url: z.string(),
+      outcome: z.string(),
+      reason: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+    })
+    .nullable(),
   createdAt: isoDate,
 });
 
@@ -41,10 +53,19 @@ const detailSchema = summarySchema.extend({
   items: z.array(itemSchema),
 });
 
-async function summaries(db: Db, where: { tenantId?: string; id?: string }) {
+function lastRunReason(r: { last_run_reason_code: string | null; last_run_reason_params: ReasonParams | null }, slug: string) {
+  if (!r.last_run_reason_code) return null;
+  const links = { tenantSlug: slug, providerConnectionId: null };
+  const ex = isReasonCode(r.last_run_reason_code)
+    ? explain(r.last_run_reason_code, r.last_run_reason_params ?? {}, links)
+    : explain('execution_error', {}, links);
+  return { code: r.last_run_reason_code, message: ex.message };
+}
+
+async function summaries(db: Db, slug: string, where: { tenantId?: string; id?: string }) {
   let q = db
-    .selectFrom('restore_runs as r')
-    .select(['r.id', 'r.name', 'r.status', 'r.last_run_id', 'r.created_at', 'r.tenant_id'])
+    .selectFrom('restore_runs_with_status as r')
+    .select(['r.id', 'r.name', 'r.status', 'r.last_run_id', 'r.last_run_outcome', 'r.last_run_reason_code', 'r.last_run_reason_params', 'r.created_at', 'r.tenant_id'])
     .select(sql<number>`(select count(*)::int from restore_run_items i where i.restore_run_id = r.id)`.as('item_count'))
     .orderBy('r.created_at', 'desc');
   if (where.tenantId) q = q.where('r.tenant_id', '=', where.tenantId);
@@ -55,7 +76,9 @@ async function summaries(db: Db, where: { tenantId?: string; id?: string }) {
     name: r.name,
     status: r.status,
     itemCount: r.item_count,
-    lastRun: r.last_run_id ? { id: r.last_run_id, url: runUrl(r.last_run_id) } : null,
+    lastRun: r.last_run_id
+      ? { id: r.last_run_id, url: runUrl(r.last_run_id), outcome: r.last_run_outcome ?? 'pending', reason: lastRunReason(r, slug) }
+      : null,
     createdAt: r.created_at.toISOString(),
   }));
 }
@@ -70,7 +93,7 @@ const list = tenantRoute({
   capability: 'tenant.view',
   responses: { 200: { description: 'Restore runs', schema: items(summarySchema) } },
   async handler({ deps, access }) {
-    return { status: 200, body: { items: await summaries(deps.db, { tenantId: access.tenant.id }) } };
+    return { status: 200, body: { items: await summaries(deps.db, access.tenant.slug, { tenantId: access.tenant.id }) } };
   },
 });
 
@@ -84,7 +107,7 @@ const detail = tenantRoute({
   capability: 'tenant.view',
   responses: { 200: { description: 'The restore run', schema: detailSchema } },
   async handler({ deps, access, params }) {
-    const [summary] = await summaries(deps.db, { id: params.id });
+    const [summary] = await summaries(deps.db, access.tenant.slug, { id: params.id });
     if (!summary) throw notFound();
     const tenantId = access.tenant.id;
     const synced = await deps.db

@@ -7,7 +7,7 @@ export const complianceSnapshot: OperationDefinition = {
   action: 'Take compliance snapshot',
   title: 'Compliance snapshot',
   capability: 'compliance.snapshot',
-  dedupe: 'connection',
+  dedupe: 'tenant',
   requiredPermissions: PERMISSIONS.compliance,
   refreshesReadiness: false,
   allowedDuringOnboarding: true,

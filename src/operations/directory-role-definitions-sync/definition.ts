@@ -7,7 +7,7 @@ export const directoryRoleDefinitionsSync: OperationDefinition = {
   action: 'Sync role definitions',
   title: 'Role definitions sync',
   capability: 'directory.sync',
-  dedupe: 'tenant_connection',
+  dedupe: 'tenant',
   requiredPermissions: PERMISSIONS.roleDefinitions,
   refreshesReadiness: false,
   allowedDuringOnboarding: true,

@@ -7,7 +7,7 @@ export const entraGroupSync: OperationDefinition = {
   action: 'Sync groups',
   title: 'Group sync',
   capability: 'directory.sync',
-  dedupe: 'tenant_connection',
+  dedupe: 'tenant',
   requiredPermissions: PERMISSIONS.groups,
   refreshesReadiness: false,
   allowedDuringOnboarding: true,

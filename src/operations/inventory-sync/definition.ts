@@ -7,7 +7,7 @@ export const inventorySync: OperationDefinition = {
   action: 'Sync inventory',
   title: 'Inventory sync',
   capability: 'inventory.sync',
-  dedupe: 'connection',
+  dedupe: 'tenant',
   requiredPermissions: PERMISSIONS.inventory,
   refreshesReadiness: false,
   allowedDuringOnboarding: true,

@@ -1,6 +1,8 @@
 // Writes a restore run's backup items back to the tenant: update the configuration when it
 // still exists, create it otherwise, then restore its assignments. Each item's result is
-// recorded, so a partial restore says exactly which items failed.
+// recorded, so a partial restore says exactly which items failed. The restore run's status is
+// not written here: it is derived from this run (view restore_runs_with_status), so it follows
+// the run in every ending, including a crash or a cancel this job never sees.
 import { isProviderError } from '../../provider/types.ts';
 import type { JobContext, JobResult } from '../job-context.ts';
 
@@ -19,7 +21,6 @@ export async function executeRestore(ctx: JobContext): Promise<JobResult> {
     .select(['b.id', 'b.source_id', 'b.display_name', 'b.payload', 'b.assignments'])
     .orderBy('i.position')
     .execute();
-  await ctx.db.updateTable('restore_runs').set({ status: 'executing', last_run_id: ctx.run.id }).where('id', '=', restoreRunId).execute();
 
   const existing = new Set((await ctx.provider.getAll<{ id: string }>(`${CONFIGS}?$select=id`)).map((c) => c.id));
   const counts = { itemsCreated: 0, itemsUpdated: 0, itemsFailed: 0, assignmentsRestored: 0 };
@@ -70,8 +71,6 @@ export async function executeRestore(ctx: JobContext): Promise<JobResult> {
   }
 
   const written = counts.itemsCreated + counts.itemsUpdated;
-  const status = counts.itemsFailed === 0 ? 'completed' : 'failed';
-  await ctx.db.updateTable('restore_runs').set({ status }).where('id', '=', restoreRunId).execute();
   if (!firstFailure) return { outcome: 'succeeded', summaryCounts: counts };
   return written > 0
     ? { outcome: 'partially_succeeded', summaryCounts: counts, reason: firstFailure }

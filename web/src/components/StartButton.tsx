@@ -27,7 +27,7 @@ export interface StartButtonProps {
   tenant: string;
   type: OperationType;
   providerConnectionId?: string | undefined;
-  target?: { restoreRunId?: string } | undefined;
+  target?: { restoreRunId?: string; confirm?: string } | undefined;
   /** The user holds the operation's capability on this tenant. */
   allowed: boolean;
   /** Why the button cannot be used yet (shown under it), e.g. a missing confirmation. */

@@ -52,7 +52,8 @@ function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }
   const { run: last } = useLatestRun(tenant.slug, 'restore.execute', reload, (r) => restoreRunOf(r) === null || restoreRunOf(r) === run.id);
   const items = run.items ?? run.preview ?? [];
   const allowed = can('restore.execute');
-  const confirmed = confirm.trim() === tenant.slug;
+  // The API checks the same confirmation (target.confirm = the restore run's name).
+  const confirmed = confirm === run.name;
   const hasAssignments = items.some((i) => i.assignmentCount !== undefined || Array.isArray(i.assignments));
   const creates = items.filter((i) => itemAction(i) === 'create').length;
   const updates = items.filter((i) => itemAction(i) === 'update').length;
@@ -66,6 +67,12 @@ function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }
             {run.itemCount ?? items.length} item{(run.itemCount ?? items.length) === 1 ? '' : 's'} · status <span className="badge tone-muted">{run.status}</span>
             {run.createdAt ? <> · prepared {formatDateTime(run.createdAt)}</> : null}
           </p>
+          {run.status === 'failed' && run.lastRun ? (
+            <p className="callout callout-error small" role="status" data-testid="restore-failure">
+              The last execution did not complete{run.lastRun.reason ? `: ${run.lastRun.reason.message}` : '.'}{' '}
+              <Link to={run.lastRun.url ?? `/admin/operations/${run.lastRun.id}`}>View run</Link>
+            </p>
+          ) : null}
           <StartActions
             title={null}
             note={
@@ -79,7 +86,7 @@ function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }
             {allowed ? (
               <div className="field confirm-field">
                 <label htmlFor="restore-confirm">
-                  Type the tenant’s slug, <code>{tenant.slug}</code>, to confirm writing these items to {tenant.name}
+                  Type the restore run’s name, <code>{run.name}</code>, to confirm writing these items to {tenant.name}
                 </label>
                 <input id="restore-confirm" autoComplete="off" spellCheck={false} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
               </div>
@@ -87,7 +94,7 @@ function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }
             <StartButton
               tenant={tenant.slug}
               type="restore.execute"
-              target={{ restoreRunId: run.id }}
+              target={{ restoreRunId: run.id, confirm }}
               allowed={allowed}
               disabledReason={allowed && !confirmed ? 'Type the confirmation above to enable.' : null}
               variant="danger"
