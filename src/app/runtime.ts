@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import { createProviderClient, type ProviderClient } from '../provider/microsoft/index.ts';
 import type { SandboxCloud } from '../provider/sandbox/index.ts';
 import { MICROSOFT_GLOBAL_CLOUD, ProviderError } from '../provider/types.ts';
+import { noDemoPresets, ownSandboxPresets, remoteSandboxPresets } from '../onboarding/demo-presets.ts';
 import { onRunCompleted } from '../runs/after-complete.ts';
 import { startWorker, type WorkerHandle } from '../runs/worker.ts';
 import { seedDemo } from '../seed/demo.ts';
@@ -82,6 +83,8 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
         // Consent links open in a person's browser: the own sandbox serves that page over plain
         // loopback HTTP, so no certificate warning stands between the operator and the fix.
         authorityFor: (cloud) => (cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD.authorityHost : (sandbox?.pagesUrl ?? sandboxEndpoints?.authorityHost ?? null)),
+        // Only a process that talks to a sandbox can offer its tenants (the demo's Fourth Coffee).
+        demoPresets: sandbox ? ownSandboxPresets(sandbox.state) : sandboxEndpoints ? remoteSandboxPresets(sandboxEndpoints) : noDemoPresets,
       });
       cleanups.unshift(() => app.close());
       url = await app.listen({ port: config.port, host: config.host });

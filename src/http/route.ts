@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { roleHas, type Capability } from '../access/capabilities.ts';
 import type { Db } from '../db/connect.ts';
+import type { DemoPresetSource } from '../onboarding/demo-presets.ts';
 import type { OperationType } from '../operations/definition.ts';
 import { REGISTRY } from '../operations/registry.ts';
 import type { SecretBox } from '../security/secret-box.ts';
@@ -28,6 +29,8 @@ export interface Deps {
   sessionTtlSeconds: number;
   /** The identity-platform host of a connection's cloud, for admin-consent links; null when none is configured. */
   authorityFor(cloud: 'global' | 'sandbox'): string | null;
+  /** The onboarding presets of the sandbox this process talks to; none without a sandbox. */
+  demoPresets: DemoPresetSource;
 }
 
 /** What a handler answers; the server turns it into the HTTP reply. */

@@ -14,6 +14,7 @@ import type { Deps } from './route.ts';
 import { ROUTES } from './routes/index.ts';
 import { registerConsentCallback } from './consent-callback.ts';
 import { MICROSOFT_GLOBAL_CLOUD } from '../provider/types.ts';
+import { noDemoPresets, type DemoPresetSource } from '../onboarding/demo-presets.ts';
 
 export interface ServerDeps {
   db: Db;
@@ -27,6 +28,8 @@ export interface ServerDeps {
   sessionTtlSeconds?: number;
   /** The identity-platform host per cloud (admin consent); default: Microsoft's global cloud only. */
   authorityFor?: (cloud: 'global' | 'sandbox') => string | null;
+  /** Onboarding presets (the demo's Fourth Coffee); default: none, as in production. */
+  demoPresets?: DemoPresetSource;
   /** Request logging (method, URL, status; never bodies, cookies or error messages). Off by default. */
   logger?: boolean;
 }
@@ -50,6 +53,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     cookieSecure: deps.cookieSecure ?? false,
     sessionTtlSeconds: deps.sessionTtlSeconds ?? SESSION_TTL_SECONDS,
     authorityFor: deps.authorityFor ?? ((cloud) => (cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD.authorityHost : null)),
+    demoPresets: deps.demoPresets ?? noDemoPresets,
   };
 
   const app = Fastify({

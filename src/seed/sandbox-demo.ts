@@ -1,8 +1,10 @@
 // Registers the demo fixtures in the sandbox cloud, so each demo connection behaves as its
 // stored facts say: woodgrove's app has no admin consent, tailspin's secret is expired,
-// alpine's app lacks Group.Read.All, and so on.
+// alpine's app lacks Group.Read.All, and so on. Fourth Coffee is registered too: a tenant
+// only the cloud knows, for the onboarding wizard to find.
 import type { SandboxState } from '../provider/sandbox/index.ts';
 import { DEMO_WORKSPACES } from './demo-fixture.ts';
+import { FOURTH_COFFEE } from './fourth-coffee.ts';
 
 const DAY = 86_400_000;
 
@@ -23,4 +25,20 @@ export function registerDemoInSandbox(state: SandboxState, now = new Date()): vo
       }
     }
   }
+  registerFourthCoffee(state, now);
+}
+
+function registerFourthCoffee(state: SandboxState, now: Date): void {
+  const f = FOURTH_COFFEE;
+  if (state.getTenant(f.entraTenantId)) return;
+  state.addTenant({ id: f.entraTenantId, displayName: f.name, defaultDomain: f.defaultDomain, counts: f.counts });
+  state.addApp(f.entraTenantId, {
+    clientId: f.connection.clientId,
+    displayName: `opsgate - ${f.name}`,
+    secret: f.connection.secret,
+    secretExpiresAt: new Date(now.getTime() + f.connection.secretExpiresInDays * DAY).toISOString(),
+    // Consented in the cloud already: opsgate learns it only by verifying.
+    consentGranted: true,
+    grantedRoles: [...f.connection.permissions],
+  });
 }

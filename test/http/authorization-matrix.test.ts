@@ -71,6 +71,7 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
     { path: '/api/onboarding', body: { name: `Matrix ${p}`, slug: `mx-${p}-${crypto.randomBytes(3).toString('hex')}`, entraTenantId: crypto.randomUUID() } },
   ],
   'GET /api/onboarding': () => [{ path: '/api/onboarding' }],
+  'GET /api/onboarding/demo-presets': () => [{ path: '/api/onboarding/demo-presets' }],
   'POST /api/tenants/:tenant/provider-connections': (f, p) => [
     {
       path: `/api/tenants/${f.tenant}/provider-connections`,

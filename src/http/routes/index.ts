@@ -4,6 +4,7 @@ import type { Route } from '../route.ts';
 import { healthRoutes } from './health.ts';
 import { notificationRoutes } from './notifications.ts';
 import { onboardingRoutes } from './onboarding.ts';
+import { onboardingPresetRoutes } from './onboarding-presets.ts';
 import { remediationRoutes } from './remediation.ts';
 import { openApiRoute } from './openapi.ts';
 import { operationRoutes } from './operations.ts';
@@ -24,6 +25,7 @@ export const API_ROUTES: readonly Route[] = [
   ...runRoutes,
   ...notificationRoutes,
   ...recordRoutes,
+  ...onboardingPresetRoutes,
   ...onboardingRoutes,
   ...remediationRoutes,
 ];

@@ -4,7 +4,9 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../api.ts';
+import { DemoPresetOffer } from '../components/DemoPresetOffer.tsx';
 import { Empty, Loading } from '../components/States.tsx';
+import { useDemoPresets, type DemoPreset } from '../demo-presets.ts';
 import { formatDateTime } from '../format.ts';
 import { useDocumentTitle, useResource } from '../hooks.ts';
 import { membershipCan, useSession } from '../session.tsx';
@@ -26,6 +28,15 @@ export function OnboardingPage() {
   const [error, setError] = useState<string | null>(null);
   const [unavailable, setUnavailable] = useState(false);
   const [busy, setBusy] = useState(false);
+  const presets = useDemoPresets();
+
+  function applyPreset(p: DemoPreset) {
+    setName(p.tenant.name);
+    setSlugTouched(true);
+    setSlug(p.tenant.slug);
+    setEntraTenantId(p.tenant.entraTenantId);
+    setError(null);
+  }
 
   const derivedSlug = slugTouched ? slug : name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
   const problems = [
@@ -79,6 +90,9 @@ export function OnboardingPage() {
             1 · New tenant
           </h2>
           {!canManage ? <p className="muted">Only owners and managers can onboard tenants.</p> : null}
+          {canManage && !unavailable
+            ? presets.map((p) => <DemoPresetOffer key={p.key} preset={p} detail={p.description} disabled={busy} onUse={() => applyPreset(p)} />)
+            : null}
           <form onSubmit={(e) => void submit(e)} noValidate>
             <fieldset disabled={!canManage || busy || unavailable}>
               <div className="field">

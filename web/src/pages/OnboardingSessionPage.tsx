@@ -5,12 +5,14 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, startRequest } from '../api.ts';
+import { DemoPresetOffer } from '../components/DemoPresetOffer.tsx';
 import { consentFact, expiryFact, Fact } from '../components/Readiness.tsx';
 import { NextSteps } from '../components/NextSteps.tsx';
 import { RunBadge } from '../components/RunsTable.tsx';
 import { StartActions, StartButton } from '../components/StartButton.tsx';
 import { runUrl, StartFeedback } from '../components/StartFeedback.tsx';
 import { Guard } from '../components/States.tsx';
+import { useDemoPresets, type DemoPreset } from '../demo-presets.ts';
 import { humanizeKey } from '../format.ts';
 import { announceChange, useDocumentTitle, useResource } from '../hooks.ts';
 import { BOOTSTRAP_TYPES, OPERATIONS, operationTitle } from '../operations.ts';
@@ -53,6 +55,9 @@ function Wizard({ s, reload }: { s: OnboardingSession; reload: () => void }) {
   const v = s.verification;
   const verified = v?.status === 'completed' && (v.outcome === 'succeeded' || v.outcome === 'partially_succeeded');
   const [closing, setClosing] = useState<string | null>(null);
+  // The demo's preset for this very tenant (matched by its Entra id, however it was entered).
+  const entraId = s.tenant.entraTenantId?.toLowerCase();
+  const preset = useDemoPresets().find((p) => p.tenant.entraTenantId.toLowerCase() === entraId);
 
   async function close(what: 'finish' | 'cancel') {
     setClosing(null);
@@ -127,7 +132,7 @@ function Wizard({ s, reload }: { s: OnboardingSession; reload: () => void }) {
               </p>
             </div>
           ) : draft ? (
-            <ConnectionForm sessionId={s.id} disabled={!canManage} onDone={reload} />
+            <ConnectionForm sessionId={s.id} disabled={!canManage} preset={preset} onDone={reload} />
           ) : (
             <p className="muted">No connection was added.</p>
           )}
@@ -169,7 +174,7 @@ function Wizard({ s, reload }: { s: OnboardingSession; reload: () => void }) {
   );
 }
 
-function ConnectionForm({ sessionId, disabled, onDone }: { sessionId: string; disabled: boolean; onDone: () => void }) {
+function ConnectionForm({ sessionId, disabled, preset, onDone }: { sessionId: string; disabled: boolean; preset?: DemoPreset; onDone: () => void }) {
   const [name, setName] = useState('Primary');
   const [clientId, setClientId] = useState('');
   const [secret, setSecret] = useState('');
@@ -177,6 +182,15 @@ function ConnectionForm({ sessionId, disabled, onDone }: { sessionId: string; di
   const [cloud, setCloud] = useState<'global' | 'sandbox'>('global');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+
+  function applyPreset(p: DemoPreset) {
+    setName(p.connection.name);
+    setClientId(p.connection.clientId);
+    setSecret(p.connection.clientSecret);
+    setExpires(p.connection.secretExpiresAt.slice(0, 10));
+    setCloud(p.connection.cloud);
+    setError(null);
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -206,6 +220,14 @@ function ConnectionForm({ sessionId, disabled, onDone }: { sessionId: string; di
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate>
+      {preset && !disabled ? (
+        <DemoPresetOffer
+          preset={preset}
+          detail={`${preset.tenant.name}'s app registration is consented in the sandbox cloud already: this fills in its client ID, secret and expiry, on the sandbox cloud.`}
+          disabled={busy}
+          onUse={() => applyPreset(preset)}
+        />
+      ) : null}
       {error ? (
         <div className="callout callout-error" role="alert">
           {error}
