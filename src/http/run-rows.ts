@@ -13,20 +13,21 @@ export function visibleRuns(db: Db, userId: string) {
     .leftJoin('users as u', 'u.id', 'r.initiator_user_id')
     .leftJoin('provider_connections as c', 'c.id', 'r.provider_connection_id')
     .selectAll('r')
-    .select(['t.slug as tenant_slug', 'm.role as viewer_role', 'u.email as initiator_email', 'c.name as connection_name']);
+    .select(['t.slug as tenant_slug', 't.name as tenant_name', 'm.role as viewer_role', 'u.email as initiator_email', 'c.name as connection_name']);
 }
 
 export interface RunRow extends OperationRun {
   tenant_slug: string;
+  tenant_name: string;
   viewer_role: Role;
   initiator_email: string | null;
   connection_name: string | null;
 }
 
 export function presentRunRow(row: RunRow): RunView {
-  const { tenant_slug, viewer_role, initiator_email, connection_name, ...run } = row;
+  const { tenant_slug, tenant_name, viewer_role, initiator_email, connection_name, ...run } = row;
   return presentRun(run, {
-    tenant: { id: run.tenant_id, slug: tenant_slug },
+    tenant: { id: run.tenant_id, slug: tenant_slug, name: tenant_name },
     initiator: run.initiator_user_id && initiator_email ? { id: run.initiator_user_id, email: initiator_email } : null,
     connectionName: connection_name,
     viewerRole: viewer_role,

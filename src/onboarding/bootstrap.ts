@@ -1,7 +1,7 @@
 // Sequential bootstrap: an onboarding session's selected operations are admitted through
 // the gate ONE at a time. Submitting N selections admits the first and keeps the rest
 // pending; when the admitted run completes, the next is admitted (system trigger, on behalf
-// of the person who onboards). A blocked, failed or scope-busy answer stops the chain with
+// of the person who started or last resumed the chain, who is notified of every step's end). A blocked, failed or scope-busy answer stops the chain with
 // its reason; "start next" (or a successful re-verification) resumes it.
 //
 // Each step of the chain runs under a per-session advisory lock, so concurrent submissions,
@@ -91,7 +91,7 @@ export async function continueAfterRun(db: Db, run: OperationRun): Promise<void>
         next.state === 'scope_busy' ||
         // a fresh, successful verification is the fix for a blocked step
         (verified && next.state === 'blocked');
-      if (chainMoves) await admitLocked(db, session, { trigger: 'system', initiatorUserId: session.created_by });
+      if (chainMoves) await admitLocked(db, session, { trigger: 'system', initiatorUserId: await chainInitiator(db, session) });
     });
   }
 }
@@ -137,6 +137,24 @@ async function admitLocked(db: Db, session: OnboardingSession, who: { trigger: T
     .where('position', '=', next.position)
     .execute();
   return { kind: 'started', result, type };
+}
+
+/**
+ * Who a continuation acts for: the person who last started or resumed this chain (the
+ * initiator of the latest selection run that has one), else whoever created the session.
+ * They get each step's terminal notification, follow-on steps included.
+ */
+async function chainInitiator(db: Db, session: OnboardingSession): Promise<string> {
+  const row = await db
+    .selectFrom('onboarding_selections as s')
+    .innerJoin('operation_runs as r', 'r.id', 's.run_id')
+    .select('r.initiator_user_id')
+    .where('s.session_id', '=', session.id)
+    .where('r.initiator_user_id', 'is not', null)
+    .orderBy('r.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.initiator_user_id ?? session.created_by;
 }
 
 /** The first selection not done yet, and whether it is in flight. */

@@ -3,5 +3,5 @@
 export { OUTCOME_LABELS, operationAction, operationNoun, runTitle, startTitle, type OutcomeLabel } from './labels.ts';
 export { providerConnectionUrl, restoreRunUrl, runUrl, tenantUrl } from './links.ts';
 export { capabilityHint, presentSteps, viewRunStep, type PresentedStep } from './next-steps.ts';
-export { notificationBody, presentNotification, presentRun, type NotificationView, type RunContext, type RunView } from './run.ts';
+export { notificationBody, notificationOutcome, presentNotification, presentRun, type NotificationView, type RunContext, type RunView } from './run.ts';
 export { presentPreflight, presentStart, type PreflightAnswer, type PresentedReason, type StartAnswer, type StartContext } from './start.ts';

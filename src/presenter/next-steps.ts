@@ -3,6 +3,8 @@
 import { roleHas, rolesWith, type Capability } from '../access/capabilities.ts';
 import type { Role } from '../db/schema.ts';
 import type { NextStep } from '../reasons/catalogue.ts';
+import { isOperationType } from '../operations/definition.ts';
+import { getDefinition } from '../operations/registry.ts';
 
 export type PresentedStep =
   | { label: string; url: string }
@@ -33,6 +35,17 @@ export function presentSteps(steps: readonly NextStep[], viewerRole: Role | null
       ? { label: s.label, url: s.url }
       : { label: s.label, url: null, hint: capabilityHint(s.label, s.capability) },
   );
+}
+
+/**
+ * The steps of a run that ended with a reason. A verification, connection check or onboarding
+ * verification that failed does not point to another verification: that would be a loop (verify
+ * -> consent missing -> verify). Its next step is the fix of its cause; the re-check comes after
+ * the fix, from wherever the operator made it.
+ */
+export function stepsAfterRun(steps: readonly NextStep[], runType: string): NextStep[] {
+  const isCheck = (t: string | undefined) => t !== undefined && isOperationType(t) && getDefinition(t).refreshesReadiness;
+  return steps.filter((s) => s.starts !== runType && !(isCheck(s.starts) && isCheck(runType)));
 }
 
 export const viewRunStep = (url: string): PresentedStep => ({ label: 'View run', url });

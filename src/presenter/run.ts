@@ -6,7 +6,7 @@ import { explain, type NextStep } from '../reasons/catalogue.ts';
 import { isReasonCode } from '../reasons/codes.ts';
 import { operationAction, runTitle } from './labels.ts';
 import { runUrl } from './links.ts';
-import { presentSteps, type PresentedStep } from './next-steps.ts';
+import { presentSteps, stepsAfterRun, type PresentedStep } from './next-steps.ts';
 import type { PresentedReason } from './start.ts';
 
 export interface RunView {
@@ -16,7 +16,7 @@ export interface RunView {
   title: string;
   action: string;
   url: string;
-  tenant: { id: string; slug: string };
+  tenant: { id: string; slug: string; name: string };
   status: RunStatus;
   outcome: RunOutcome;
   trigger: Trigger;
@@ -36,7 +36,7 @@ export interface RunView {
 }
 
 export interface RunContext {
-  tenant: { id: string; slug: string };
+  tenant: { id: string; slug: string; name: string };
   initiator: { id: string; email: string } | null;
   /** The pinned connection's current name, when the row still exists. */
   connectionName: string | null;
@@ -81,7 +81,7 @@ export function presentRun(run: OperationRun, ctx: RunContext): RunView {
       ? { id: run.provider_connection_id, name: ctx.connectionName ?? str(context.providerConnectionName) ?? '' }
       : null,
     reason: ex ? { code: ex.code, message: ex.message } : null,
-    nextSteps: ex ? presentSteps(ex.nextSteps, ctx.viewerRole) : [],
+    nextSteps: ex ? presentSteps(stepsAfterRun(ex.nextSteps, run.type), ctx.viewerRole) : [],
     summaryCounts: run.summary_counts,
     target,
     attemptCount: run.attempt_count,
@@ -95,10 +95,15 @@ export function presentRun(run: OperationRun, ctx: RunContext): RunView {
 export interface NotificationView {
   id: string;
   runId: string;
-  /** The run's title: "Inventory sync failed". */
+  /** The run's title and its tenant: "Inventory sync failed: Northwind Traders". */
   title: string;
-  /** For a failed or partial run: the catalogue's message and the first next step. */
+  /**
+   * The connection the run used (FR-216-006), then what happened: for a failed or partial run
+   * the catalogue's message and the first next step.
+   */
   body: string;
+  tenant: { id: string; slug: string; name: string };
+  providerConnection: { id: string; name: string } | null;
   url: string;
   reason: PresentedReason | null;
   nextSteps: PresentedStep[];
@@ -116,10 +121,16 @@ const PLAIN_BODIES: Record<RunOutcome, string> = {
   cancelled: 'Cancelled before it finished.',
 };
 
-export function notificationBody(run: RunView): string {
+/** What happened, in the catalogue's words: the same sentence as the run detail. */
+export function notificationOutcome(run: RunView): string {
   if (!run.reason) return PLAIN_BODIES[run.outcome];
   const first = run.nextSteps[0];
   return first ? `${run.reason.message} Next step: ${first.label}.` : run.reason.message;
+}
+
+export function notificationBody(run: RunView): string {
+  const on = run.providerConnection ? `Ran on the connection “${run.providerConnection.name}”. ` : '';
+  return on + notificationOutcome(run);
 }
 
 export function presentNotification(
@@ -129,8 +140,10 @@ export function presentNotification(
   return {
     id: n.id,
     runId: run.id,
-    title: run.title,
+    title: `${run.title}: ${run.tenant.name}`,
     body: notificationBody(run),
+    tenant: run.tenant,
+    providerConnection: run.providerConnection,
     url: run.url,
     reason: run.reason,
     nextSteps: run.nextSteps,

@@ -8,7 +8,7 @@ import { REGISTRY } from '../operations/registry.ts';
 import { explain, type ReasonLinks } from '../reasons/catalogue.ts';
 import { operationNoun, OUTCOME_LABELS, startTitle, type OutcomeLabel } from './labels.ts';
 import { runUrl } from './links.ts';
-import { presentSteps, viewRunStep, type PresentedStep } from './next-steps.ts';
+import { presentSteps, stepsAfterRun, viewRunStep, type PresentedStep } from './next-steps.ts';
 
 export interface PresentedReason {
   code: string;
@@ -79,7 +79,7 @@ function answer(f: Facts, ctx: StartContext): StartAnswer {
     case 'blocked': {
       const ex = explain(f.reason.code, f.reason.params, links);
       reason = { code: ex.code, message: ex.message };
-      steps = presentSteps(ex.nextSteps, ctx.viewerRole);
+      steps = presentSteps(stepsAfterRun(ex.nextSteps, f.type), ctx.viewerRole);
       break;
     }
     default:

@@ -4,6 +4,7 @@
 // told who can act instead of being sent to a 403.
 import type { Capability } from '../access/capabilities.ts';
 import type { ReasonParams } from '../db/schema.ts';
+import type { OperationType } from '../operations/definition.ts';
 import type { ReasonCode } from './codes.ts';
 
 export interface NextStep {
@@ -11,6 +12,11 @@ export interface NextStep {
   url: string;
   /** The capability needed to act on this step; absent when anyone who sees it can. */
   capability?: Capability;
+  /**
+   * The step is starting this operation again (a re-check after the fix). A failed run of the
+   * same kind does not offer it: its next step is the fix of its cause, never itself.
+   */
+  starts?: OperationType;
 }
 
 /** Where the links of a reason can point. */
@@ -32,7 +38,7 @@ const connectionUrl = (l: ReasonLinks, anchor = '') =>
   l.providerConnectionId ? `/admin/provider-connections/${l.providerConnectionId}${anchor}` : connectionsUrl(l);
 const connectionsUrl = (l: ReasonLinks) => `/admin/provider-connections?tenant=${encodeURIComponent(l.tenantSlug)}`;
 const tenantUrl = (l: ReasonLinks) => `/admin/t/${encodeURIComponent(l.tenantSlug)}`;
-const verify = (l: ReasonLinks): NextStep => ({ label: 'Verify tenant', url: tenantUrl(l), capability: 'tenant.verify' });
+const verify = (l: ReasonLinks): NextStep => ({ label: 'Verify tenant', url: tenantUrl(l), capability: 'tenant.verify', starts: 'tenant.verification' });
 const rotate = (l: ReasonLinks): NextStep => ({
   label: 'Rotate the client secret',
   url: connectionUrl(l, '#credentials'),
@@ -71,7 +77,7 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
       `The last verification could not use this app registration${p.aadsts ? ` (AADSTS${String(p.aadsts).replace(/^AADSTS/, '')})` : ''}: it was not found or has no service principal in the tenant.`,
     nextSteps: (l) => [
       { label: 'Review the app registration', url: connectionUrl(l), capability: 'provider_connection.manage' },
-      { label: 'Check connection', url: connectionUrl(l), capability: 'provider_connection.run_checks' },
+      { label: 'Check connection', url: connectionUrl(l), capability: 'provider_connection.run_checks', starts: 'provider_connection.check' },
     ],
   },
   provider_consent_missing: {

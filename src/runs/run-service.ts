@@ -109,10 +109,14 @@ export async function interruptAbandoned(db: Db, leaseSeconds: number): Promise<
   });
 }
 
-/** One notification per terminal run, to the person who clicked; none for scheduled/system runs. */
+/**
+ * One notification per terminal run, to its initiator: the person who clicked, or the person
+ * a system start acts for (an onboarding bootstrap's follow-on steps act for whoever started
+ * the chain). Scheduled runs and system runs without an initiator notify nobody.
+ */
 async function notifyInitiator(tx: DbOrTx, runs: OperationRun[]): Promise<void> {
   const values = runs
-    .filter((r) => r.trigger === 'operator' && r.initiator_user_id)
+    .filter((r) => r.trigger !== 'scheduled' && r.initiator_user_id)
     .map((r) => ({ user_id: r.initiator_user_id!, run_id: r.id }));
   if (values.length) {
     await tx.insertInto('notifications').values(values).onConflict((oc) => oc.doNothing()).execute();

@@ -96,7 +96,7 @@ describe('accepted, deduped, scope busy (northwind)', () => {
   it('an explicit connection pins that connection (contoso-lab "Secondary"), another scope than the default', async () => {
     const secondary = await connectionOf(s.tdb.db, 'contoso-lab', 'Secondary');
     const a = await startOp('contoso-lab', { type: 'inventory.sync' });
-    const b = await startOp('contoso-lab', { type: 'inventory.sync', providerConnectionId: secondary.id });
+    const b = await startOp('contoso-lab', { type: 'compliance.snapshot', providerConnectionId: secondary.id });
     expect([a.status, b.status]).toEqual([202, 202]);
     expect(a.body.providerConnection.name).toBe('Primary');
     expect(b.body.providerConnection).toEqual({ id: secondary.id, name: 'Secondary' });
@@ -104,6 +104,11 @@ describe('accepted, deduped, scope busy (northwind)', () => {
     expect(run.provider_connection_id).toBe(secondary.id);
     const detail = await call(s.base, 'GET', `/api/operations/${b.body.run.id}`, { cookie: cookies.owner });
     expect(detail.body.providerConnection).toEqual({ id: secondary.id, name: 'Secondary' });
+    // The same tenant work on the other connection is the same work: deduped to the run on
+    // Primary, and the answer names the connection that run uses.
+    const c = await startOp('contoso-lab', { type: 'inventory.sync', providerConnectionId: secondary.id });
+    expect(c.status).toBe(200);
+    expect(c.body).toMatchObject({ outcome: 'deduped', label: 'already running', run: { id: a.body.run.id }, providerConnection: a.body.providerConnection });
   });
 
   it('an explicit connection of another tenant is answered like a missing one, naming nothing', async () => {
@@ -208,8 +213,10 @@ describe('the same problem reads the same on every surface (FR-216-010)', () => 
     const n = list.body.items.map((i: unknown) => notificationSchema.parse(i)).find((i: { id: string }) => i.id === notificationId);
     expect(n).toMatchObject({
       runId,
-      title: 'Inventory sync failed',
-      body: `${answer.reason!.message} Next step: ${answer.nextSteps[0]!.label}.`,
+      // FR-216-006: the notification names the tenant and the connection the run used.
+      title: 'Inventory sync failed: Woodgrove Bank',
+      body: `Ran on the connection “Primary”. ${answer.reason!.message} Next step: ${answer.nextSteps[0]!.label}.`,
+      providerConnection: { id: conn.id, name: 'Primary' },
       reason: answer.reason,
       readAt: null,
     });

@@ -203,7 +203,7 @@ describe('notifications', () => {
     const operator = await userByEmail(s.tdb.db, 'operator@contoso.example');
     const { notificationId } = await insertCompletedRun(s.tdb.db, { tenantId: northwind.id, type: 'compliance.snapshot', connectionId: null, initiatorId: operator.id, outcome: 'succeeded', summaryCounts: { devices: 3 } });
     const list = (await get('/api/notifications', 'operator')).body.items;
-    expect(list[0]).toMatchObject({ id: notificationId, title: `${REGISTRY['compliance.snapshot'].title} succeeded`, body: 'Finished successfully.', readAt: null, reason: null, nextSteps: [] });
+    expect(list[0]).toMatchObject({ id: notificationId, title: `${REGISTRY['compliance.snapshot'].title} succeeded: ${northwind.name}`, body: 'Finished successfully.', readAt: null, reason: null, nextSteps: [] });
     const read = await call(s.base, 'POST', `/api/notifications/${notificationId}/read`, { cookie: cookies.operator, body: {} });
     expect(read.status).toBe(200);
     expect(read.body.readAt).not.toBeNull();

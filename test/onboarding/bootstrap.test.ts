@@ -77,6 +77,11 @@ describe('sequential bootstrap', () => {
     // The first was the operator's click; the continuation acts for them as a system start.
     expect(done.map((s) => s.trigger)).toEqual(['operator', 'system', 'system']);
     expect(done.every((s) => s.initiator_user_id === ownerId)).toBe(true);
+    // One terminal notification per step to the person who started the bootstrap, follow-on
+    // steps included.
+    const notes = await env.tdb.db.selectFrom('notifications').select(['run_id', 'user_id']).where('run_id', 'in', done.map((s) => s.run_id!)).execute();
+    expect(notes.map((n) => n.user_id)).toEqual([ownerId, ownerId, ownerId]);
+    expect(new Set(notes.map((n) => n.run_id))).toEqual(new Set(done.map((s) => s.run_id)));
 
     await finishSession(env.tdb.db, (await loadSession(env.tdb.db, session.id))!, ownerId);
     const tenant = await env.tdb.db.selectFrom('tenants').select('status').where('id', '=', session.tenant_id).executeTakeFirstOrThrow();

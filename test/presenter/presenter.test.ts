@@ -20,7 +20,7 @@ import {
 import { CATALOGUE, explain } from '../../src/reasons/catalogue.ts';
 import { BLOCKED_REASONS, REASON_CODES } from '../../src/reasons/codes.ts';
 
-const TENANT = { id: 't-1', slug: 'northwind' };
+const TENANT = { id: 't-1', slug: 'northwind', name: 'Northwind Traders' };
 const CONN = { id: 'c-1', name: 'Primary' };
 const run = (id = 'r-1', type = 'inventory.sync') => ({ id, type, tenantId: TENANT.id });
 const ctx = (viewerRole: Role | null = 'owner', runVisible = true) => ({ tenantSlug: TENANT.slug, viewerRole, runVisible });
@@ -164,8 +164,10 @@ describe('presentRun and presentNotification', () => {
         expect(view.reason).toEqual(start.reason);
         expect(view.nextSteps).toEqual(start.nextSteps);
         const n = presentNotification({ id: 'n-1', created_at: new Date(), read_at: null }, view);
-        expect(n.title).toBe('Inventory sync failed');
-        expect(n.body).toBe(`${start.reason!.message} Next step: ${start.nextSteps[0]!.label}.`);
+        // The notification names the tenant and the connection the run used (FR-216-006).
+        expect(n.title).toBe('Inventory sync failed: Northwind Traders');
+        expect(n.body).toBe(`Ran on the connection “Primary”. ${start.reason!.message} Next step: ${start.nextSteps[0]!.label}.`);
+        expect(n.providerConnection).toEqual(CONN);
       }),
     );
   });
@@ -195,8 +197,32 @@ describe('presentRun and presentNotification', () => {
 
   it('notification bodies without a reason are plain sentences', () => {
     const view = presentRun(storedRun({ outcome: 'succeeded' }), runCtx());
-    expect(notificationBody(view)).toBe('Finished successfully.');
+    expect(notificationBody(view)).toBe('Ran on the connection “Primary”. Finished successfully.');
+    expect(notificationBody(presentRun(storedRun({ outcome: 'succeeded', provider_connection_id: null }), runCtx()))).toBe('Finished successfully.');
     const unknown = presentRun(storedRun({ reason_code: 'brand_new_code' }), runCtx());
     expect(unknown.reason).toEqual({ code: 'brand_new_code', message: CATALOGUE.execution_error.message({}) });
+  });
+});
+
+describe('a failed run points to the fix of its cause, never to itself', () => {
+  const checks = ['tenant.verification', 'provider_connection.check', 'onboarding.verification'] as const;
+  it('a failed verification or connection check offers no verification again (no loop)', () => {
+    for (const type of checks) {
+      for (const code of ['provider_consent_missing', 'provider_permission_missing', 'provider_credentials_expired', 'provider_credentials_invalid', 'provider_connection_unusable'] as const) {
+        for (const role of ROLES) {
+          const v = presentRun(storedRun({ type, reason_code: code, reason_params: { missing: ['Group.Read.All'] } }), runCtx(role));
+          const labels = v.nextSteps.map((s) => s.label);
+          expect([type, code, labels.includes('Verify tenant') || labels.includes('Check connection')]).toEqual([type, code, false]);
+          expect(v.nextSteps.length).toBeGreaterThan(0);
+        }
+      }
+    }
+    const consent = presentRun(storedRun({ type: 'tenant.verification', reason_code: 'provider_consent_missing' }), runCtx('owner'));
+    expect(consent.nextSteps).toEqual([{ label: 'Grant admin consent', url: `/admin/provider-connections/${CONN.id}#consent` }]);
+  });
+
+  it('other runs still offer the re-check after the fix, the fix first', () => {
+    const v = presentRun(storedRun({ type: 'inventory.sync', reason_code: 'provider_consent_missing' }), runCtx('owner'));
+    expect(v.nextSteps.map((s) => s.label)).toEqual(['Grant admin consent', 'Verify tenant']);
   });
 });
