@@ -1,4 +1,4 @@
-// opsgate <command>: start | serve | worker | migrate | seed | sandbox
+// opsgate <command>: start | serve | worker | migrate | seed | setup | sandbox
 import path from 'node:path';
 import { openDatabase } from './app/database.ts';
 import { startRuntime, type Mode } from './app/runtime.ts';
@@ -8,6 +8,7 @@ import { SANDBOX_TLS_FILES } from './provider/sandbox/index.ts';
 import { installConnectionGuard } from './runs/connection-guard.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from './seed/demo-fixture.ts';
 import { seedDemo } from './seed/demo.ts';
+import { runSetupCommand } from './setup/cli-setup.ts';
 import { createSecretBox, loadKey } from './security/secret-box.ts';
 
 const USAGE = `usage: opsgate <command>
@@ -16,6 +17,7 @@ const USAGE = `usage: opsgate <command>
   worker    only jobs, and the recovery of runs whose worker died
   migrate   apply migrations, then exit
   seed      seed the demo fixtures into an empty database, then exit
+  setup     first run without the web page: --workspace NAME --email E --display-name N (password from OPSGATE_SETUP_PASSWORD)
   sandbox   only the sandbox cloud; prints its URL`;
 
 function onStop(stop: () => Promise<void>): void {
@@ -44,6 +46,8 @@ async function runServer(config: Config, mode: Mode): Promise<void> {
   if (config.workerConcurrency > 0) console.log(`worker: ${config.workerConcurrency} job(s) at a time`);
   if (rt.url) {
     console.log(`\nopsgate is running at ${rt.url}`);
+    // The one way in to a database without users (see src/setup/first-run.ts).
+    if (rt.setupUrl) console.log(`opsgate setup: ${rt.setupUrl}`);
     if (mode === 'start' && config.seed === 'demo') {
       console.log(`\nDemo logins (password "${DEMO_PASSWORD}"):`);
       for (const ws of DEMO_WORKSPACES) for (const m of ws.members) console.log(`  ${m.email.padEnd(28)} ${m.role} in ${ws.name}`);
@@ -71,6 +75,9 @@ async function main(): Promise<void> {
       console.log(seeded ? 'demo fixtures seeded' : 'database not empty: nothing seeded');
       return db.shutdown();
     }
+    case 'setup':
+      // Exit explicitly: the embedded database's exit hook would turn a natural exit into 0.
+      return process.exit(await runSetupCommand(config, process.argv.slice(3), process.env));
     case 'sandbox': {
       const cloud = await startOwnSandbox(config, { demo: config.seed === 'demo' });
       onStop(cloud.close);

@@ -12,6 +12,7 @@ import { noDemoPresets, ownSandboxPresets, remoteSandboxPresets } from '../onboa
 import { onRunCompleted } from '../runs/after-complete.ts';
 import { startWorker, type WorkerHandle } from '../runs/worker.ts';
 import { seedDemo } from '../seed/demo.ts';
+import { issueSetupToken } from '../setup/first-run.ts';
 import { createSecretBox, loadKey } from '../security/secret-box.ts';
 import { openDatabase, type BootedDatabase } from './database.ts';
 import { remoteSandboxEndpoints, startOwnSandbox } from './sandbox.ts';
@@ -22,6 +23,8 @@ export interface Runtime {
   url: string | null;
   sandboxUrl: string | null;
   seeded: boolean;
+  /** `<url>/setup?token=…` when this process serves HTTP and no user exists yet; else null. */
+  setupUrl: string | null;
   database: BootedDatabase;
   sandbox: SandboxCloud | null;
   stop(): Promise<void>;
@@ -73,6 +76,7 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
     }
 
     let url: string | null = null;
+    let setupUrl: string | null = null;
     if (mode !== 'worker') {
       // Loaded only by roles that serve HTTP: a worker process never pays for it.
       const { buildServer } = await import('../http/server.ts');
@@ -88,12 +92,16 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
       });
       cleanups.unshift(() => app.close());
       url = await app.listen({ port: config.port, host: config.host });
+      // Checked after the seed: a database that still has no user can only be set up.
+      const token = await issueSetupToken(database.db);
+      if (token) setupUrl = `${url}/setup?token=${token}`;
     }
 
     return {
       url,
       sandboxUrl: sandbox?.url ?? config.sandboxUrl ?? null,
       seeded,
+      setupUrl,
       database,
       sandbox,
       stop: async () => {

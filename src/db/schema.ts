@@ -34,6 +34,8 @@ export interface UsersTable {
 export interface WorkspaceMembersTable {
   workspace_id: string;
   user_id: string;
+  /** The role on the workspace itself: workspace-level capabilities (members, onboarding). */
+  role: ColumnType<Role, Role | undefined, Role>;
 }
 
 export interface TenantsTable {
@@ -248,6 +250,11 @@ export interface ConsentRequestsTable {
   used_at: NullableTimestamp;
 }
 
+export interface SetupTokensTable {
+  token_hash: string;
+  created_at: Timestamp;
+}
+
 export interface DB {
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -270,6 +277,7 @@ export interface DB {
   audit_log: AuditLogTable;
   http_sessions: HttpSessionsTable;
   consent_requests: ConsentRequestsTable;
+  setup_tokens: SetupTokensTable;
 }
 
 export type OperationRun = Selectable<OperationRunsTable>;

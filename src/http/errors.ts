@@ -14,6 +14,12 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
+  // first run, members and invitations
+  'already_set_up',
+  'already_member',
+  'last_owner',
+  'invitation_expired',
+  'invitation_used',
   'unavailable',
   'internal_error',
 ] as const;
@@ -44,8 +50,8 @@ export const NOT_FOUND_MESSAGE = 'Not found.';
 
 export const notFound = () => new HttpError(404, 'not_found', NOT_FOUND_MESSAGE);
 export const unauthenticated = () => new HttpError(401, 'unauthenticated', 'Sign in first.');
-export const forbidden = (capability: string) =>
-  new HttpError(403, 'forbidden', `Your role on this tenant does not allow this (needs ${capability}).`);
+export const forbidden = (capability: string, where: 'tenant' | 'workspace' = 'tenant') =>
+  new HttpError(403, 'forbidden', `Your role on this ${where} does not allow this (needs ${capability}).`);
 /** `field: problem`, the shape every 400 message has, so a script can tell which field to fix. */
 export const invalid = (field: string, problem: string) => new HttpError(400, 'invalid_request', `${field}: ${problem}`);
 

@@ -48,8 +48,8 @@ export type AccessSpec =
   /** A member of the tenant the route resolves to, with this capability. */
   | { kind: 'tenant'; capability: Capability | 'operation-type' }
   /**
-   * Workspace-level actions that have no tenant yet (onboarding a new one): a workspace
-   * member whose role on some tenant of that workspace grants the capability.
+   * Workspace-level actions that have no tenant yet (onboarding a new one, members): a
+   * workspace member whose role on the workspace (workspace_members.role) grants the capability.
    */
   | { kind: 'workspace'; capability: Capability };
 
@@ -208,7 +208,7 @@ export function workspaceRoute<Q extends z.ZodType | undefined = undefined, B ex
       const query = part(d.query, 'query', req.query);
       const body = part(d.body, 'body', req.body);
       const named = d.workspaceOf(body);
-      const memberships = await deps.db.selectFrom('workspace_members').select('workspace_id').where('user_id', '=', user.id).execute();
+      const memberships = await deps.db.selectFrom('workspace_members').select(['workspace_id', 'role']).where('user_id', '=', user.id).execute();
       const ids = memberships.map((m) => m.workspace_id);
       let workspaceId: string;
       if (named) {
@@ -219,14 +219,10 @@ export function workspaceRoute<Q extends z.ZodType | undefined = undefined, B ex
       } else {
         throw invalid('workspaceId', ids.length ? 'is required: you belong to several workspaces' : 'you belong to no workspace');
       }
-      const roles = await deps.db
-        .selectFrom('tenant_memberships as m')
-        .innerJoin('tenants as t', 't.id', 'm.tenant_id')
-        .select('m.role')
-        .where('m.user_id', '=', user.id)
-        .where('t.workspace_id', '=', workspaceId)
-        .execute();
-      if (!roles.some((r) => roleHas(r.role, d.capability))) throw forbidden(d.capability);
+      // The workspace role decides, not a tenant role: owning the one tenant you onboarded
+      // does not make you an owner of the workspace, and a new owner has no tenant yet.
+      const role = memberships.find((m) => m.workspace_id === workspaceId)!.role;
+      if (!roleHas(role, d.capability)) throw forbidden(d.capability, 'workspace');
       return d.handler({ deps, req, reply, params: undefined, query, body, user, workspace: { workspaceId } });
     },
   };

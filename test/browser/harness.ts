@@ -25,7 +25,8 @@ export interface ConsoleEnv {
   close(): Promise<void>;
 }
 
-export async function bootConsole(opts: { latencyMs?: number } = {}): Promise<ConsoleEnv> {
+/** `seed: 'none'`: no demo data and no user, as a real first run (runtime.setupUrl is set). */
+export async function bootConsole(opts: { latencyMs?: number; seed?: 'demo' | 'none' } = {}): Promise<ConsoleEnv> {
   if (!fs.existsSync(WEB_DIST)) throw new Error('web/dist is missing: run `npm run build:web` (npm test does it in pretest)');
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set OPSGATE_CHROMIUM)`);
   const tdb: TestDatabase = await createTestDatabase({ max: 2 });
@@ -40,7 +41,7 @@ export async function bootConsole(opts: { latencyMs?: number } = {}): Promise<Co
         OPSGATE_DATA_DIR: dataDir,
         PORT: '0',
         HOST: '127.0.0.1',
-        OPSGATE_SEED: 'demo',
+        OPSGATE_SEED: opts.seed ?? 'demo',
         OPSGATE_SANDBOX_URL: '',
         OPSGATE_SANDBOX_LATENCY_MS: String(opts.latencyMs ?? 50),
         OPSGATE_WORKER_CONCURRENCY: '2',

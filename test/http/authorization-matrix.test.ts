@@ -41,6 +41,9 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'POST /api/session': () => [{ path: '/api/session', body: { email: PERSONAS.owner, password: 'opsgate-demo' } }],
   'GET /api/session': () => [{ path: '/api/session' }],
   'DELETE /api/session': () => [{ path: '/api/session', fresh: true }],
+  'GET /api/setup': () => [{ path: '/api/setup' }],
+  // Public; on the demo database (users exist) every caller gets 409 already_set_up.
+  'POST /api/setup': () => [{ path: '/api/setup', body: { token: 'x', workspaceName: 'W', email: 'w@w.example', displayName: 'W', password: 'long enough password' } }],
   'GET /api/tenants': () => [{ path: '/api/tenants' }],
   'GET /api/tenants/:tenant': (f) => [{ path: `/api/tenants/${f.tenant}` }],
   'GET /api/provider-connections': () => [{ path: '/api/provider-connections' }],

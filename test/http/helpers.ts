@@ -14,9 +14,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: Partial<ServerDeps> = {}): Promise<TestServer> {
+/** `seed: false` leaves the database without any user (first-run setup tests). */
+export async function startTestServer({ seed = true, ...opts }: Partial<ServerDeps> & { seed?: boolean } = {}): Promise<TestServer> {
   const tdb = await createTestDatabase();
-  await seedDemoData(tdb.db);
+  if (seed) await seedDemoData(tdb.db);
   const app = await buildServer({ db: tdb.db, box: testBox, ...opts });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;

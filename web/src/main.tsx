@@ -11,6 +11,7 @@ import { OnboardingSessionPage } from './pages/OnboardingSessionPage.tsx';
 import { OperationPage } from './pages/OperationPage.tsx';
 import { OperationsPage } from './pages/OperationsPage.tsx';
 import { RestoreRunPage } from './pages/RestoreRunPage.tsx';
+import { SetupPage } from './pages/SetupPage.tsx';
 import { TenantGroupsPage, TenantRoleDefinitionsPage } from './pages/TenantDirectoryPages.tsx';
 import { TenantInventoryPage } from './pages/TenantInventoryPage.tsx';
 import { TenantLayout } from './pages/TenantLayout.tsx';
@@ -32,6 +33,7 @@ function RequireSession() {
 
 const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
+  { path: '/setup', element: <SetupPage /> },
   {
     element: <RequireSession />,
     children: [

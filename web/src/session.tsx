@@ -4,7 +4,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ROLE_CAPABILITIES } from '../../src/access/capabilities.ts';
 import { api, ApiError, onUnauthenticated } from './api.ts';
-import type { Capability, Role, Session, SessionTenant } from './types.ts';
+import type { Capability, Role, Session, SessionTenant, SessionWorkspace } from './types.ts';
 
 interface SessionState {
   session: Session | null;
@@ -35,8 +35,9 @@ function normalize(raw: unknown): Session {
       };
     },
   );
-  const ws = r.workspace as Session['workspace'] | undefined;
-  return { user: { id: user.id, email: user.email, displayName: user.displayName }, tenants, workspace: ws ?? null };
+  const workspaces = Array.isArray(r.workspaces) ? (r.workspaces as SessionWorkspace[]) : [];
+  const ws = (r.workspace as Session['workspace'] | undefined) ?? workspaces[0] ?? null;
+  return { user: { id: user.id, email: user.email, displayName: user.displayName }, tenants, workspace: ws, workspaces };
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
@@ -88,6 +89,12 @@ export function useMembership(tenant: string | null | undefined): SessionTenant 
   const { session } = useSession();
   if (!tenant || !session) return null;
   return session.tenants.find((t) => t.slug === tenant || t.id === tenant) ?? null;
+}
+
+/** The first of the user's workspaces whose workspace role grants `capability` (members, onboarding). */
+export function useWorkspaceWith(capability: Capability): SessionWorkspace | null {
+  const { session } = useSession();
+  return session?.workspaces?.find((w) => w.capabilities.includes(capability)) ?? null;
 }
 
 export function membershipCan(m: SessionTenant | null, capability: Capability): boolean {

@@ -63,10 +63,20 @@ export interface SessionTenant {
   capabilities?: Capability[];
 }
 
+export interface SessionWorkspace {
+  id: string;
+  slug: string;
+  name: string;
+  role: Role;
+  capabilities: Capability[];
+}
+
 export interface Session {
   user: { id: string; email: string; displayName?: string };
   tenants: SessionTenant[];
   workspace?: { id?: string; name: string } | null;
+  /** The user's workspaces with their workspace role (members, onboarding). */
+  workspaces?: SessionWorkspace[];
 }
 
 export interface Tenant {

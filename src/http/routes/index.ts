@@ -13,11 +13,13 @@ import { recordRoutes } from './records.ts';
 import { restoreRunRoutes } from './restore-runs.ts';
 import { runRoutes } from './runs.ts';
 import { sessionRoutes } from './session.ts';
+import { setupRoutes } from './setup.ts';
 import { tenantRoutes } from './tenants.ts';
 
 export const API_ROUTES: readonly Route[] = [
   ...healthRoutes,
   ...sessionRoutes,
+  ...setupRoutes,
   ...tenantRoutes,
   ...providerConnectionRoutes,
   ...restoreRunRoutes,

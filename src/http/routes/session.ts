@@ -7,6 +7,7 @@ import { checkPassword, createSession, endSession, SESSION_COOKIE, type SessionU
 import { HttpError } from '../errors.ts';
 import { publicRoute, userRoute, type Route } from '../route.ts';
 import { emptyBody, tenantSummarySchema } from '../schemas.ts';
+import { workspaceSummarySchema, workspacesOf } from '../workspaces.ts';
 
 const loginBody = z.strictObject({
   email: z.string().min(1, { error: 'is required' }).max(320, { error: 'is too long' }),
@@ -16,9 +17,11 @@ const loginBody = z.strictObject({
 export const sessionSchema = z.strictObject({
   user: z.strictObject({ id: z.string(), email: z.string(), displayName: z.string() }),
   tenants: z.array(tenantSummarySchema),
+  /** The workspaces the user belongs to, with the workspace role (members, onboarding, ...). */
+  workspaces: z.array(workspaceSummarySchema),
 });
 
-async function sessionView(db: Db, user: SessionUser): Promise<z.output<typeof sessionSchema>> {
+export async function sessionView(db: Db, user: SessionUser): Promise<z.output<typeof sessionSchema>> {
   const rows = await db
     .selectFrom('tenant_memberships as m')
     .innerJoin('tenants as t', 't.id', 'm.tenant_id')
@@ -26,7 +29,11 @@ async function sessionView(db: Db, user: SessionUser): Promise<z.output<typeof s
     .where('m.user_id', '=', user.id)
     .orderBy('t.name')
     .execute();
-  return { user, tenants: rows.map((r) => ({ ...r, capabilities: [...ROLE_CAPABILITIES[r.role]] })) };
+  return {
+    user,
+    tenants: rows.map((r) => ({ ...r, capabilities: [...ROLE_CAPABILITIES[r.role]] })),
+    workspaces: await workspacesOf(db, user.id),
+  };
 }
 
 const login = publicRoute({

@@ -9,7 +9,7 @@ import { Empty, Loading } from '../components/States.tsx';
 import { useDemoPresets, type DemoPreset } from '../demo-presets.ts';
 import { formatDateTime } from '../format.ts';
 import { useDocumentTitle, useResource } from '../hooks.ts';
-import { membershipCan, useSession } from '../session.tsx';
+import { membershipCan, useSession, useWorkspaceWith } from '../session.tsx';
 import type { OnboardingSession } from '../types.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,7 +20,8 @@ export function OnboardingPage() {
   const { session, refresh } = useSession();
   const navigate = useNavigate();
   const list = useResource<{ items: OnboardingSession[] }>('/api/onboarding');
-  const canManage = (session?.tenants ?? []).some((t) => membershipCan(t, 'onboarding.manage'));
+  // The server decides by the workspace role; a new owner has no tenant yet.
+  const canManage = !!useWorkspaceWith('onboarding.manage') || (session?.tenants ?? []).some((t) => membershipCan(t, 'onboarding.manage'));
   const [name, setName] = useState('');
   const [slug, setSlug] = useState('');
   const [slugTouched, setSlugTouched] = useState(false);
