@@ -46,6 +46,8 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'POST /api/setup': () => [{ path: '/api/setup', body: { token: 'x', workspaceName: 'W', email: 'w@w.example', displayName: 'W', password: 'long enough password' } }],
   'GET /api/tenants': () => [{ path: '/api/tenants' }],
   'GET /api/tenants/:tenant': (f) => [{ path: `/api/tenants/${f.tenant}` }],
+  // Setting the status it already has: allowed for the owner, and changes nothing.
+  'PATCH /api/tenants/:tenant': (f) => [{ path: `/api/tenants/${f.tenant}`, body: { status: 'active' } }],
   'GET /api/provider-connections': () => [{ path: '/api/provider-connections' }],
   'GET /api/tenants/:tenant/provider-connections': (f) => [{ path: `/api/tenants/${f.tenant}/provider-connections` }],
   'GET /api/provider-connections/:id': (f) => [{ path: `/api/provider-connections/${f.connectionId}` }],

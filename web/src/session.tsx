@@ -97,6 +97,14 @@ export function useWorkspaceWith(capability: Capability): SessionWorkspace | nul
   return session?.workspaces?.find((w) => w.capabilities.includes(capability)) ?? null;
 }
 
+/**
+ * Tenants offered in pickers and lists. Archived tenants are kept for their history only, so
+ * they are left out — except the one being looked at, which a picker must still be able to show.
+ */
+export function listedTenants(tenants: readonly SessionTenant[], current?: string | null): SessionTenant[] {
+  return tenants.filter((t) => t.status !== 'archived' || (!!current && (t.slug === current || t.id === current)));
+}
+
 export function membershipCan(m: SessionTenant | null, capability: Capability): boolean {
   if (!m) return false;
   if (m.capabilities) return m.capabilities.includes(capability);

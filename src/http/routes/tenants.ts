@@ -1,11 +1,16 @@
-// Tenants the user may see. Not a member reads exactly like not there (404).
+// Tenants the user may see, and their owner's changes to one (name, lifecycle status).
+// Not a member reads exactly like not there (404).
 import { z } from 'zod';
 import { ROLE_CAPABILITIES } from '../../access/capabilities.ts';
 import type { Db } from '../../db/connect.ts';
+import type { Tenant } from '../../db/schema.ts';
 import { tenantStatusNote } from '../../presenter/tenant-status.ts';
+import { changeTenant, SETTABLE_STATUSES, TenantChangeRefused } from '../../tenants/lifecycle.ts';
+import type { TenantAccess } from '../authorize.ts';
+import { HttpError, notFound } from '../errors.ts';
 import { byTenantRef } from '../locate.ts';
 import { tenantRoute, userRoute, type Route } from '../route.ts';
-import { isoDate, items, tenantParams, tenantSummarySchema } from '../schemas.ts';
+import { errorSchema, isoDate, items, tenantParams, tenantSummarySchema } from '../schemas.ts';
 
 export const tenantDetailSchema = tenantSummarySchema.extend({
   entraTenantId: z.string(),
@@ -15,20 +20,27 @@ export const tenantDetailSchema = tenantSummarySchema.extend({
   statusNote: z.strictObject({ message: z.string(), owners: z.array(z.string()) }).nullable(),
 });
 
+// Archived tenants are kept for their history (their runs stay in run lists) but leave the
+// tenant list unless asked for, so the everyday list is the tenants being worked on.
+const listQuery = z.object({
+  include: z.enum(['archived'], { error: 'must be "archived" (the only extra set there is)' }).optional(),
+});
+
 const list = userRoute({
   method: 'GET',
   url: '/api/tenants',
-  summary: 'Tenants the user is a member of, with their role on each.',
+  summary: 'Tenants the user is a member of, with their role on each; archived ones only with ?include=archived.',
   tag: 'tenants',
+  query: listQuery,
   responses: { 200: { description: 'Tenants', schema: items(tenantSummarySchema) } },
-  async handler({ deps, user }) {
-    const rows = await deps.db
+  async handler({ deps, user, query }) {
+    let q = deps.db
       .selectFrom('tenant_memberships as m')
       .innerJoin('tenants as t', 't.id', 'm.tenant_id')
       .select(['t.id', 't.slug', 't.name', 't.status', 'm.role'])
-      .where('m.user_id', '=', user.id)
-      .orderBy('t.name')
-      .execute();
+      .where('m.user_id', '=', user.id);
+    if (query.include !== 'archived') q = q.where('t.status', '<>', 'archived');
+    const rows = await q.orderBy('t.name').execute();
     return { status: 200, body: { items: rows.map((r) => ({ ...r, capabilities: [...ROLE_CAPABILITIES[r.role]] })) } };
   },
 });
@@ -43,30 +55,64 @@ const detail = tenantRoute({
   capability: 'tenant.view',
   responses: { 200: { description: 'The tenant', schema: tenantDetailSchema } },
   async handler({ deps, access }) {
-    const t = access.tenant;
-    const def = await deps.db
-      .selectFrom('provider_connections')
-      .select(['id', 'name'])
-      .where('tenant_id', '=', t.id)
-      .where('is_default', '=', true)
-      .executeTakeFirst();
-    return {
-      status: 200,
-      body: {
-        id: t.id,
-        slug: t.slug,
-        name: t.name,
-        status: t.status,
-        role: access.role,
-        capabilities: [...access.capabilities],
-        entraTenantId: t.entra_tenant_id,
-        defaultProviderConnection: def ?? null,
-        createdAt: t.created_at.toISOString(),
-        statusNote: t.status === 'active' ? null : tenantStatusNote(t.status, await ownersOf(deps.db, t.id)),
-      },
-    };
+    return { status: 200, body: await tenantView(deps.db, access.tenant, access) };
   },
 });
+
+const updateBody = z
+  .strictObject({
+    name: z.string().trim().min(1, { error: 'must not be empty' }).max(200, { error: 'is too long' }).optional(),
+    status: z.enum(SETTABLE_STATUSES, { error: 'must be "active", "suspended" or "archived"' }).optional(),
+  })
+  .refine((b) => b.name !== undefined || b.status !== undefined, { error: 'name or status is required' });
+
+const update = tenantRoute({
+  method: 'PATCH',
+  url: '/api/tenants/:tenant',
+  summary:
+    'Rename a tenant or change its status (owner only): active ⇄ suspended, active or suspended → archived, archived → active. An onboarding tenant changes status only through its onboarding session. Each change is audited.',
+  tag: 'tenants',
+  params: tenantParams,
+  locate: byTenantRef,
+  capability: 'tenant.manage',
+  body: updateBody,
+  responses: {
+    200: { description: 'The tenant after the change (unchanged when nothing differed)', schema: tenantDetailSchema },
+    409: { description: 'conflict: the status cannot follow the current one (the message names it)', schema: errorSchema },
+  },
+  async handler({ deps, access, user, body }) {
+    let t: Tenant | null;
+    try {
+      t = await changeTenant(deps.db, access.tenant.id, user.id, body);
+    } catch (err) {
+      if (err instanceof TenantChangeRefused) throw new HttpError(409, 'conflict', `${err.field}: ${err.message}`);
+      throw err;
+    }
+    if (!t) throw notFound();
+    return { status: 200, body: await tenantView(deps.db, t, access) };
+  },
+});
+
+async function tenantView(db: Db, t: Tenant, access: TenantAccess): Promise<z.output<typeof tenantDetailSchema>> {
+  const def = await db
+    .selectFrom('provider_connections')
+    .select(['id', 'name'])
+    .where('tenant_id', '=', t.id)
+    .where('is_default', '=', true)
+    .executeTakeFirst();
+  return {
+    id: t.id,
+    slug: t.slug,
+    name: t.name,
+    status: t.status,
+    role: access.role,
+    capabilities: [...access.capabilities],
+    entraTenantId: t.entra_tenant_id,
+    defaultProviderConnection: def ?? null,
+    createdAt: t.created_at.toISOString(),
+    statusNote: t.status === 'active' ? null : tenantStatusNote(t.status, await ownersOf(db, t.id)),
+  };
+}
 
 async function ownersOf(db: Db, tenantId: string): Promise<string[]> {
   const rows = await db
@@ -80,4 +126,4 @@ async function ownersOf(db: Db, tenantId: string): Promise<string[]> {
   return rows.map((r) => r.email);
 }
 
-export const tenantRoutes: Route[] = [list, detail];
+export const tenantRoutes: Route[] = [list, detail, update];

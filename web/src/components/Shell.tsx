@@ -1,7 +1,7 @@
 // The workspace shell: navigation, tenant switcher, notifications, the signed-in user.
 import { type ChangeEvent } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
-import { useSession } from '../session.tsx';
+import { listedTenants, useSession } from '../session.tsx';
 import { NotificationBell } from './NotificationBell.tsx';
 
 const NAV = [
@@ -24,31 +24,34 @@ export function Shell() {
     navigate(slug ? `/admin/t/${encodeURIComponent(slug)}${sub}` : '/admin/tenants');
   }
 
-  const tenants = session?.tenants ?? [];
+  const tenants = listedTenants(session?.tenants ?? [], currentSlug);
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
         Skip to content
       </a>
+      {/* The aside is the full-height dark column; its inner block is what stays in view. */}
       <aside className="sidebar">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden="true">
-            ◆
-          </span>
-          opsgate
+        <div className="sidebar-inner">
+          <div className="brand">
+            <span className="brand-mark" aria-hidden="true">
+              ◆
+            </span>
+            opsgate
+          </div>
+          {session?.workspace?.name ? <div className="workspace-name">{session.workspace.name}</div> : null}
+          <nav aria-label="Main">
+            <ul>
+              {NAV.map((n) => (
+                <li key={n.to}>
+                  <NavLink to={n.to} className={({ isActive }) => `nav-link${isActive || (n.to === '/admin/tenants' && currentSlug) ? ' active' : ''}`}>
+                    {n.label}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
         </div>
-        {session?.workspace?.name ? <div className="workspace-name">{session.workspace.name}</div> : null}
-        <nav aria-label="Main">
-          <ul>
-            {NAV.map((n) => (
-              <li key={n.to}>
-                <NavLink to={n.to} className={({ isActive }) => `nav-link${isActive || (n.to === '/admin/tenants' && currentSlug) ? ' active' : ''}`}>
-                  {n.label}
-                </NavLink>
-              </li>
-            ))}
-          </ul>
-        </nav>
       </aside>
       <div className="main-column">
         <header className="topbar">

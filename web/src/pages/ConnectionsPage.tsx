@@ -8,7 +8,7 @@ import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { qs } from '../api.ts';
 import { daysUntil, formatDate } from '../format.ts';
 import { useDocumentTitle, useNow, useResource } from '../hooks.ts';
-import { membershipCan, useSession } from '../session.tsx';
+import { listedTenants, membershipCan, useSession } from '../session.tsx';
 import type { ProviderConnection, SessionTenant } from '../types.ts';
 
 export function ConnectionsPage() {
@@ -16,7 +16,7 @@ export function ConnectionsPage() {
   const { session } = useSession();
   const [params, setParams] = useSearchParams();
   const tenantFilter = params.get('tenant') ?? '';
-  const tenants = (session?.tenants ?? []).filter((t) => !tenantFilter || t.slug === tenantFilter || t.id === tenantFilter);
+  const tenants = listedTenants(session?.tenants ?? [], tenantFilter).filter((t) => !tenantFilter || t.slug === tenantFilter || t.id === tenantFilter);
   const unknownTenant = tenantFilter && tenants.length === 0;
   const conns = useResource<{ items: ProviderConnection[] }>(unknownTenant ? null : `/api/provider-connections${qs({ tenant: tenantFilter })}`, { idleIntervalMs: 10_000 });
   // Filtered to one tenant: its manager can add a connection here (the fix for "no connection").
@@ -37,7 +37,7 @@ export function ConnectionsPage() {
             onChange={(e) => setParams(e.target.value ? { tenant: e.target.value } : {})}
           >
             <option value="">All tenants</option>
-            {(session?.tenants ?? []).map((t) => (
+            {listedTenants(session?.tenants ?? [], tenantFilter).map((t) => (
               <option key={t.id} value={t.slug}>
                 {t.name}
               </option>

@@ -8,7 +8,7 @@ import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { isActive } from '../format.ts';
 import { useDocumentTitle, useResource } from '../hooks.ts';
 import { OPERATION_TYPES, operationTitle } from '../operations.ts';
-import { useSession } from '../session.tsx';
+import { listedTenants, useSession } from '../session.tsx';
 import type { Run } from '../types.ts';
 
 const OUTCOMES = ['pending', 'succeeded', 'partially_succeeded', 'failed', 'blocked', 'cancelled'];
@@ -50,7 +50,7 @@ export function OperationsPage() {
           <label htmlFor="f-tenant">Tenant</label>
           <select id="f-tenant" value={filter.tenant} onChange={(e) => set('tenant', e.target.value)}>
             <option value="">All tenants</option>
-            {(session?.tenants ?? []).map((t) => (
+            {listedTenants(session?.tenants ?? [], filter.tenant).map((t) => (
               <option key={t.id} value={t.slug}>
                 {t.name}
               </option>

@@ -2,8 +2,9 @@
 // renders the one "not found" page), shows its header and tabs, and hands it to the pages.
 import { NavLink, Outlet, useOutletContext, useParams } from 'react-router-dom';
 import { Guard } from '../components/States.tsx';
-import { useResource } from '../hooks.ts';
-import { membershipCan, useMembership } from '../session.tsx';
+import { TenantStatus, useLandOnStatus } from '../components/TenantStatus.tsx';
+import { announceChange, useResource } from '../hooks.ts';
+import { membershipCan, useMembership, useSession } from '../session.tsx';
 import type { Capability, SessionTenant, Tenant } from '../types.ts';
 
 export interface TenantContext {
@@ -25,6 +26,13 @@ export function TenantLayout() {
   const { slug = '' } = useParams();
   const r = useResource<unknown>(`/api/tenants/${encodeURIComponent(slug)}`);
   const membership = useMembership(slug);
+  const { refresh } = useSession();
+  useLandOnStatus(r.data !== null);
+  // A status change moves start hints, run lists and tenant pickers: reload them all.
+  const changed = () => {
+    announceChange();
+    void refresh();
+  };
   return (
     <Guard r={r}>
       {(raw) => {
@@ -33,6 +41,9 @@ export function TenantLayout() {
           membership ?? (tenant.role ? { id: tenant.id, slug: tenant.slug, name: tenant.name, role: tenant.role, capabilities: tenant.capabilities } : null);
         const ctx: TenantContext = { tenant, membership: m, can: (cap) => membershipCan(m, cap) };
         const base = `/admin/t/${encodeURIComponent(tenant.slug)}`;
+        // Owners of an active tenant find the controls beside its name; a tenant that is not
+        // active says so in a note under the header, with the controls inside it.
+        const status = <TenantStatus key={tenant.status} tenant={tenant} canManage={ctx.can('tenant.manage')} onChanged={changed} />;
         return (
           <div className="tenant" data-tenant={tenant.slug}>
             <div className="page-head">
@@ -47,12 +58,9 @@ export function TenantLayout() {
                   {m ? <> · your role: {m.role}</> : null}
                 </p>
               </div>
+              {tenant.status === 'active' ? status : null}
             </div>
-            {tenant.statusNote ? (
-              <div className="callout callout-error" id="status" role="status" data-testid="tenant-status-note">
-                <p>{tenant.statusNote.message}</p>
-              </div>
-            ) : null}
+            {tenant.status === 'active' ? null : status}
             <nav className="tabs" aria-label="Tenant sections">
               <NavLink end to={base} className={({ isActive }) => `tab${isActive ? ' active' : ''}`}>
                 Overview

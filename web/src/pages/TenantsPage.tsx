@@ -1,6 +1,7 @@
 // /admin/tenants: every tenant the user may see, with readiness at a glance — default
-// connection and its state, last verification, and what is running right now.
-import { Link } from 'react-router-dom';
+// connection and its state, last verification, and what is running right now. Archived
+// tenants only with "Show archived" (?include=archived, the API's own switch).
+import { Link, useSearchParams } from 'react-router-dom';
 import { Fact, headlineFact, verificationFact } from '../components/Readiness.tsx';
 import { RunBadge } from '../components/RunsTable.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
@@ -11,7 +12,9 @@ import type { ProviderConnection, Run, Tenant } from '../types.ts';
 
 export function TenantsPage() {
   useDocumentTitle('Tenants');
-  const tenants = useResource<{ items: Tenant[] }>('/api/tenants');
+  const [params, setParams] = useSearchParams();
+  const withArchived = params.get('include') === 'archived';
+  const tenants = useResource<{ items: Tenant[] }>(withArchived ? '/api/tenants?include=archived' : '/api/tenants');
   const queued = useResource<{ items: Run[] }>('/api/operations?status=queued', { idleIntervalMs: 3000, poll: (d) => d.items.length > 0 });
   const running = useResource<{ items: Run[] }>('/api/operations?status=running', { idleIntervalMs: 3000, poll: (d) => d.items.length > 0 });
   const active = [...(running.data?.items ?? []), ...(queued.data?.items ?? [])].filter(isActive);
@@ -22,9 +25,15 @@ export function TenantsPage() {
           <h1>Tenants</h1>
           <p className="muted">Customer tenants you manage, and whether operations can start for them right now.</p>
         </div>
-        <Link to="/admin/onboarding" className="button button-secondary">
-          Onboard a tenant
-        </Link>
+        <div className="head-actions">
+          <label className="check">
+            <input type="checkbox" checked={withArchived} onChange={(e) => setParams(e.target.checked ? { include: 'archived' } : {})} />
+            Show archived
+          </label>
+          <Link to="/admin/onboarding" className="button button-secondary">
+            Onboard a tenant
+          </Link>
+        </div>
       </div>
       <section className="card card-flush">
         {tenants.error ? (

@@ -1,0 +1,101 @@
+// A tenant's lifecycle in a real browser: the owner follows tenant_not_operable's next step to
+// the status control, reactivates, and the same start is queued; archiving asks first and
+// takes the tenant out of lists; a non-owner reads who can change it. Also the shell: the
+// dark sidebar fills the page on a long page. Fixture changes are put back in `finally`.
+import { sql } from 'kysely';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootConsole, clickStart, eventually, inViewport, VIEWPORT, waitIdle, type ConsoleEnv } from './harness.ts';
+
+let env: ConsoleEnv;
+let page: Page;
+
+beforeAll(async () => {
+  env = await bootConsole();
+  ({ page } = await env.signIn('owner@contoso.example'));
+});
+afterAll(async () => env?.close());
+
+const setStatus = (slug: string, status: string) => sql`update tenants set status = ${status} where slug = ${slug}`.execute(env.runtime.database.db);
+const statusBadge = (p: Page) => p.locator('.tenant .page-head h1 .badge');
+
+describe('tenant_not_operable: litware (suspended)', () => {
+  it('"Sync inventory" blocked -> "Review tenant status" lands on the control -> "Reactivate tenant" -> the same start is queued', async () => {
+    try {
+      await page.goto('/admin/t/litware');
+      const blocked = await clickStart(page, 'Sync inventory', 'blocked');
+      expect(await blocked.feedback.locator('.start-feedback-reason').textContent()).toBe('This tenant is suspended, so no provider operation can start for it.');
+      await blocked.feedback.getByRole('link', { name: 'Review tenant status' }).click();
+      await page.waitForURL(/\/admin\/t\/litware#status$/);
+
+      // Landed on the control itself: on screen and holding the keyboard focus.
+      const reactivate = page.getByTestId('tenant-status-note').getByRole('button', { name: 'Reactivate tenant' });
+      await eventually(() => reactivate.evaluate((el) => el === document.activeElement), 'focus on "Reactivate tenant"');
+      expect(await inViewport(reactivate)).toBe(true);
+      await reactivate.click();
+      await eventually(async () => (await statusBadge(page).textContent()) === 'active', 'litware to read active');
+      expect(await page.getByTestId('tenant-status-note').count()).toBe(0);
+
+      const queued = await clickStart(page, 'Sync inventory', 'queued');
+      expect(queued.title).toBe('Inventory sync queued');
+      await waitIdle(page, 'litware');
+    } finally {
+      await setStatus('litware', 'suspended');
+    }
+  });
+
+  it('a non-owner reads who can change it and gets no controls', async () => {
+    const { context, page: op } = await env.signIn('operator@contoso.example');
+    try {
+      await op.goto('/admin/t/litware#status');
+      const note = op.getByTestId('tenant-status-note');
+      expect(await note.textContent()).toContain('An owner of this tenant (owner@contoso.example) can reactivate it.');
+      expect(await note.getByRole('button').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('archive: adatum', () => {
+  it('asks first, then the tenant leaves the tenant list and the switcher; "Show archived" and "Reactivate tenant" bring it back', async () => {
+    try {
+      await page.goto('/admin/t/adatum');
+      await page.getByRole('button', { name: 'Archive tenant' }).click();
+      const confirm = page.getByRole('alertdialog');
+      expect(await confirm.textContent()).toContain('Archive Adatum Corporation?');
+      // Nothing happens until confirmed.
+      await confirm.getByRole('button', { name: 'Keep it' }).click();
+      expect(await statusBadge(page).textContent()).toBe('active');
+      await page.getByRole('button', { name: 'Archive tenant' }).click();
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Archive Adatum Corporation' }).click();
+      await eventually(async () => (await statusBadge(page).textContent()) === 'archived', 'adatum to read archived');
+
+      await page.goto('/admin/tenants');
+      await page.getByTestId('tenants-table').waitFor();
+      expect(await page.locator('[data-tenant="adatum"]').count()).toBe(0);
+      expect(await page.locator('#tenant-switcher option', { hasText: 'Adatum' }).count()).toBe(0);
+      await page.getByLabel('Show archived').check();
+      await page.locator('[data-tenant="adatum"]').waitFor();
+      await page.locator('[data-tenant="adatum"] a', { hasText: 'Adatum Corporation' }).click();
+      await page.getByTestId('tenant-status-note').getByRole('button', { name: 'Reactivate tenant' }).click();
+      await eventually(async () => (await statusBadge(page).textContent()) === 'active', 'adatum to read active');
+    } finally {
+      await setStatus('adatum', 'active');
+    }
+  });
+});
+
+describe('the shell', () => {
+  it('the dark sidebar fills a long page (1400×900) and its navigation stays in view at the bottom', async () => {
+    await page.goto('/admin/t/northwind');
+    await page.getByRole('heading', { name: 'Recent runs' }).waitFor();
+    await page.locator('.state-loading').first().waitFor({ state: 'detached' }).catch(() => undefined);
+    const scrollHeight = await page.evaluate(() => document.documentElement.scrollHeight);
+    expect(scrollHeight, 'a page longer than the window').toBeGreaterThan(VIEWPORT.height);
+    const sidebar = await page.locator('aside.sidebar').boundingBox();
+    expect(sidebar!.height).toBeGreaterThanOrEqual(scrollHeight);
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    expect(await inViewport(page.getByRole('navigation', { name: 'Main' }))).toBe(true);
+  });
+});
