@@ -19,6 +19,8 @@ export const CAPABILITIES = [
   'audit.view',
   'schedule.manage',
   'bulk.start',
+  // Cancel anyone's run on the tenant; everybody may cancel the runs they started themselves.
+  'run.cancel',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

@@ -96,6 +96,9 @@ export interface OperationRunsTable {
   lease_owner: string | null;
   lease_expires_at: NullableTimestamp;
   heartbeat_at: NullableTimestamp;
+  /** Migration 0010: a cancel was asked for (a running run stops at its next checkpoint). */
+  cancel_requested_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  cancel_requested_by: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   started_at: NullableTimestamp;
   completed_at: NullableTimestamp;

@@ -90,6 +90,7 @@ export const runSchema = z.strictObject({
   startedAt: isoDate.nullable(),
   completedAt: isoDate.nullable(),
   lastAttemptAt: isoDate,
+  cancelRequestedAt: isoDate.nullable(),
 });
 
 export const notificationSchema = z.strictObject({

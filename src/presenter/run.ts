@@ -33,6 +33,8 @@ export interface RunView {
   startedAt: string | null;
   completedAt: string | null;
   lastAttemptAt: string;
+  /** Someone asked to cancel; a running run stops at its next checkpoint. */
+  cancelRequestedAt: string | null;
 }
 
 export interface RunContext {
@@ -89,6 +91,7 @@ export function presentRun(run: OperationRun, ctx: RunContext): RunView {
     startedAt: iso(run.started_at),
     completedAt: iso(run.completed_at),
     lastAttemptAt: run.last_attempt_at.toISOString(),
+    cancelRequestedAt: iso(run.cancel_requested_at),
   };
 }
 

@@ -136,6 +136,11 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
     message: () => 'The worker running this operation stopped before it finished.',
     nextSteps: (l) => [{ label: 'Start it again', url: tenantUrl(l) }],
   },
+  run_cancelled: {
+    message: (p) =>
+      p.by ? `${String(p.by)} cancelled this run before it finished.` : 'This run was cancelled before it finished.',
+    nextSteps: (l) => [{ label: 'Start it again', url: tenantUrl(l) }],
+  },
   execution_error: {
     message: () => 'The operation failed unexpectedly.',
     nextSteps: (l) => [{ label: 'View recent operations', url: operationsUrl(l) }],

@@ -23,6 +23,8 @@ export const EXECUTION_ONLY_REASONS = [
   'provider_request_rejected',
   'execution_interrupted',
   'execution_error',
+  // Not a failure: someone ended the run on purpose (outcome cancelled).
+  'run_cancelled',
 ] as const;
 
 export const REASON_CODES = [...BLOCKED_REASONS, 'scope_busy', ...EXECUTION_ONLY_REASONS] as const;

@@ -9,7 +9,16 @@ import { isOperationType } from '../operations/definition.ts';
 import type { ProviderClient } from '../provider/microsoft/index.ts';
 import { isProviderError } from '../provider/types.ts';
 import type { SecretBox } from '../security/secret-box.ts';
-import { complete, heartbeat, markRunning, type Completion } from './run-service.ts';
+import { complete, heartbeat, markRunning, type Beat, type Completion } from './run-service.ts';
+
+/** Thrown at a checkpoint of a run that was asked to cancel; ends the run `cancelled`. */
+class RunCancelled extends Error {
+  readonly by: string | null;
+  constructor(by: string | null) {
+    super('run cancelled');
+    this.by = by;
+  }
+}
 
 export interface ExecutionDeps {
   db: Db;
@@ -29,12 +38,22 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
   // Not queued any more (recovered, cancelled, or a duplicate delivery): nothing to do.
   if (!run) return 'skipped';
 
+  // The latest heartbeat's answer. The background beat and the job's own heartbeats update it;
+  // checkpoints (before every Graph call and page, and each ctx.heartbeat()) read it, so a
+  // cancel is seen within one beat without a database read per Graph call.
+  const state: { beat: Beat } = { beat: { kind: 'ours' } };
+  const beatNow = async () => {
+    state.beat = await heartbeat(db, runId, deps.leaseOwner, deps.leaseSeconds);
+  };
   const beat = setInterval(() => {
-    heartbeat(db, runId, deps.leaseOwner, deps.leaseSeconds).catch(() => undefined);
+    beatNow().catch(() => undefined);
   }, Math.max(500, (deps.leaseSeconds * 1000) / 3));
+  const checkpoint = () => {
+    if (state.beat.kind === 'cancel_requested') throw new RunCancelled(state.beat.by);
+  };
   let completion: Completion;
   try {
-    const result = await runJob(deps, run);
+    const result = await runJob(deps, run, { beatNow, checkpoint });
     completion = {
       outcome: result.outcome,
       summaryCounts: result.summaryCounts,
@@ -42,7 +61,9 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
       reasonParams: result.reason?.params ?? {},
     };
   } catch (err) {
-    if (isProviderError(err)) {
+    if (err instanceof RunCancelled) {
+      completion = { outcome: 'cancelled', summaryCounts: {}, reasonCode: 'run_cancelled', reasonParams: await cancelledBy(db, err.by) };
+    } else if (isProviderError(err)) {
       completion = { outcome: 'failed', summaryCounts: {}, reasonCode: err.failure.code, reasonParams: err.failure.params };
     } else {
       // Unexpected faults are logged by class only: their messages may carry upstream text.
@@ -59,7 +80,20 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
   return 'done';
 }
 
-async function runJob(deps: ExecutionDeps, run: OperationRun): Promise<JobResult> {
+async function cancelledBy(db: Db, userId: string | null): Promise<{ by: string } | Record<string, never>> {
+  if (!userId) return {};
+  const u = await db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+  return u ? { by: u.email } : {};
+}
+
+interface Checkpoints {
+  /** Heart-beats now and records the answer. */
+  beatNow(): Promise<void>;
+  /** Throws RunCancelled when the last beat saw a cancel request. */
+  checkpoint(): void;
+}
+
+async function runJob(deps: ExecutionDeps, run: OperationRun, cp: Checkpoints): Promise<JobResult> {
   if (!isOperationType(run.type)) throw new Error('unknown operation type');
   const def = getDefinition(run.type);
   const tenant = await deps.db.selectFrom('tenants').selectAll().where('id', '=', run.tenant_id).executeTakeFirstOrThrow();
@@ -75,13 +109,18 @@ async function runJob(deps: ExecutionDeps, run: OperationRun): Promise<JobResult
     clientId: connection.client_id,
     clientSecret: connection.secret_ciphertext ? deps.box.open(connection.secret_ciphertext) : '',
   };
-  const graph = client.graph(credentials, def.requiredPermissions);
+  const graph = client.graph(credentials, def.requiredPermissions, { checkpoint: cp.checkpoint });
+  // Every Graph call is a checkpoint: a cancelled run writes nothing more to the tenant.
+  const at = <T>(call: () => Promise<T>) => {
+    cp.checkpoint();
+    return call();
+  };
   const provider: PinnedProvider = {
-    token: async (o) => ({ roles: (await client.acquireToken(credentials, { forceRefresh: !!o?.fresh })).roles }),
-    get: (p) => graph.get(p),
-    getAll: (p) => graph.getAll(p),
-    post: (p, body, o) => graph.post(p, body, o),
-    patch: (p, body) => graph.patch(p, body),
+    token: async (o) => ({ roles: (await at(() => client.acquireToken(credentials, { forceRefresh: !!o?.fresh }))).roles }),
+    get: (p) => at(() => graph.get(p)),
+    getAll: (p) => at(() => graph.getAll(p)),
+    post: (p, body, o) => at(() => graph.post(p, body, o)),
+    patch: (p, body) => at(() => graph.patch(p, body)),
   };
   const ctx: JobContext = {
     db: deps.db,
@@ -90,7 +129,8 @@ async function runJob(deps: ExecutionDeps, run: OperationRun): Promise<JobResult
     connection,
     provider,
     heartbeat: async () => {
-      await heartbeat(deps.db, run.id, deps.leaseOwner, deps.leaseSeconds);
+      await cp.beatNow();
+      cp.checkpoint();
     },
   };
   return def.job(ctx);

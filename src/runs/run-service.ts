@@ -5,11 +5,14 @@
 //   queued --markRunning--> running --complete--> completed(succeeded|partially_succeeded|failed)
 //   running --(lease expired) interruptExpired--> completed(failed, execution_interrupted)
 //   queued  --(job lost)      interruptLost-----> completed(failed, execution_interrupted)
+//   queued  --cancel--------> completed(cancelled, run_cancelled)          (at once)
+//   running --cancel--------> running + cancel_requested_at
+//           --(job checkpoint) complete--> completed(cancelled, run_cancelled)
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/connect.ts';
 import type { OperationRun, ReasonParams, SummaryCounts } from '../db/schema.ts';
 
-export type TerminalOutcome = 'succeeded' | 'partially_succeeded' | 'failed';
+export type TerminalOutcome = 'succeeded' | 'partially_succeeded' | 'failed' | 'cancelled';
 
 export interface Completion {
   outcome: TerminalOutcome;
@@ -35,16 +38,64 @@ export async function markRunning(db: DbOrTx, runId: string, leaseOwner: string,
   return row ?? null;
 }
 
-/** Extends the lease; false when the run is no longer ours (recovered, or completed). */
-export async function heartbeat(db: DbOrTx, runId: string, leaseOwner: string, leaseSeconds: number): Promise<boolean> {
+export type Beat =
+  | { kind: 'ours' }
+  /** Someone asked to cancel: the job stops at this checkpoint. */
+  | { kind: 'cancel_requested'; by: string | null }
+  /** Recovered by the sweep, or completed: the run is no longer ours. */
+  | { kind: 'lost' };
+
+/** Extends the lease, and tells the job whether it should go on. */
+export async function heartbeat(db: DbOrTx, runId: string, leaseOwner: string, leaseSeconds: number): Promise<Beat> {
   const r = await db
     .updateTable('operation_runs')
     .set({ heartbeat_at: sql<Date>`now()`, lease_expires_at: sql<Date>`now() + make_interval(secs => ${leaseSeconds})` })
     .where('id', '=', runId)
     .where('status', '=', 'running')
     .where('lease_owner', '=', leaseOwner)
+    .returning(['cancel_requested_at', 'cancel_requested_by'])
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  if (!r) return { kind: 'lost' };
+  return r.cancel_requested_at ? { kind: 'cancel_requested', by: r.cancel_requested_by } : { kind: 'ours' };
+}
+
+export type CancelResult =
+  /** Was queued: ended cancelled in this statement; its scope is free. */
+  | { kind: 'cancelled'; run: OperationRun }
+  /** Is running: asked to stop; it ends cancelled at its job's next checkpoint. */
+  | { kind: 'cancel_requested'; run: OperationRun }
+  /** Already completed (or blocked): nothing to cancel. */
+  | { kind: 'not_active' };
+
+/**
+ * One statement decides, under the row lock, between "queued -> cancelled now" and "running ->
+ * asked to stop". The worker's claim (markRunning) is a conditional update on status = 'queued'
+ * on the same row, so whichever commits first wins and the other sees its result: a run
+ * reported cancelled can never be claimed afterwards, and a run claimed first is reported as
+ * "cancel requested", never as cancelled while it still runs. Call it inside the caller's
+ * transaction, so the request and its audit row commit together.
+ */
+export async function cancel(tx: DbOrTx, runId: string, byUserId: string, byEmail: string): Promise<CancelResult> {
+  const { rows } = await sql<OperationRun>`
+    update operation_runs set
+      cancel_requested_at = coalesce(cancel_requested_at, now()),
+      cancel_requested_by = coalesce(cancel_requested_by, ${byUserId}::uuid),
+      status       = case when status = 'queued' then 'completed' else status end,
+      outcome      = case when status = 'queued' then 'cancelled' else outcome end,
+      completed_at = case when status = 'queued' then now() else completed_at end,
+      reason_code  = case when status = 'queued' then 'run_cancelled' else reason_code end,
+      reason_params = case when status = 'queued' then jsonb_build_object('by', ${byEmail}::text) else reason_params end
+    where id = ${runId} and status in ('queued', 'running')
+    returning *`.execute(tx);
+  const row = rows[0];
+  if (!row) return { kind: 'not_active' as const };
+  if (row.status === 'completed') {
+    // Its job would find the run no longer queued and do nothing; remove it all the same.
+    await sql`delete from graphile_worker._private_jobs where key = ${row.id} and locked_at is null`.execute(tx);
+    await notifyInitiator(tx, [row]);
+    return { kind: 'cancelled' as const, run: row };
+  }
+  return { kind: 'cancel_requested' as const, run: row };
 }
 
 /** Completes a running run and, for operator starts, notifies the initiator, in one transaction. */

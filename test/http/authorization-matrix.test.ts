@@ -60,6 +60,8 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
       body: { type, ...(type === 'restore.execute' ? { target: { restoreRunId: f.restoreRunId, confirm: f.restoreRunName } } : {}) },
       operationType: type,
     })),
+  // A completed run: 409 for everyone who may see it (who may cancel is tested in test/runs/cancel.test.ts).
+  'POST /api/operations/:runId/cancel': (f) => [{ path: `/api/operations/${f.runId}/cancel`, body: {} }],
   'GET /api/tenants/:tenant/operations/:type/preflight': (f) =>
     GENERIC_TYPES.map((type) => ({
       path: `/api/tenants/${f.tenant}/operations/${type}/preflight${type === 'restore.execute' ? `?restoreRunId=${f.restoreRunId}` : ''}`,

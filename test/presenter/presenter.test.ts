@@ -42,7 +42,7 @@ function storedRun(over: Partial<OperationRun> = {}): OperationRun {
   return {
     id: 'r-9', tenant_id: TENANT.id, type: 'inventory.sync', provider_connection_id: CONN.id, initiator_user_id: 'u-1', trigger: 'operator',
     status: 'completed', outcome: 'failed', reason_code: null, reason_params: {}, summary_counts: {}, context: { providerConnectionName: 'Primary' },
-    dedupe_key: null, blocked_fingerprint: null, attempt_count: 1, last_attempt_at: t, lease_owner: null, lease_expires_at: null, heartbeat_at: null,
+    dedupe_key: null, blocked_fingerprint: null, attempt_count: 1, last_attempt_at: t, lease_owner: null, lease_expires_at: null, heartbeat_at: null, cancel_requested_at: null, cancel_requested_by: null,
     created_at: t, started_at: t, completed_at: t, ...over,
   };
 }

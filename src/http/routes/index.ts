@@ -11,6 +11,7 @@ import { operationRoutes } from './operations.ts';
 import { providerConnectionRoutes } from './provider-connections.ts';
 import { recordRoutes } from './records.ts';
 import { restoreRunRoutes } from './restore-runs.ts';
+import { runCancelRoutes } from './run-cancel.ts';
 import { runRoutes } from './runs.ts';
 import { sessionRoutes } from './session.ts';
 import { setupRoutes } from './setup.ts';
@@ -25,6 +26,7 @@ export const API_ROUTES: readonly Route[] = [
   ...restoreRunRoutes,
   ...operationRoutes,
   ...runRoutes,
+  ...runCancelRoutes,
   ...notificationRoutes,
   ...recordRoutes,
   ...onboardingPresetRoutes,

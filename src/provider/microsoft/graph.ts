@@ -44,6 +44,11 @@ export interface GraphClientOptions {
   maxPages?: number;
   /** Jitter source in [0, 1); injectable for deterministic tests. */
   random?: () => number;
+  /**
+   * Called before every page of a listing: the caller's chance to stop between pages (a run
+   * that was asked to cancel throws from here). Whatever it throws ends the listing.
+   */
+  checkpoint?: () => void;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH';
@@ -171,6 +176,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       const seen = new Set<string>();
       let next: string | undefined = path;
       for (let page = 0; next !== undefined; page++) {
+        options.checkpoint?.();
         if (page >= maxPages || seen.has(next)) {
           fail({ code: 'provider_unavailable', params: { reason: 'paging_did_not_terminate' } });
         }

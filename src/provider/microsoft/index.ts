@@ -27,7 +27,7 @@ export interface ProviderClient {
    * before any Graph call: no roles -> provider_consent_missing, some absent ->
    * provider_permission_missing naming them.
    */
-  graph(credentials: ConnectionCredentials, requiredRoles?: readonly string[]): GraphClient;
+  graph(credentials: ConnectionCredentials, requiredRoles?: readonly string[], opts?: { checkpoint?: () => void }): GraphClient;
 }
 
 export function createProviderClient(endpoints: CloudEndpoints, options: ProviderClientOptions = {}): ProviderClient {
@@ -35,12 +35,13 @@ export function createProviderClient(endpoints: CloudEndpoints, options: Provide
   return {
     endpoints,
     acquireToken: (credentials, acquireOptions) => tokenProvider.acquire(credentials, acquireOptions),
-    graph: (credentials, requiredRoles = []) =>
+    graph: (credentials, requiredRoles = [], graphOptions = {}) =>
       createGraphClient({
         endpoints,
         credentials,
         requiredRoles,
         tokenProvider,
+        ...(graphOptions.checkpoint ? { checkpoint: graphOptions.checkpoint } : {}),
         fetchTimeoutMs: options.fetchTimeoutMs,
         maxRetries: options.maxRetries,
         sleep: options.sleep,

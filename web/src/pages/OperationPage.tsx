@@ -2,6 +2,7 @@
 // the next step), then the facts (pinned connection, who, when, summary counts), and the
 // raw record collapsed at the bottom.
 import { Link, useParams } from 'react-router-dom';
+import { CancelRunButton } from '../components/CancelRunButton.tsx';
 import { NextSteps } from '../components/NextSteps.tsx';
 import { RunBadge } from '../components/RunsTable.tsx';
 import { Guard } from '../components/States.tsx';
@@ -14,7 +15,7 @@ import type { Run } from '../types.ts';
 export function OperationPage() {
   const { id = '' } = useParams();
   const r = useResource<Run>(`/api/operations/${encodeURIComponent(id)}`, { poll: isActive, intervalMs: 1000 });
-  return <Guard r={r}>{(run) => <RunView run={run} />}</Guard>;
+  return <Guard r={r}>{(run) => <RunView run={run} reload={r.reload} />}</Guard>;
 }
 
 /** One sentence for the run's state, in the console's vocabulary. */
@@ -37,7 +38,7 @@ function explanation(run: Run): string {
   }
 }
 
-function RunView({ run }: { run: Run }) {
+function RunView({ run, reload }: { run: Run; reload: () => void }) {
   const noun = operationTitle(run.type);
   // The presenter's title already carries the state ("Inventory sync failed").
   const heading = run.title ?? `${noun} ${runState(run)}`;
@@ -60,6 +61,7 @@ function RunView({ run }: { run: Run }) {
           <RunBadge run={run} />
         </div>
         <p className="run-explanation">{explanation(run)}</p>
+        <CancelRunButton run={run} onChanged={reload} />
         {run.reason ? (
           <div className="run-reason">
             <p className="run-reason-message">{run.reason.message}</p>
