@@ -7,7 +7,7 @@ const NOTES: Record<TenantStatus, ((owners: string) => string) | null> = {
   onboarding: (o) =>
     `This tenant is still being onboarded: only its onboarding session can start operations. ${o} can finish onboarding to make it active.`,
   suspended: (o) => `This tenant is suspended: no provider operation can start for it until it is reactivated. ${o} can reactivate it.`,
-  archived: (o) => `This tenant is archived and kept for its history only: no provider operation can start for it. ${o} can restore it.`,
+  archived: (o) => `This tenant is archived and kept for its history only: no provider operation can start for it. ${o} can reactivate it.`,
 };
 
 export function tenantStatusNote(status: TenantStatus, ownerEmails: string[]): { message: string; owners: string[] } | null {

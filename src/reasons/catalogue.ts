@@ -49,7 +49,7 @@ const operationsUrl = (l: ReasonLinks) => `/admin/operations?tenant=${encodeURIC
 export const CATALOGUE: Record<ReasonCode, Entry> = {
   tenant_not_operable: {
     message: (p) => `This tenant is ${String(p.status ?? 'not active')}, so no provider operation can start for it.`,
-    nextSteps: (l) => [{ label: 'Review tenant status', url: `${tenantUrl(l)}#status` }],
+    nextSteps: (l) => [{ label: 'Change tenant status', url: `${tenantUrl(l)}#status`, capability: 'tenant.manage' }],
   },
   provider_connection_missing: {
     message: () => 'This tenant has no default provider connection, and none was chosen.',

@@ -75,7 +75,7 @@ describe('tenant_not_operable: litware', () => {
     await page.goto('/admin/t/litware');
     const blocked = await clickStart(page, 'Sync inventory', 'blocked');
     expect(await blocked.feedback.locator('.start-feedback-reason').textContent()).toBe('This tenant is suspended, so no provider operation can start for it.');
-    await blocked.feedback.getByRole('link', { name: 'Review tenant status' }).click();
+    await blocked.feedback.getByRole('link', { name: 'Change tenant status' }).click();
     await page.waitForURL(/\/admin\/t\/litware#status$/);
     const note = page.getByTestId('tenant-status-note');
     expect(await note.textContent()).toContain('An owner of this tenant (owner@contoso.example) can reactivate it.');

@@ -126,7 +126,7 @@ describe('every blocked fixture of the contract', () => {
     { slug: 'tailspin', type: 'inventory.sync', code: 'provider_credentials_expired', first: 'Rotate the client secret' },
     { slug: 'alpine', type: 'entra_group_sync', code: 'provider_permission_missing', first: 'Grant the missing permissions', params: { missing: ['Group.Read.All'] } },
     { slug: 'adatum', type: 'inventory.sync', code: 'provider_connection_missing', first: 'Add or choose a default connection', noConnection: true },
-    { slug: 'litware', type: 'inventory.sync', code: 'tenant_not_operable', first: 'Review tenant status', params: { status: 'suspended' } },
+    { slug: 'litware', type: 'inventory.sync', code: 'tenant_not_operable', first: 'Change tenant status', params: { status: 'suspended' } },
   ] as const;
 
   it.each(cases)('$slug $type -> 409 blocked $code', async (c) => {
