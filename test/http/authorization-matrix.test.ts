@@ -98,6 +98,8 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'POST /api/onboarding/:id/bootstrap/next': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/bootstrap/next`, body: {} }],
   'POST /api/onboarding/:id/finish': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/finish`, body: {} }],
   'POST /api/onboarding/:id/cancel': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/cancel`, body: {} }],
+  'GET /api/audit': () => [{ path: '/api/audit?limit=5' }],
+  'GET /api/audit.csv': () => [{ path: '/api/audit.csv?limit=5' }],
 };
 
 const key = (r: Route) => `${r.method} ${r.url}`;

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } from 'react-router-dom';
 import { Shell } from './components/Shell.tsx';
 import { Loading, NotFoundPage } from './components/States.tsx';
+import { AuditPage } from './pages/AuditPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { ConnectionPage } from './pages/ConnectionPage.tsx';
 import { ConnectionsPage } from './pages/ConnectionsPage.tsx';
@@ -61,6 +62,7 @@ const router = createBrowserRouter([
           { path: '/admin/onboarding/:id', element: <OnboardingSessionPage /> },
           { path: '/admin/operations', element: <OperationsPage /> },
           { path: '/admin/operations/:id', element: <OperationPage /> },
+          { path: '/admin/audit', element: <AuditPage /> },
           { path: '*', element: <NotFoundPage /> },
         ],
       },

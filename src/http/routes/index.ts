@@ -1,6 +1,7 @@
 // Every API route, in one table: the server registers it, /openapi.json documents it and the
 // 404/403 matrix test walks it.
 import type { Route } from '../route.ts';
+import { auditRoutes } from './audit.ts';
 import { healthRoutes } from './health.ts';
 import { notificationRoutes } from './notifications.ts';
 import { onboardingRoutes } from './onboarding.ts';
@@ -32,6 +33,7 @@ export const API_ROUTES: readonly Route[] = [
   ...onboardingPresetRoutes,
   ...onboardingRoutes,
   ...remediationRoutes,
+  ...auditRoutes,
 ];
 
 /** The table the server registers: the API plus its own description. */

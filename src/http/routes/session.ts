@@ -2,6 +2,7 @@
 // their role and capabilities).
 import { z } from 'zod';
 import { ROLE_CAPABILITIES } from '../../access/capabilities.ts';
+import { auditSignIn } from '../../audit/sign-in.ts';
 import type { Db } from '../../db/connect.ts';
 import { checkPassword, createSession, endSession, SESSION_COOKIE, type SessionUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
@@ -57,9 +58,11 @@ const login = publicRoute({
     const user = await checkPassword(deps.db, email, body.password);
     if (!user) {
       deps.loginLimiter.recordFailure(key);
+      await auditSignIn(deps.db, { outcome: 'failed', email, address: req.ip, reason: 'bad_credentials' });
       throw new HttpError(401, 'unauthenticated', 'Email or password is wrong.');
     }
     const token = await createSession(deps.db, user.id, deps.sessionTtlSeconds);
+    await auditSignIn(deps.db, { outcome: 'succeeded', userId: user.id, address: req.ip });
     reply.setCookie(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'lax',
