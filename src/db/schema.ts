@@ -112,6 +112,8 @@ export interface BackupItemsTable {
   display_name: string;
   payload: Json;
   assignments: Json<unknown[]>;
+  /** The capture that wrote it (migration 0008); null for older items and after retention. */
+  run_id: ColumnType<string | null, string | null | undefined, string | null>;
   captured_at: Timestamp;
 }
 

@@ -13,6 +13,7 @@ export const OPERATION_TYPES = [
   'entra_group_sync',
   'directory_role_definitions.sync',
   'onboarding.verification',
+  'backup.capture',
 ] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 

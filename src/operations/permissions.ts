@@ -4,6 +4,7 @@ export const PERMISSIONS = {
   inventory: ['DeviceManagementConfiguration.Read.All', 'DeviceManagementManagedDevices.Read.All'],
   compliance: ['DeviceManagementConfiguration.Read.All'],
   restore: ['DeviceManagementConfiguration.ReadWrite.All'],
+  backup: ['DeviceManagementConfiguration.Read.All'],
   groups: ['Group.Read.All'],
   roleDefinitions: ['RoleManagement.Read.Directory'],
 } as const satisfies Record<string, readonly string[]>;

@@ -1,6 +1,7 @@
 // The one list of covered operations. A new operation is one folder beside this file plus
 // one line here; the gate, presenter, worker and tests pick it up from this list.
 import type { OperationDefinition, OperationType } from './definition.ts';
+import { backupCapture } from './backup-capture/definition.ts';
 import { complianceSnapshot } from './compliance-snapshot/definition.ts';
 import { directoryRoleDefinitionsSync } from './directory-role-definitions-sync/definition.ts';
 import { entraGroupSync } from './entra-group-sync/definition.ts';
@@ -21,6 +22,7 @@ export const REGISTRY: Record<OperationType, OperationDefinition> = {
   entra_group_sync: entraGroupSync,
   'directory_role_definitions.sync': directoryRoleDefinitionsSync,
   'onboarding.verification': onboardingVerification,
+  'backup.capture': backupCapture,
 };
 
 export function getDefinition(type: OperationType): OperationDefinition {

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.close());
 
-const START_LABELS = ['Verify tenant', 'Check connection', 'Sync inventory', 'Take compliance snapshot', 'Execute restore', 'Sync groups', 'Sync role definitions'];
+const START_LABELS = ['Verify tenant', 'Check connection', 'Sync inventory', 'Take compliance snapshot', 'Execute restore', 'Sync groups', 'Sync role definitions', 'Capture backup'];
 
 async function startButtonsState(page: Page): Promise<{ total: number; enabled: number }> {
   let total = 0;
@@ -84,10 +84,11 @@ describe('roles', () => {
     const id = await connectionId(page, 'northwind');
     const restores = (await (await page.request.get('/api/tenants/northwind/restore-runs')).json()) as { items: { id: string }[] };
     const surfaces: [string, number][] = [
-      ['/admin/t/northwind', 4],
+      ['/admin/t/northwind', 5],
       ['/admin/t/northwind/groups', 1],
       ['/admin/t/northwind/role-definitions', 1],
       ['/admin/t/northwind/inventory', 1],
+      ['/admin/t/northwind/backups', 1],
       [`/admin/t/northwind/restore-runs/${restores.items[0]!.id}`, 1],
       [`/admin/provider-connections/${id}`, 3],
       ['/admin/provider-connections', 7],

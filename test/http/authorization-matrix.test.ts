@@ -17,6 +17,8 @@ interface Fixture {
   connectionId: string;
   restoreRunId: string;
   restoreRunName: string;
+  /** Backup items of the tenant, for creating a restore run. */
+  backupItemIds: string[];
   runId: string;
   notificationIds: Record<Persona, string>;
   onboardingSessionId: string;
@@ -54,6 +56,11 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'PATCH /api/provider-connections/:id': (f) => [{ path: `/api/provider-connections/${f.connectionId}`, body: { enabled: true } }],
   'GET /api/tenants/:tenant/restore-runs': (f) => [{ path: `/api/tenants/${f.tenant}/restore-runs` }],
   'GET /api/restore-runs/:id': (f) => [{ path: `/api/restore-runs/${f.restoreRunId}` }],
+  'GET /api/tenants/:tenant/backup-items': (f) => [{ path: `/api/tenants/${f.tenant}/backup-items` }],
+  // Restore run names are unique per tenant: one per persona and request.
+  'POST /api/tenants/:tenant/restore-runs': (f, p) => [
+    { path: `/api/tenants/${f.tenant}/restore-runs`, body: { name: `Matrix ${p} ${crypto.randomBytes(3).toString('hex')}`, backupItemIds: f.backupItemIds } },
+  ],
   'POST /api/tenants/:tenant/operations': (f) =>
     GENERIC_TYPES.map((type) => ({
       path: `/api/tenants/${f.tenant}/operations`,
@@ -150,6 +157,7 @@ beforeAll(async () => {
   const fabrikam = await tenantBySlug(db, 'fabrikam-retail');
   const conn = await connectionOf(db, 'northwind');
   const rr = await db.selectFrom('restore_runs').select(['id', 'name']).where('tenant_id', '=', northwind.id).executeTakeFirstOrThrow();
+  const backupItemIds = (await db.selectFrom('backup_items').select('id').where('tenant_id', '=', northwind.id).limit(2).execute()).map((b) => b.id);
   const notificationIds = {} as Record<Persona, string>;
   for (const p of PERSONA_LIST) {
     if (p === 'anonymous') {
@@ -169,7 +177,7 @@ beforeAll(async () => {
     const u = await userByEmail(db, PERSONAS[p]);
     await db.insertInto('tenant_memberships').values({ tenant_id: session.tenant_id, user_id: u.id, role: p }).execute();
   }
-  fixture = { tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, runId, notificationIds, onboardingSessionId: session.id };
+  fixture = { tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id };
 });
 afterAll(async () => s?.close());
 
@@ -217,6 +225,7 @@ describe('the 404/403 matrix', () => {
       connectionId: crypto.randomUUID(),
       restoreRunId: crypto.randomUUID(),
       restoreRunName: 'none',
+      backupItemIds: [crypto.randomUUID()],
       runId: crypto.randomUUID(),
       notificationIds: fixture.notificationIds,
       onboardingSessionId: crypto.randomUUID(),

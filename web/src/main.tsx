@@ -13,6 +13,7 @@ import { OperationPage } from './pages/OperationPage.tsx';
 import { OperationsPage } from './pages/OperationsPage.tsx';
 import { RestoreRunPage } from './pages/RestoreRunPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
+import { TenantBackupsPage } from './pages/TenantBackupsPage.tsx';
 import { TenantGroupsPage, TenantRoleDefinitionsPage } from './pages/TenantDirectoryPages.tsx';
 import { TenantInventoryPage } from './pages/TenantInventoryPage.tsx';
 import { TenantLayout } from './pages/TenantLayout.tsx';
@@ -52,6 +53,7 @@ const router = createBrowserRouter([
               { path: 'groups', element: <TenantGroupsPage /> },
               { path: 'role-definitions', element: <TenantRoleDefinitionsPage /> },
               { path: 'inventory', element: <TenantInventoryPage /> },
+              { path: 'backups', element: <TenantBackupsPage /> },
               { path: 'restore-runs/:id', element: <RestoreRunPage /> },
               { path: '*', element: <NotFoundPage /> },
             ],

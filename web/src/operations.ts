@@ -20,6 +20,7 @@ export const OPERATIONS: Record<OperationType, OperationInfo> = {
   entra_group_sync: { action: 'Sync groups', title: 'Group sync', capability: 'directory.sync' },
   'directory_role_definitions.sync': { action: 'Sync role definitions', title: 'Role definitions sync', capability: 'directory.sync' },
   'onboarding.verification': { action: 'Verify connection', title: 'Onboarding verification', capability: 'onboarding.manage' },
+  'backup.capture': { action: 'Capture backup', title: 'Backup capture', capability: 'restore.execute' },
 };
 
 export const OPERATION_TYPES = Object.keys(OPERATIONS) as OperationType[];
@@ -40,6 +41,7 @@ export const FEATURES: { key: Feature; label: string; permissions: readonly stri
   { key: 'inventory', label: 'Inventory sync', permissions: PERMISSIONS.inventory },
   { key: 'compliance', label: 'Compliance snapshot', permissions: PERMISSIONS.compliance },
   { key: 'restore', label: 'Restore', permissions: PERMISSIONS.restore },
+  { key: 'backup', label: 'Backup capture', permissions: PERMISSIONS.backup },
   { key: 'groups', label: 'Group sync', permissions: PERMISSIONS.groups },
   { key: 'roleDefinitions', label: 'Role definitions sync', permissions: PERMISSIONS.roleDefinitions },
 ];

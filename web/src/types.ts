@@ -113,6 +113,17 @@ export interface ProviderConnection {
   updatedAt?: string;
 }
 
+/** GET /api/tenants/{tenant}/backup-items: one captured configuration. */
+export interface BackupItem {
+  id: string;
+  displayName: string;
+  resourceType: string;
+  capturedAt: string;
+  sourceId?: string;
+  assignmentCount?: number;
+  runId?: string | null;
+}
+
 export interface RestoreRunSummary {
   id: string;
   name: string;

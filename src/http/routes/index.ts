@@ -1,6 +1,7 @@
 // Every API route, in one table: the server registers it, /openapi.json documents it and the
 // 404/403 matrix test walks it.
 import type { Route } from '../route.ts';
+import { backupRoutes } from './backups.ts';
 import { auditRoutes } from './audit.ts';
 import { healthRoutes } from './health.ts';
 import { notificationRoutes } from './notifications.ts';
@@ -24,6 +25,7 @@ export const API_ROUTES: readonly Route[] = [
   ...setupRoutes,
   ...tenantRoutes,
   ...providerConnectionRoutes,
+  ...backupRoutes,
   ...restoreRunRoutes,
   ...operationRoutes,
   ...runRoutes,

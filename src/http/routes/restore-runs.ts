@@ -1,8 +1,9 @@
-// Prepared restores: the list per tenant and one restore with its items preview (what each
-// backup item will do when "Execute restore" runs). Executing goes through the one start
-// route with {"type": "restore.execute", "target": {"restoreRunId", "confirm"}}. The status
-// is derived from the restore run's last accepted run (view restore_runs_with_status), and a
-// failed one carries that run's reason in the catalogue's words.
+// Prepared restores: the list per tenant, creating one from backup items, and one restore
+// with its items preview (what each backup item will do when "Execute restore" runs).
+// Executing goes through the one start route with {"type": "restore.execute", "target":
+// {"restoreRunId", "confirm"}}. The status is derived from the restore run's last accepted
+// run (view restore_runs_with_status), and a failed one carries that run's reason in the
+// catalogue's words.
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/connect.ts';
@@ -11,9 +12,9 @@ import { explain } from '../../reasons/catalogue.ts';
 import { isReasonCode } from '../../reasons/codes.ts';
 import { runUrl } from '../../presenter/index.ts';
 import { byRestoreRun, byTenantRef } from '../locate.ts';
-import { notFound } from '../errors.ts';
+import { HttpError, invalid, notFound } from '../errors.ts';
 import { tenantRoute, type Route } from '../route.ts';
-import { idParams, isoDate, items, tenantParams } from '../schemas.ts';
+import { idParams, isoDate, items, tenantParams, uuid } from '../schemas.ts';
 
 const summarySchema = z.strictObject({
   id: z.string(),
@@ -97,6 +98,96 @@ const list = tenantRoute({
   },
 });
 
+/** More than this is a restore nobody can review in its preview; split it into several runs. */
+export const MAX_RESTORE_ITEMS = 500;
+
+const createBody = z.strictObject({
+  // At most 200: executing needs the name typed as target.confirm, which takes up to 200.
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(200, { error: 'is too long (at most 200 characters)' })
+    .refine((n) => !/[\u0000-\u001f\u007f]/.test(n), { error: 'must not contain control characters' }),
+  backupItemIds: z
+    .array(uuid())
+    .min(1, { error: 'must name at least one backup item' })
+    .max(MAX_RESTORE_ITEMS, { error: `must name at most ${MAX_RESTORE_ITEMS} backup items` })
+    .refine((ids) => new Set(ids.map((i) => i.toLowerCase())).size === ids.length, { error: 'must not name a backup item twice' }),
+});
+
+const isUniqueViolation = (err: unknown, constraint: string) =>
+  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505' && (err as { constraint?: unknown }).constraint === constraint;
+
+const nameTaken = () => new HttpError(409, 'conflict', 'name: already used by another restore run of this tenant');
+
+const create = tenantRoute({
+  method: 'POST',
+  url: '/api/tenants/:tenant/restore-runs',
+  summary:
+    'Prepare a restore from backup items of this tenant: {"name", "backupItemIds"} (1–500, in the order they will be written). 201 the restore run (ready); 409 when the name is taken. Audited.',
+  tag: 'restore runs',
+  params: tenantParams,
+  body: createBody,
+  locate: byTenantRef,
+  // Preparing a restore is the first half of restoring: the same capability as executing it.
+  capability: 'restore.execute',
+  responses: { 201: { description: 'The new restore run', schema: summarySchema } },
+  async handler({ deps, user, access, body }) {
+    const tenant = access.tenant;
+    const ids = body.backupItemIds.map((i) => i.toLowerCase());
+    const restoreRunId = await deps.db
+      .transaction()
+      .execute(async (tx) => {
+        // Items of another tenant are looked up exactly like unknown ids, so the answer never
+        // tells whether an id exists elsewhere.
+        const found = await tx
+          .selectFrom('backup_items')
+          .select('id')
+          .where('tenant_id', '=', tenant.id)
+          .where('id', 'in', ids)
+          .execute();
+        const known = new Set(found.map((f) => f.id));
+        const unknown = ids.findIndex((i) => !known.has(i));
+        if (unknown >= 0) throw invalid(`backupItemIds.${unknown}`, 'is not a backup item of this tenant');
+        const taken = await tx
+          .selectFrom('restore_runs')
+          .select('id')
+          .where('tenant_id', '=', tenant.id)
+          .where(sql<boolean>`lower(name) = lower(${body.name})`)
+          .executeTakeFirst();
+        if (taken) throw nameTaken();
+        const rr = await tx
+          .insertInto('restore_runs')
+          .values({ tenant_id: tenant.id, name: body.name, created_by: user.id })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        // Positions follow the request's order: the order the restore will write them in.
+        await tx
+          .insertInto('restore_run_items')
+          .values(ids.map((id, position) => ({ restore_run_id: rr.id, backup_item_id: id, position })))
+          .execute();
+        await tx
+          .insertInto('audit_log')
+          .values({
+            workspace_id: tenant.workspace_id,
+            tenant_id: tenant.id,
+            actor_user_id: user.id,
+            action: 'restore_run.created',
+            details: JSON.stringify({ restoreRunId: rr.id, name: body.name, itemCount: ids.length }),
+          })
+          .execute();
+        return rr.id;
+      })
+      .catch((err: unknown) => {
+        // Two creates with one name at once: the unique index decides, the loser reads as taken.
+        throw isUniqueViolation(err, 'restore_runs_tenant_name') ? nameTaken() : err;
+      });
+    const [summary] = await summaries(deps.db, tenant.slug, { id: restoreRunId });
+    return { status: 201, body: summary };
+  },
+});
+
 const detail = tenantRoute({
   method: 'GET',
   url: '/api/restore-runs/:id',
@@ -148,4 +239,4 @@ const detail = tenantRoute({
   },
 });
 
-export const restoreRunRoutes: Route[] = [list, detail];
+export const restoreRunRoutes: Route[] = [list, create, detail];

@@ -74,6 +74,9 @@ export function TenantLayout() {
               <NavLink to={`${base}/inventory`} className={({ isActive }) => `tab${isActive ? ' active' : ''}`}>
                 Inventory
               </NavLink>
+              <NavLink to={`${base}/backups`} className={({ isActive }) => `tab${isActive ? ' active' : ''}`}>
+                Backups
+              </NavLink>
               <NavLink to={`/admin/operations?tenant=${encodeURIComponent(tenant.slug)}`} className="tab">
                 Operations
               </NavLink>

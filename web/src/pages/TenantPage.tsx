@@ -1,5 +1,6 @@
 // /admin/t/{slug}: start actions first (so an answer is on screen where the click was), the
-// verification report of the default connection, recent runs, restore runs, connections.
+// verification report of the default connection, recent runs, restore runs (and the backups
+// they are made from), connections.
 import { Link } from 'react-router-dom';
 import { ConnectionLink, Fact, headlineFact, VerificationReport } from '../components/Readiness.tsx';
 import { RunsTable } from '../components/RunsTable.tsx';
@@ -19,7 +20,7 @@ export function TenantPage() {
   const runs = useResource<{ items: Run[] }>(`/api/operations?tenant=${t}&limit=8`, { poll: (d) => d.items.some(isActive), idleIntervalMs: 10_000 });
   const restores = useResource<{ items: RestoreRunSummary[] }>(`/api/tenants/${t}/restore-runs`);
   const def = conns.data?.items.find((c) => c.isDefault) ?? null;
-  const canStartAny = can('tenant.verify') || can('inventory.sync') || can('directory.sync');
+  const canStartAny = can('tenant.verify') || can('inventory.sync') || can('directory.sync') || can('restore.execute');
 
   return (
     <div className="grid-2">
@@ -42,6 +43,7 @@ export function TenantPage() {
             <StartButton tenant={tenant.slug} type="inventory.sync" allowed={can('inventory.sync')} />
             <StartButton tenant={tenant.slug} type="entra_group_sync" allowed={can('directory.sync')} />
             <StartButton tenant={tenant.slug} type="directory_role_definitions.sync" allowed={can('directory.sync')} />
+            <StartButton tenant={tenant.slug} type="backup.capture" allowed={can('restore.execute')} />
           </StartActions>
         </section>
 
@@ -93,15 +95,22 @@ export function TenantPage() {
         </section>
 
         <section className="card" aria-labelledby="restore-title">
-          <h2 className="card-title" id="restore-title">
-            Restore runs
-          </h2>
+          <div className="card-head">
+            <h2 className="card-title" id="restore-title">
+              Restore runs
+            </h2>
+            <Link to={`/admin/t/${t}/backups`} className="small">
+              Backups →
+            </Link>
+          </div>
           {restores.error ? (
             <ErrorState error={restores.error} onRetry={restores.reload} />
           ) : !restores.data ? (
             <Loading />
           ) : restores.data.items.length === 0 ? (
-            <Empty title="No restore runs prepared" />
+            <Empty title="No restore runs prepared">
+              <Link to={`/admin/t/${t}/backups`}>Pick items from a backup</Link> to prepare one.
+            </Empty>
           ) : (
             <ul className="link-list">
               {restores.data.items.map((r) => (
