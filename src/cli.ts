@@ -44,6 +44,7 @@ async function runServer(config: Config, mode: Mode): Promise<void> {
   console.log(`opsgate ${mode}: database ${where}${rt.seeded ? ', demo data seeded' : ''}`);
   if (rt.sandboxUrl) console.log(`sandbox cloud: ${rt.sandboxUrl}`);
   if (config.workerConcurrency > 0) console.log(`worker: ${config.workerConcurrency} job(s) at a time`);
+  if (rt.metricsUrl) console.log(`metrics: ${rt.metricsUrl}`);
   if (rt.url) {
     console.log(`\nopsgate is running at ${rt.url}`);
     // The one way in to a database without users (see src/setup/first-run.ts).

@@ -3,12 +3,13 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-const intFrom = (name: string, def: number, min: number, max: number) =>
+/** Unset or empty: undefined; else a whole number in range. */
+const optionalIntFrom = (name: string, min: number, max: number) =>
   z
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v === '') return def;
+      if (v === undefined || v === '') return undefined;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
         ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}, got "${v}"` });
@@ -16,6 +17,10 @@ const intFrom = (name: string, def: number, min: number, max: number) =>
       }
       return n;
     });
+const intFrom = (name: string, def: number, min: number, max: number) => optionalIntFrom(name, min, max).transform((v) => v ?? def);
+
+/** Needs attention's warning window before a credential expires (OPSGATE_EXPIRY_WARNING_DAYS). */
+export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
 
 const schema = z.object({
   DATABASE_URL: z
@@ -36,6 +41,15 @@ const schema = z.object({
   /** 32-byte key, base64; when unset a key file is generated in the data folder. */
   OPSGATE_ENCRYPTION_KEY: z.string().optional(),
   OPSGATE_LEASE_SECONDS: intFrom('OPSGATE_LEASE_SECONDS', 30, 2, 3600),
+  OPSGATE_EXPIRY_WARNING_DAYS: intFrom('OPSGATE_EXPIRY_WARNING_DAYS', DEFAULT_EXPIRY_WARNING_DAYS, 0, 3650),
+  // A guessable token would make the main port's /metrics public; the value is never printed.
+  OPSGATE_METRICS_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^[\x21-\x7e]{16,512}$/.test(v), {
+      message: 'OPSGATE_METRICS_TOKEN must be 16 to 512 printable characters without spaces',
+    }),
+  OPSGATE_METRICS_PORT: optionalIntFrom('OPSGATE_METRICS_PORT', 0, 65535),
 });
 
 export interface Config {
@@ -52,6 +66,12 @@ export interface Config {
   sandboxCaFile: string | undefined;
   encryptionKey: string | undefined;
   leaseSeconds: number;
+  /** Needs attention warns this many days before a credential expires (0: only once expired). */
+  expiryWarningDays: number;
+  /** Bearer token for GET /metrics on the main port; unset: not served there. */
+  metricsToken: string | undefined;
+  /** Port of a listener serving only GET /metrics (on HOST), for any role; unset: none. */
+  metricsPort: number | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -76,5 +96,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxCaFile: e.OPSGATE_SANDBOX_CA || undefined,
     encryptionKey: e.OPSGATE_ENCRYPTION_KEY || undefined,
     leaseSeconds: e.OPSGATE_LEASE_SECONDS,
+    expiryWarningDays: e.OPSGATE_EXPIRY_WARNING_DAYS,
+    metricsToken: e.OPSGATE_METRICS_TOKEN || undefined,
+    metricsPort: e.OPSGATE_METRICS_PORT,
   };
 }

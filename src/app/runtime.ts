@@ -9,6 +9,7 @@ import { createProviderClient, type ProviderClient } from '../provider/microsoft
 import type { SandboxCloud } from '../provider/sandbox/index.ts';
 import { MICROSOFT_GLOBAL_CLOUD, ProviderError } from '../provider/types.ts';
 import { noDemoPresets, ownSandboxPresets, remoteSandboxPresets } from '../onboarding/demo-presets.ts';
+import { startMetricsServer } from '../observability/metrics-server.ts';
 import { onRunCompleted } from '../runs/after-complete.ts';
 import { startWorker, type WorkerHandle } from '../runs/worker.ts';
 import { seedDemo } from '../seed/demo.ts';
@@ -25,6 +26,8 @@ export interface Runtime {
   seeded: boolean;
   /** `<url>/setup?token=…` when this process serves HTTP and no user exists yet; else null. */
   setupUrl: string | null;
+  /** The own metrics listener's URL (OPSGATE_METRICS_PORT); null when there is none. */
+  metricsUrl: string | null;
   database: BootedDatabase;
   sandbox: SandboxCloud | null;
   stop(): Promise<void>;
@@ -89,6 +92,7 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
         authorityFor: (cloud) => (cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD.authorityHost : (sandbox?.pagesUrl ?? sandboxEndpoints?.authorityHost ?? null)),
         // Only a process that talks to a sandbox can offer its tenants (the demo's Fourth Coffee).
         demoPresets: sandbox ? ownSandboxPresets(sandbox.state) : sandboxEndpoints ? remoteSandboxPresets(sandboxEndpoints) : noDemoPresets,
+        metricsToken: config.metricsToken ?? null,
       });
       cleanups.unshift(() => app.close());
       url = await app.listen({ port: config.port, host: config.host });
@@ -97,11 +101,20 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
       if (token) setupUrl = `${url}/setup?token=${token}`;
     }
 
+    // Every role may have one, `worker` included: its runs and provider calls are counted there.
+    let metricsUrl: string | null = null;
+    if (config.metricsPort !== undefined) {
+      const metrics = await startMetricsServer({ db: database.db, port: config.metricsPort, host: config.host });
+      cleanups.push(() => metrics.close());
+      metricsUrl = metrics.url;
+    }
+
     return {
       url,
       sandboxUrl: sandbox?.url ?? config.sandboxUrl ?? null,
       seeded,
       setupUrl,
+      metricsUrl,
       database,
       sandbox,
       stop: async () => {

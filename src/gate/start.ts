@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db/connect.ts';
 import { preparedStatement } from '../db/prepared.ts';
 import { getDefinition } from '../operations/registry.ts';
+import { reportStart } from './observers.ts';
 import { readiness } from './readiness.ts';
 import { resolveStart, type Resolved } from './resolve.ts';
 import { wakeWorkers } from './wake.ts';
@@ -22,7 +23,14 @@ export const BLOCKED_REUSE_SECONDS = 60;
 const connectionRef = (r: Resolved): ConnectionRef | null =>
   r.connection ? { id: r.connection.id, name: r.connection.name } : null;
 
+/** The gate. Observers (metrics, src/gate/observers.ts) hear every answer; `decide` makes it. */
 export async function start(db: Db, input: StartInput, now: Date = new Date()): Promise<StartResult> {
+  const result = await decide(db, input, now);
+  reportStart(result);
+  return result;
+}
+
+async function decide(db: Db, input: StartInput, now: Date): Promise<StartResult> {
   const def = getDefinition(input.type);
   const resolved = await resolveStart(db, def, input);
   if (resolved.restoreRunName !== undefined && input.target?.confirm !== resolved.restoreRunName) {

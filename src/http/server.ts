@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_EXPIRY_WARNING_DAYS } from '../config.ts';
 import type { Db } from '../db/connect.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { createLoginLimiter, DEFAULT_LOGIN_LIMIT, SESSION_TTL_SECONDS, type LoginLimit } from './auth.ts';
@@ -13,6 +14,7 @@ import { errorBody, HttpError, NOT_FOUND_MESSAGE, toHttpError } from './errors.t
 import type { Deps } from './route.ts';
 import { ROUTES } from './routes/index.ts';
 import { registerConsentCallback } from './consent-callback.ts';
+import { METRICS_PATH, registerMetricsRoute } from './metrics-route.ts';
 import { MICROSOFT_GLOBAL_CLOUD } from '../provider/types.ts';
 import { noDemoPresets, type DemoPresetSource } from '../onboarding/demo-presets.ts';
 
@@ -32,6 +34,10 @@ export interface ServerDeps {
   demoPresets?: DemoPresetSource;
   /** Request logging (method, URL, status; never bodies, cookies or error messages). Off by default. */
   logger?: boolean;
+  /** Serve GET /metrics on this server to callers with this bearer token; unset: no /metrics here (404). */
+  metricsToken?: string | null;
+  /** Needs attention's warning window before a credential expires (default 30 days). */
+  expiryWarningDays?: number;
 }
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -39,7 +45,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const isJson = (contentType: string | undefined) =>
   contentType !== undefined && contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
-const isApiPath = (url: string) => /^\/(api(\/|$|\?)|healthz|openapi\.json)/.test(url);
+const isApiPath = (url: string) => /^\/(api(\/|$|\?)|healthz|readyz|openapi\.json)/.test(url) || url.split('?')[0] === METRICS_PATH;
 
 function sendError(reply: FastifyReply, err: HttpError): FastifyReply {
   return reply.code(err.status).headers({ ...err.headers, 'cache-control': 'no-store' }).send(errorBody(err.code, err.message));
@@ -54,6 +60,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     sessionTtlSeconds: deps.sessionTtlSeconds ?? SESSION_TTL_SECONDS,
     authorityFor: deps.authorityFor ?? ((cloud) => (cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD.authorityHost : null)),
     demoPresets: deps.demoPresets ?? noDemoPresets,
+    expiryWarningDays: deps.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
   };
 
   const app = Fastify({
@@ -119,6 +126,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   }
 
   registerConsentCallback(app, routeDeps);
+  if (deps.metricsToken) registerMetricsRoute(app, { db: deps.db, token: deps.metricsToken });
 
   const webRoot = deps.webRoot && fs.existsSync(path.join(deps.webRoot, 'index.html')) ? path.resolve(deps.webRoot) : null;
   if (webRoot) {

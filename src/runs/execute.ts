@@ -7,6 +7,7 @@ import type { JobContext, JobResult, PinnedProvider } from '../operations/job-co
 import { getDefinition } from '../operations/registry.ts';
 import { isOperationType } from '../operations/definition.ts';
 import type { ProviderClient } from '../provider/microsoft/index.ts';
+import { runDuration } from '../observability/metrics.ts';
 import { isProviderError } from '../provider/types.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { complete, heartbeat, markRunning, type Beat, type Completion } from './run-service.ts';
@@ -74,6 +75,10 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
     clearInterval(beat);
   }
   const done = await complete(db, runId, deps.leaseOwner, completion);
+  // Only the worker that completed the run observes it: one observation per run.
+  if (done?.started_at && done.completed_at) {
+    runDuration.observe({ type: done.type, outcome: done.outcome }, (done.completed_at.getTime() - done.started_at.getTime()) / 1000);
+  }
   if (done && deps.afterComplete) {
     await deps.afterComplete(db, done).catch((err: unknown) => deps.log?.(`after-complete hook failed for run ${runId}: ${(err as Error)?.name}`));
   }

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, fetch } from 'undici';
 import type { Response } from 'undici';
+import { providerRequests } from '../../observability/metrics.ts';
 
 const MAX_AGENTS = 16;
 const agents = new Map<string, Agent>();
@@ -66,9 +67,10 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Every token and Graph request goes through here, so this is where they are counted (by status, 429 included). */
 export async function httpRequest(req: HttpRequest): Promise<Response> {
   try {
-    return await fetch(req.url, {
+    const response = await fetch(req.url, {
       method: req.method,
       headers: req.headers,
       body: req.body,
@@ -76,11 +78,14 @@ export async function httpRequest(req: HttpRequest): Promise<Response> {
       signal: AbortSignal.timeout(req.timeoutMs),
       redirect: 'error',
     });
+    providerRequests.inc({ status: String(response.status) });
+    return response;
   } catch (err) {
     const name = err instanceof Error ? err.name : '';
-    if (name === 'TimeoutError' || name === 'AbortError') throw new TransportError('timeout');
     const code = errorCode(err);
-    throw new TransportError(code !== undefined && CONNECT_CODES.has(code) ? 'connect' : 'network');
+    const kind: TransportErrorKind = name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : code !== undefined && CONNECT_CODES.has(code) ? 'connect' : 'network';
+    providerRequests.inc({ status: kind });
+    throw new TransportError(kind);
   }
 }
 
