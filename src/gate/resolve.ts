@@ -45,7 +45,7 @@ export async function resolveStart(db: DbOrTx, def: OperationDefinition, input: 
   return { tenant, connection, dedupeKey: key, context, ...(restoreRunName === undefined ? {} : { restoreRunName }) };
 }
 
-function dedupeKey(def: OperationDefinition, tenantId: string, connectionId: string, ctx: Record<string, string>): string {
+export function dedupeKey(def: OperationDefinition, tenantId: string, connectionId: string, ctx: Record<string, string>): string {
   switch (def.dedupe) {
     case 'tenant':
       return `${def.type}|t:${tenantId}`;
@@ -84,6 +84,19 @@ const FACTS_OF_DEFAULT = preparedStatement<FactsRow>(`${SELECT_FACTS}
   left join provider_connections c on c.tenant_id = t.id and c.is_default
   where t.id = $1`);
 
+// Many tenants with their default connections in one read, for a start on many tenants.
+const FACTS_OF_DEFAULTS = preparedStatement<FactsRow>(`${SELECT_FACTS}
+  left join provider_connections c on c.tenant_id = t.id and c.is_default
+  where t.id = any($1::uuid[])`);
+
+export type TenantFacts = { tenant: GateTenant; connection: GateConnection | null };
+
+/** The facts of each tenant and its default connection, by tenant id (unknown ids are absent). */
+export async function readDefaultsFacts(db: DbOrTx, tenantIds: readonly string[]): Promise<Map<string, TenantFacts>> {
+  const { rows } = await FACTS_OF_DEFAULTS(db, [tenantIds]);
+  return new Map(rows.map((r) => [r['t.id'], toFacts(r)]));
+}
+
 async function readTenantAndConnection(
   db: DbOrTx,
   tenantId: string,
@@ -92,6 +105,10 @@ async function readTenantAndConnection(
   const { rows } = connectionId ? await FACTS_BY_ID(db, [tenantId, connectionId]) : await FACTS_OF_DEFAULT(db, [tenantId]);
   const r = rows[0];
   if (!r) return { tenant: null, connection: null };
+  return toFacts(r);
+}
+
+function toFacts(r: FactsRow): TenantFacts {
   return {
     tenant: { id: r['t.id'], workspace_id: r['t.workspace_id'], status: r['t.status'] },
     connection:

@@ -7,7 +7,7 @@ import { reportStart } from './observers.ts';
 import { readiness } from './readiness.ts';
 import { resolveStart, type Resolved } from './resolve.ts';
 import { wakeWorkers } from './wake.ts';
-import { GateInputError, type ConnectionRef, type Outcome, type PreflightResult, type StartInput, type StartResult } from './result.ts';
+import { GateInputError, type BlockedFacts, type ConnectionRef, type Outcome, type PreflightResult, type StartInput, type StartResult } from './result.ts';
 
 // The two admission statements (migrations 0002 and 0004), prepared once per connection.
 const RECORD_BLOCKED = preparedStatement<{ run_id: string; reused: boolean }>(
@@ -20,8 +20,25 @@ const ADMIT = preparedStatement<{ outcome: Exclude<Outcome, 'blocked'>; run_id: 
 /** Identical blocked clicks within this window reuse the latest blocked record. */
 export const BLOCKED_REUSE_SECONDS = 60;
 
-const connectionRef = (r: Resolved): ConnectionRef | null =>
+const connectionRef = (r: Pick<Resolved, 'connection'>): ConnectionRef | null =>
   r.connection ? { id: r.connection.id, name: r.connection.name } : null;
+
+/** What makes two blocked starts "identical" (the same click again), for reusing the record. */
+export function blockedFingerprint(
+  tenantId: string,
+  type: string,
+  connectionId: string | null,
+  reason: BlockedFacts,
+  who: Pick<StartInput, 'initiatorUserId' | 'trigger'>,
+  context: Record<string, string>,
+): string {
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([tenantId, type, connectionId, reason, who.initiatorUserId, who.trigger, context]))
+    .digest('base64url');
+}
+
+export { connectionRef };
 
 /** The gate. Observers (metrics, src/gate/observers.ts) hear every answer; `decide` makes it. */
 export async function start(db: Db, input: StartInput, now: Date = new Date()): Promise<StartResult> {
@@ -41,10 +58,7 @@ async function decide(db: Db, input: StartInput, now: Date): Promise<StartResult
   const ready = readiness(def, tenant, connection, { fromOnboarding: !!input.onboardingSessionId, now });
 
   if (!ready.ready) {
-    const fingerprint = crypto
-      .createHash('sha256')
-      .update(JSON.stringify([tenant.id, def.type, connection?.id ?? null, ready.reason, input.initiatorUserId, input.trigger, resolved.context]))
-      .digest('base64url');
+    const fingerprint = blockedFingerprint(tenant.id, def.type, connection?.id ?? null, ready.reason, input, resolved.context);
     const { rows } = await RECORD_BLOCKED(db, [
       tenant.workspace_id, tenant.id, def.type, connection?.id ?? null, input.initiatorUserId, input.trigger,
       JSON.stringify(resolved.context), ready.reason.code, JSON.stringify(ready.reason.params), fingerprint, BLOCKED_REUSE_SECONDS,
@@ -76,7 +90,7 @@ async function decide(db: Db, input: StartInput, now: Date): Promise<StartResult
  * identity that may be another connection of the tenant than the one asked for. Only the
  * deduped path pays this read.
  */
-async function activeRunConnection(db: Db, runId: string, asked: ConnectionRef | null): Promise<ConnectionRef | null> {
+export async function activeRunConnection(db: Db, runId: string, asked: ConnectionRef | null): Promise<ConnectionRef | null> {
   const r = await db
     .selectFrom('operation_runs as r')
     .leftJoin('provider_connections as c', 'c.id', 'r.provider_connection_id')

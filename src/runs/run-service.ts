@@ -90,8 +90,9 @@ export async function cancel(tx: DbOrTx, runId: string, byUserId: string, byEmai
   const row = rows[0];
   if (!row) return { kind: 'not_active' as const };
   if (row.status === 'completed') {
-    // Its job would find the run no longer queued and do nothing; remove it all the same.
-    await sql`delete from graphile_worker._private_jobs where key = ${row.id} and locked_at is null`.execute(tx);
+    // Its job would find the run no longer queued and do nothing; remove it all the same
+    // (the queue's own function: deletes it, or stops a locked one from retrying).
+    await sql`select graphile_worker.remove_job(${row.id})`.execute(tx);
     await notifyInitiator(tx, [row]);
     return { kind: 'cancelled' as const, run: row };
   }

@@ -1,0 +1,182 @@
+// One operation on many tenants (a bulk start, a schedule firing): N ordinary starts through
+// the same gate, decided set-based. The runs, blocked records, jobs and audit rows are exactly
+// those N calls of `start` would write, because the same two SQL functions write them
+// (opsgate_record_blocked, opsgate_admit); only the round trips are shared:
+//   1 read     the facts of every tenant and its default connection (prepared, as in `start`)
+//   readiness  per tenant in memory, the same pure function as `start`
+//   1 + 1      per chunk of CHUNK tenants: every blocked record in one statement, every admission
+//              in another (a lateral call per tenant, in tenant-id order)
+// Each chunk's statement is its own transaction: the partial unique indexes still arbitrate
+// every insert, so a chunk racing single starts or another bulk on the same tenants can never
+// admit two runs per scope or identity. Within a chunk the advisory locks are taken tenant by
+// tenant in tenant-id order and held to the commit; two chunks that overlap take them in the
+// same order, so they wait on each other instead of deadlocking (and a deadlock or a
+// serialization refusal, should one still happen, retries the chunk: it rolled back whole).
+import type { Db } from '../db/connect.ts';
+import { preparedStatement } from '../db/prepared.ts';
+import type { Trigger } from '../db/schema.ts';
+import { getDefinition } from '../operations/registry.ts';
+import type { OperationType } from '../operations/definition.ts';
+import { readiness } from './readiness.ts';
+import { dedupeKey, readDefaultsFacts } from './resolve.ts';
+import { GateInputError, type BlockedFacts, type ConnectionRef, type Outcome, type StartResult } from './result.ts';
+import { BLOCKED_REUSE_SECONDS, blockedFingerprint, connectionRef } from './start.ts';
+import { wakeWorkers } from './wake.ts';
+
+export interface StartManyInput {
+  type: OperationType;
+  /** Tenant ids; each gets exactly one answer, in this order. Duplicates are refused. */
+  tenantIds: readonly string[];
+  trigger: Trigger;
+  initiatorUserId: string | null;
+}
+
+/** Tenants per statement: bounds how long one statement holds its tenants' locks. */
+export const CHUNK = 500;
+
+const RECORD_BLOCKED_MANY = preparedStatement<{ ord: number; run_id: string; reused: boolean }>(`
+  select b.ord::int as ord, r.run_id, r.reused
+    from jsonb_to_recordset($1::jsonb)
+         as b(workspace_id uuid, tenant_id uuid, connection_id uuid, context jsonb, reason_code text,
+              reason_params jsonb, fingerprint text, ord int)
+   cross join lateral opsgate_record_blocked(b.workspace_id, b.tenant_id, $2, b.connection_id, $3, $4, b.context,
+                                             b.reason_code, b.reason_params, b.fingerprint, $5) r
+   order by 1`);
+
+const ADMIT_MANY = preparedStatement<{ ord: number; outcome: Exclude<Outcome, 'blocked'>; run_id: string; run_type: string; run_tenant_id: string }>(`
+  select b.ord::int as ord, a.outcome, a.run_id, a.run_type, a.run_tenant_id
+    from jsonb_to_recordset($1::jsonb)
+         as b(workspace_id uuid, tenant_id uuid, connection_id uuid, dedupe_key text, context jsonb, ord int)
+   cross join lateral opsgate_admit(b.workspace_id, b.tenant_id, $2, b.connection_id, b.dedupe_key, $3, $4, b.context) a
+   order by 1`);
+
+interface Pending {
+  index: number;
+  tenantId: string;
+  workspaceId: string;
+  connection: ConnectionRef | null;
+  context: Record<string, string>;
+}
+
+export async function startMany(db: Db, input: StartManyInput, now: Date = new Date()): Promise<StartResult[]> {
+  const def = getDefinition(input.type);
+  if (def.dedupe === 'restore_run' || def.dedupe === 'onboarding_session') {
+    throw new GateInputError('type', `${def.type} starts from its own target and cannot be started on many tenants at once`);
+  }
+  if (new Set(input.tenantIds).size !== input.tenantIds.length) throw new GateInputError('tenants', 'must not repeat a tenant');
+  const facts = await readDefaultsFacts(db, input.tenantIds);
+  const results: (StartResult | undefined)[] = new Array(input.tenantIds.length);
+  const blocked: (Pending & { reason: BlockedFacts })[] = [];
+  const ready: (Pending & { connectionId: string; dedupeKey: string })[] = [];
+
+  input.tenantIds.forEach((tenantId, index) => {
+    const f = facts.get(tenantId);
+    if (!f) throw new GateInputError('tenants', 'no such tenant');
+    const context: Record<string, string> = f.connection ? { providerConnectionName: f.connection.name } : {};
+    const pending = { index, tenantId, workspaceId: f.tenant.workspace_id, connection: connectionRef(f), context };
+    const r = readiness(def, f.tenant, f.connection, { fromOnboarding: false, now });
+    if (!r.ready) blocked.push({ ...pending, reason: r.reason });
+    else ready.push({ ...pending, connectionId: f.connection!.id, dedupeKey: dedupeKey(def, tenantId, f.connection!.id, context) });
+  });
+
+  // Tenant-id order: the order every chunk takes its locks in (see the top of this file).
+  const byTenant = <T extends Pending>(xs: T[]) => [...xs].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0));
+
+  for (const chunk of chunks(byTenant(blocked))) {
+    const rows = chunk.map((p, i) => ({
+      ord: i + 1,
+      workspace_id: p.workspaceId,
+      tenant_id: p.tenantId,
+      connection_id: p.connection?.id ?? null,
+      context: p.context,
+      reason_code: p.reason.code,
+      reason_params: p.reason.params,
+      fingerprint: blockedFingerprint(p.tenantId, def.type, p.connection?.id ?? null, p.reason, input, p.context),
+    }));
+    const { rows: out } = await retrying(() =>
+      RECORD_BLOCKED_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger, BLOCKED_REUSE_SECONDS]),
+    );
+    for (const o of out) {
+      const p = chunk[o.ord - 1]!;
+      results[p.index] = {
+        type: def.type,
+        tenantId: p.tenantId,
+        providerConnection: p.connection,
+        outcome: 'blocked',
+        run: { id: o.run_id, type: def.type, tenantId: p.tenantId },
+        reason: p.reason,
+        reusedRecord: o.reused,
+      };
+    }
+  }
+
+  let accepted = 0;
+  const deduped: number[] = [];
+  for (const chunk of chunks(byTenant(ready))) {
+    const rows = chunk.map((p, i) => ({
+      ord: i + 1,
+      workspace_id: p.workspaceId,
+      tenant_id: p.tenantId,
+      connection_id: p.connectionId,
+      dedupe_key: p.dedupeKey,
+      context: p.context,
+    }));
+    const { rows: out } = await retrying(() => ADMIT_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger]));
+    for (const o of out) {
+      const p = chunk[o.ord - 1]!;
+      if (o.outcome === 'accepted') accepted++;
+      if (o.outcome === 'deduped') deduped.push(p.index);
+      results[p.index] = {
+        type: def.type,
+        tenantId: p.tenantId,
+        providerConnection: p.connection,
+        outcome: o.outcome,
+        run: { id: o.run_id, type: o.run_type, tenantId: o.run_tenant_id },
+      };
+    }
+  }
+  if (accepted > 0) wakeWorkers(db);
+  await nameDedupedConnections(db, deduped.map((i) => results[i]!));
+
+  return results.map((r, i) => {
+    if (!r) throw new Error(`startMany: no answer for tenant ${input.tenantIds[i]}`);
+    return r;
+  });
+}
+
+/** As in `start`: a deduped answer names the connection the active run is pinned to (one read for all). */
+async function nameDedupedConnections(db: Db, results: StartResult[]): Promise<void> {
+  if (!results.length) return;
+  const rows = await db
+    .selectFrom('operation_runs as r')
+    .leftJoin('provider_connections as c', 'c.id', 'r.provider_connection_id')
+    .select(['r.id', 'r.provider_connection_id', 'c.name'])
+    .where('r.id', 'in', results.map((r) => r.run.id))
+    .execute();
+  const byRun = new Map(rows.map((r) => [r.id, r]));
+  for (const r of results) {
+    const row = byRun.get(r.run.id);
+    if (row?.provider_connection_id && row.provider_connection_id !== r.providerConnection?.id) {
+      r.providerConnection = { id: row.provider_connection_id, name: row.name ?? '' };
+    }
+  }
+}
+
+function chunks<T>(xs: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+  return out;
+}
+
+/** A chunk is one statement: on a deadlock or a serialization refusal it rolled back whole, so it is retried. */
+async function retrying<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
+      await new Promise((r) => setTimeout(r, 5 * i + Math.random() * 20));
+    }
+  }
+}
