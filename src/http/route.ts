@@ -31,6 +31,8 @@ export interface Deps {
   authorityFor(cloud: 'global' | 'sandbox'): string | null;
   /** The onboarding presets of the sandbox this process talks to; none without a sandbox. */
   demoPresets: DemoPresetSource;
+  /** Needs attention warns this many days before a credential expires. */
+  expiryWarningDays: number;
 }
 
 /** What a handler answers; the server turns it into the HTTP reply. */
