@@ -36,6 +36,8 @@ export interface WorkspaceMembersTable {
   user_id: string;
   /** The role on the workspace itself: workspace-level capabilities (members, onboarding). */
   role: ColumnType<Role, Role | undefined, Role>;
+  /** Member of every tenant of the workspace, also those added later (a trigger on tenants). */
+  all_tenants: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface TenantsTable {
@@ -255,6 +257,22 @@ export interface ConsentRequestsTable {
   used_at: NullableTimestamp;
 }
 
+export interface InvitationsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  email: string;
+  role: Role;
+  all_tenants: boolean;
+  tenant_ids: ColumnType<string[], string[] | undefined, string[]>;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_at: NullableTimestamp;
+  accepted_by: string | null;
+  revoked_at: NullableTimestamp;
+}
+
 export interface SetupTokensTable {
   token_hash: string;
   created_at: Timestamp;
@@ -283,6 +301,7 @@ export interface DB {
   http_sessions: HttpSessionsTable;
   consent_requests: ConsentRequestsTable;
   setup_tokens: SetupTokensTable;
+  invitations: InvitationsTable;
 }
 
 export type OperationRun = Selectable<OperationRunsTable>;

@@ -58,6 +58,14 @@ export async function sessionUser(db: Db, token: string | undefined): Promise<Se
   return row ? { id: row.id, email: row.email, displayName: row.display_name } : null;
 }
 
+/** Every session of the user except the one with this token (a password change keeps the caller signed in). */
+export async function endOtherSessions(db: Db, userId: string, keepToken: string | undefined): Promise<number> {
+  let q = db.deleteFrom('http_sessions').where('user_id', '=', userId);
+  if (keepToken) q = q.where('id', '<>', digest(keepToken));
+  const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 export async function endSession(db: Db, token: string | undefined): Promise<void> {
   if (!token || !TOKEN_SHAPE.test(token)) return;
   await db.deleteFrom('http_sessions').where('id', '=', digest(token)).execute();

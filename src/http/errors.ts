@@ -2,6 +2,7 @@
 // everything that can go wrong in a request to it. The contract promises that no request,
 // however malformed, gets a 5xx: bad input is always answered here with a 4xx, and only a
 // genuine server fault (database down, a bug) becomes a 500/503.
+import { MemberError } from '../members/errors.ts';
 import { OnboardingError } from '../onboarding/sessions.ts';
 import { GateInputError } from '../gate/result.ts';
 
@@ -20,6 +21,7 @@ export const ERROR_CODES = [
   'last_owner',
   'invitation_expired',
   'invitation_used',
+  'invitation_revoked',
   'unavailable',
   'internal_error',
 ] as const;
@@ -55,6 +57,31 @@ export const forbidden = (capability: string, where: 'tenant' | 'workspace' = 't
 /** `field: problem`, the shape every 400 message has, so a script can tell which field to fix. */
 export const invalid = (field: string, problem: string) => new HttpError(400, 'invalid_request', `${field}: ${problem}`);
 
+const MEMBER_STATUS = {
+  not_found: 404,
+  invalid: 400,
+  conflict: 409,
+  wrong_password: 401,
+  last_owner: 409,
+  already_member: 409,
+  invitation_expired: 410,
+  invitation_used: 410,
+  invitation_revoked: 410,
+} as const;
+
+function memberRefusal(err: MemberError): HttpError {
+  switch (err.code) {
+    case 'not_found':
+      return notFound();
+    case 'invalid':
+      return invalid(err.field ?? 'request', clip(err.message));
+    case 'wrong_password':
+      return new HttpError(401, 'unauthenticated', clip(err.message));
+    default:
+      return new HttpError(MEMBER_STATUS[err.code], err.code, clip(err.message));
+  }
+}
+
 export function errorBody(code: ErrorCode, message: string): ErrorBody {
   return { error: { code, message } };
 }
@@ -89,6 +116,7 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof OnboardingError) {
     return err.code === 'invalid' ? invalid(err.field ?? 'request', clip(err.message)) : new HttpError(409, 'conflict', clip(err.message));
   }
+  if (err instanceof MemberError) return memberRefusal(err);
   if (isPgError(err)) {
     // Class 22 = data exception (a value Postgres cannot take: bad uuid text, NUL byte,
     // out-of-range number). Routes validate first, so this is a last resort for bad input.

@@ -32,6 +32,10 @@ function errors(route: Route): Record<string, unknown> {
     out[403] = error('forbidden: a member whose role lacks the capability');
     out[404] = error('not_found: not there, or not entitled (indistinguishable)');
   }
+  if (route.access.kind === 'workspace') {
+    out[403] = error('forbidden: a member whose workspace role lacks the capability');
+    if (route.url.includes(':ws')) out[404] = error('not_found: no such workspace, or not a member (indistinguishable)');
+  }
   if (route.method !== 'GET') {
     out[413] = error('payload_too_large: body over 64 KB');
     out[415] = error('unsupported_media_type: state-changing requests must be application/json');

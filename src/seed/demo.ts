@@ -26,7 +26,8 @@ export async function seedDemo(db: Db, box: SecretBox, now = new Date()): Promis
           .values({ email: m.email, display_name: m.displayName, password_hash: passwordHash })
           .returning('id')
           .executeTakeFirstOrThrow();
-        await tx.insertInto('workspace_members').values({ workspace_id: workspaceId, user_id: id, role: m.role }).execute();
+        // Every demo member holds every tenant of their workspace, also ones onboarded later.
+        await tx.insertInto('workspace_members').values({ workspace_id: workspaceId, user_id: id, role: m.role, all_tenants: true }).execute();
         members.push({ id, role: m.role });
       }
       for (const t of ws.tenants) {

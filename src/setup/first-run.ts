@@ -78,7 +78,8 @@ export async function completeSetup(db: Db, input: SetupInput): Promise<{ userId
       .values({ email: input.email.toLowerCase(), display_name: input.displayName, password_hash: passwordHash })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await tx.insertInto('workspace_members').values({ workspace_id: ws.id, user_id: user.id, role: 'owner' }).execute();
+    // The first owner holds every tenant, including all those onboarded later by anyone.
+    await tx.insertInto('workspace_members').values({ workspace_id: ws.id, user_id: user.id, role: 'owner', all_tenants: true }).execute();
     // Every printed URL is void now, whichever process printed it.
     await tx.deleteFrom('setup_tokens').execute();
     await tx

@@ -8,6 +8,7 @@ import type { Route } from '../../src/http/route.ts';
 import { ROUTES } from '../../src/http/routes/index.ts';
 import { OPERATION_TYPES, type OperationType } from '../../src/operations/definition.ts';
 import { REGISTRY } from '../../src/operations/registry.ts';
+import { acceptInvitation, createInvitation } from '../../src/members/invitations.ts';
 import { createSession as createOnboarding } from '../../src/onboarding/sessions.ts';
 import { connectionOf, tenantBySlug, userByEmail } from '../helpers/seed.ts';
 import { call, freeAllScopes, insertCompletedRun, login, loginAll, PERSONAS, startTestServer, type Persona, type TestServer } from './helpers.ts';
@@ -22,7 +23,18 @@ interface Fixture {
   runId: string;
   notificationIds: Record<Persona, string>;
   onboardingSessionId: string;
+  /** Members and invitations: ids per persona (in the persona's own workspace). */
+  userIds: Record<Persona, string>;
+  invitationIds: Record<Persona, string>;
+  /** A pending invitation's token, and one already accepted. */
+  invitationToken: string;
+  usedInvitationToken: string;
+  /** Members the workspace owners may remove, one per workspace. */
+  victims: { contoso: string; fabrikam: string };
 }
+
+/** Workspace routes act in the persona's own workspace; other workspaces are checked below. */
+const wsOf = (p: Persona) => (p === 'outsider' ? 'fabrikam-msp' : 'contoso-msp');
 
 interface Sample {
   path: string;
@@ -44,6 +56,21 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'GET /api/session': () => [{ path: '/api/session' }],
   'DELETE /api/session': () => [{ path: '/api/session', fresh: true }],
   'GET /api/setup': () => [{ path: '/api/setup' }],
+  // Same password again: allowed for everyone, changes nothing the other samples depend on.
+  'POST /api/session/password': () => [{ path: '/api/session/password', body: { current: 'opsgate-demo', new: 'opsgate-demo' } }],
+  'GET /api/workspaces': () => [{ path: '/api/workspaces' }],
+  'GET /api/workspaces/:ws/members': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/members` }],
+  // Each owner sets their own role to what it is.
+  'PATCH /api/workspaces/:ws/members/:userId': (f, p) => [{ path: `/api/workspaces/${wsOf(p)}/members/${f.userIds[p]}`, body: { role: p === 'outsider' || p === 'anonymous' ? 'owner' : p } }],
+  'DELETE /api/workspaces/:ws/members/:userId': (f, p) => [{ path: `/api/workspaces/${wsOf(p)}/members/${p === 'outsider' ? f.victims.fabrikam : f.victims.contoso}`, body: {} }],
+  'GET /api/workspaces/:ws/invitations': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/invitations` }],
+  'POST /api/workspaces/:ws/invitations': (_f, p) => [
+    { path: `/api/workspaces/${wsOf(p)}/invitations`, body: { email: `mx-${p}-${crypto.randomBytes(3).toString('hex')}@example.test`, role: 'readonly', tenants: p === 'outsider' ? 'all' : ['northwind'] } },
+  ],
+  'DELETE /api/workspaces/:ws/invitations/:id': (f, p) => [{ path: `/api/workspaces/${wsOf(p)}/invitations/${f.invitationIds[p]}`, body: {} }],
+  'POST /api/invitations/lookup': (f) => [{ path: '/api/invitations/lookup', body: { token: f.invitationToken } }],
+  // Public: an accepted invitation answers 410 invitation_used to anyone.
+  'POST /api/invitations/accept': (f) => [{ path: '/api/invitations/accept', body: { token: f.usedInvitationToken, password: 'whatever it is' } }],
   // Public; on the demo database (users exist) every caller gets 409 already_set_up.
   'POST /api/setup': () => [{ path: '/api/setup', body: { token: 'x', workspaceName: 'W', email: 'w@w.example', displayName: 'W', password: 'long enough password' } }],
   'GET /api/tenants': () => [{ path: '/api/tenants' }],
@@ -170,14 +197,28 @@ beforeAll(async () => {
     notificationIds[p] = notificationId!;
   }
   const { runId } = await insertCompletedRun(db, { tenantId: northwind.id, type: 'inventory.sync', connectionId: conn.id, initiatorId: null, outcome: 'succeeded', notify: false });
-  // A tenant being onboarded, with every Contoso persona a member in its usual role.
+  // A tenant being onboarded: every Contoso persona holds "all tenants", so is a member of
+  // it in their usual role from the moment it exists.
   const owner = await userByEmail(db, PERSONAS.owner);
   const session = await createOnboarding(db, { workspaceId: northwind.workspace_id, userId: owner.id, name: 'Matrix onboarding', slug: 'matrix-onboarding', entraTenantId: crypto.randomUUID() });
-  for (const p of ['manager', 'operator', 'readonly'] as const) {
-    const u = await userByEmail(db, PERSONAS[p]);
-    await db.insertInto('tenant_memberships').values({ tenant_id: session.tenant_id, user_id: u.id, role: p }).execute();
+  const outsider = await userByEmail(db, PERSONAS.outsider);
+  const userIds = {} as Record<Persona, string>;
+  const invitationIds = {} as Record<Persona, string>;
+  for (const p of PERSONA_LIST) {
+    userIds[p] = p === 'anonymous' ? crypto.randomUUID() : (await userByEmail(db, PERSONAS[p])).id;
+    const [wsId, actorId] = p === 'outsider' ? [fabrikam.workspace_id, outsider.id] : [northwind.workspace_id, owner.id];
+    invitationIds[p] = (await createInvitation(db, { workspaceId: wsId, actorId, email: `revoke-${p}@example.test`, role: 'readonly', tenants: 'all' })).invitation.id;
   }
-  fixture = { tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id };
+  const pending = await createInvitation(db, { workspaceId: northwind.workspace_id, actorId: owner.id, email: 'pending@example.test', role: 'operator', tenants: ['northwind'] });
+  const used = await createInvitation(db, { workspaceId: northwind.workspace_id, actorId: owner.id, email: 'used@example.test', role: 'readonly', tenants: 'all' });
+  await acceptInvitation(db, used.invitation, { displayName: 'Used', password: 'a long enough password' });
+  const victims = { contoso: '', fabrikam: '' };
+  for (const [key, wsId] of [['contoso', northwind.workspace_id], ['fabrikam', fabrikam.workspace_id]] as const) {
+    const v = await db.insertInto('users').values({ email: `victim-${key}@example.test`, display_name: 'Victim', password_hash: 'x' }).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('workspace_members').values({ workspace_id: wsId, user_id: v.id, role: 'readonly', all_tenants: false }).execute();
+    victims[key] = v.id;
+  }
+  fixture = { tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims };
 });
 afterAll(async () => s?.close());
 
@@ -229,11 +270,30 @@ describe('the 404/403 matrix', () => {
       runId: crypto.randomUUID(),
       notificationIds: fixture.notificationIds,
       onboardingSessionId: crypto.randomUUID(),
+      userIds: fixture.userIds,
+      invitationIds: fixture.invitationIds,
+      invitationToken: fixture.invitationToken,
+      usedInvitationToken: fixture.usedInvitationToken,
+      victims: fixture.victims,
     };
     for (const route of ROUTES.filter((r) => r.access.kind === 'tenant')) {
       for (const sample of SAMPLES[key(route)]!(missing, 'owner')) {
         const res = await call(s.base, route.method, sample.path, { cookie: cookies.owner, body: sample.body });
         expect(res.status, `${route.method} ${sample.path}`).toBe(404);
+        expect(res.text).toBe(NOT_FOUND);
+      }
+    }
+  });
+
+  it('a workspace that does not exist reads exactly like one the user is not a member of', async () => {
+    const routes = ROUTES.filter((r) => r.access.kind === 'workspace' && r.url.includes(':ws'));
+    expect(routes.length).toBeGreaterThan(5);
+    for (const route of routes) {
+      for (const ws of ['fabrikam-msp', 'no-such-workspace', crypto.randomUUID()]) {
+        const [sample] = SAMPLES[key(route)]!(fixture, 'owner');
+        const path = sample!.path.replace('/contoso-msp/', `/${ws}/`).replace(/\/contoso-msp$/, `/${ws}`);
+        const res = await call(s.base, route.method, path, { cookie: cookies.owner, body: sample!.body });
+        expect(res.status, `${route.method} ${path}`).toBe(404);
         expect(res.text).toBe(NOT_FOUND);
       }
     }

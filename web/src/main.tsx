@@ -13,6 +13,8 @@ import { OperationPage } from './pages/OperationPage.tsx';
 import { OperationsPage } from './pages/OperationsPage.tsx';
 import { RestoreRunPage } from './pages/RestoreRunPage.tsx';
 import { SetupPage } from './pages/SetupPage.tsx';
+import { InvitePage } from './pages/InvitePage.tsx';
+import { MembersPage } from './pages/MembersPage.tsx';
 import { TenantBackupsPage } from './pages/TenantBackupsPage.tsx';
 import { TenantGroupsPage, TenantRoleDefinitionsPage } from './pages/TenantDirectoryPages.tsx';
 import { TenantInventoryPage } from './pages/TenantInventoryPage.tsx';
@@ -36,6 +38,7 @@ function RequireSession() {
 const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
   { path: '/setup', element: <SetupPage /> },
+  { path: '/invite/:token', element: <InvitePage /> },
   {
     element: <RequireSession />,
     children: [
@@ -64,6 +67,7 @@ const router = createBrowserRouter([
           { path: '/admin/onboarding/:id', element: <OnboardingSessionPage /> },
           { path: '/admin/operations', element: <OperationsPage /> },
           { path: '/admin/operations/:id', element: <OperationPage /> },
+          { path: '/admin/members', element: <MembersPage /> },
           { path: '/admin/audit', element: <AuditPage /> },
           { path: '*', element: <NotFoundPage /> },
         ],

@@ -17,12 +17,18 @@ import { runCancelRoutes } from './run-cancel.ts';
 import { runRoutes } from './runs.ts';
 import { sessionRoutes } from './session.ts';
 import { setupRoutes } from './setup.ts';
+import { invitationRoutes } from './invitations.ts';
+import { memberRoutes } from './members.ts';
+import { passwordRoutes } from './password.ts';
 import { tenantRoutes } from './tenants.ts';
 
 export const API_ROUTES: readonly Route[] = [
   ...healthRoutes,
   ...sessionRoutes,
   ...setupRoutes,
+  ...passwordRoutes,
+  ...memberRoutes,
+  ...invitationRoutes,
   ...tenantRoutes,
   ...providerConnectionRoutes,
   ...backupRoutes,

@@ -1,7 +1,7 @@
 // The workspace shell: navigation, tenant switcher, notifications, the signed-in user.
 import { type ChangeEvent } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
-import { listedTenants, membershipCan, useSession } from '../session.tsx';
+import { listedTenants, membershipCan, useSession, useWorkspaceWith } from '../session.tsx';
 import { NotificationBell } from './NotificationBell.tsx';
 
 const NAV = [
@@ -10,6 +10,8 @@ const NAV = [
   { to: '/admin/operations', label: 'Operations' },
   { to: '/admin/onboarding', label: 'Onboarding' },
 ];
+/** Only for workspace owners (workspace.manage_members). */
+const MEMBERS_NAV = { to: '/admin/members', label: 'Members' };
 /** For whoever may read some of the audit log (src/audit/query.ts decides which rows). */
 const AUDIT_NAV = { to: '/admin/audit', label: 'Audit log' };
 
@@ -27,6 +29,7 @@ export function Shell() {
   }
 
   const tenants = listedTenants(session?.tenants ?? [], currentSlug);
+  const canManageMembers = !!useWorkspaceWith('workspace.manage_members');
   const canAudit = !!session && (session.workspaces?.some((w) => w.capabilities.includes('audit.view')) || session.tenants.some((t) => membershipCan(t, 'audit.view')));
   return (
     <div className="shell">
@@ -45,7 +48,7 @@ export function Shell() {
           {session?.workspace?.name ? <div className="workspace-name">{session.workspace.name}</div> : null}
           <nav aria-label="Main">
             <ul>
-              {[...NAV, ...(canAudit ? [AUDIT_NAV] : [])].map((n) => (
+              {[...NAV, ...(canManageMembers ? [MEMBERS_NAV] : []), ...(canAudit ? [AUDIT_NAV] : [])].map((n) => (
                 <li key={n.to}>
                   <NavLink to={n.to} className={({ isActive }) => `nav-link${isActive || (n.to === '/admin/tenants' && currentSlug) ? ' active' : ''}`}>
                     {n.label}

@@ -1,0 +1,46 @@
+// Shapes of the members and invitations API (CONTRACT.md "Members and invitations"), and the
+// words the console uses for roles.
+import type { Role } from './types.ts';
+
+export type TenantsGrant = 'all' | string[];
+
+export interface Member {
+  user: { id: string; email: string; displayName: string };
+  role: Role;
+  tenants: 'all' | { slug: string; role: Role }[];
+}
+
+export interface OpenInvitation {
+  id: string;
+  email: string;
+  role: Role;
+  tenants: TenantsGrant;
+  status: 'pending' | 'expired';
+  invitedBy: { email: string } | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface CreatedInvitation {
+  id: string;
+  email: string;
+  role: Role;
+  tenants: TenantsGrant;
+  url: string;
+  expiresAt: string;
+}
+
+export const ROLE_OPTIONS: { value: Role; label: string; hint: string }[] = [
+  { value: 'owner', label: 'Owner', hint: 'everything, including members' },
+  { value: 'manager', label: 'Manager', hint: 'connections, onboarding, restores' },
+  { value: 'operator', label: 'Operator', hint: 'verify, sync, snapshots' },
+  { value: 'readonly', label: 'Read-only', hint: 'sees, starts nothing' },
+];
+
+export const roleLabel = (r: Role) => ROLE_OPTIONS.find((o) => o.value === r)?.label ?? r;
+
+export function tenantsLabel(t: TenantsGrant | Member['tenants']): string {
+  if (t === 'all') return 'All tenants';
+  if (!t.length) return 'No tenants';
+  return t.map((x) => (typeof x === 'string' ? x : x.slug)).join(', ');
+}
