@@ -45,7 +45,12 @@ export function readiness(
     return blocked('provider_credentials_missing');
   }
   if (connection.credential_expires_at && connection.credential_expires_at.getTime() <= opts.now.getTime()) {
-    return blocked('provider_credentials_expired', { expiredAt: connection.credential_expires_at.toISOString() });
+    // A certificate's expiry is its notAfter; the catalogue names the credential by its kind.
+    const expiredAt = connection.credential_expires_at.toISOString();
+    return blocked(
+      'provider_credentials_expired',
+      connection.credential_kind === 'certificate' ? { expiredAt, credential: 'certificate' } : { expiredAt },
+    );
   }
   // Verification-type operations refresh the facts below, so those facts cannot block them.
   if (def.refreshesReadiness) return { ready: true };

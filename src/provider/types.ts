@@ -10,8 +10,8 @@
 export type ProviderReasonCode =
   | 'provider_consent_missing' // token has no roles claim / AADSTS65001 / Graph 401 after a fresh token
   | 'provider_permission_missing' // params: { missing: string[] }
-  | 'provider_credentials_expired' // AADSTS7000222
-  | 'provider_credentials_invalid' // AADSTS7000215
+  | 'provider_credentials_expired' // AADSTS7000222; AADSTS700027 "the key used is expired"
+  | 'provider_credentials_invalid' // AADSTS7000215; AADSTS700027 (certificate unknown or bad signature), 700024
   | 'provider_connection_unusable' // AADSTS700016 / 7000229 / other hard AADSTS; params: { aadsts: string }
   | 'provider_tenant_not_found' // AADSTS90002
   | 'provider_throttled' // 429 retries exhausted
@@ -81,9 +81,9 @@ export function describeFailure(failure: ProviderFailure): string {
       return `The app registration lacks Graph application permission(s): ${names}${status}`;
     }
     case 'provider_credentials_expired':
-      return `The app registration's client secret has expired${status}`;
+      return `The app registration's client secret or certificate has expired${status}`;
     case 'provider_credentials_invalid':
-      return `The client secret was rejected by the identity platform${status}`;
+      return `The client secret or certificate was rejected by the identity platform${status}`;
     case 'provider_connection_unusable':
       return `The app registration cannot be used in this tenant (${String(failure.params.aadsts ?? 'unknown')})${status}`;
     case 'provider_tenant_not_found':
@@ -114,11 +114,30 @@ export const MICROSOFT_GLOBAL_CLOUD: CloudEndpoints = {
   graphBaseUrl: 'https://graph.microsoft.com',
 };
 
-export interface ConnectionCredentials {
+interface CredentialsBase {
   entraTenantId: string;
   clientId: string;
+}
+
+/** An app registration's client secret (client_secret_post). */
+export interface SecretCredentials extends CredentialsBase {
+  kind?: 'secret';
   clientSecret: string;
 }
+
+/**
+ * An app registration's certificate: tokens are requested with a client assertion signed by
+ * the private key and naming the certificate by its SHA-256 thumbprint (`x5t#S256`).
+ */
+export interface CertificateCredentials extends CredentialsBase {
+  kind: 'certificate';
+  /** PKCS#8 PEM, opened from the secret box just for this run; never logged. */
+  privateKeyPem: string;
+  /** Base64url SHA-256 of the DER certificate. */
+  thumbprintSha256: string;
+}
+
+export type ConnectionCredentials = SecretCredentials | CertificateCredentials;
 
 export interface AcquiredToken {
   accessToken: string;

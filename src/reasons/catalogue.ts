@@ -39,8 +39,16 @@ const connectionUrl = (l: ReasonLinks, anchor = '') =>
 const connectionsUrl = (l: ReasonLinks) => `/admin/provider-connections?tenant=${encodeURIComponent(l.tenantSlug)}`;
 const tenantUrl = (l: ReasonLinks) => `/admin/t/${encodeURIComponent(l.tenantSlug)}`;
 const verify = (l: ReasonLinks): NextStep => ({ label: 'Verify tenant', url: tenantUrl(l), capability: 'tenant.verify', starts: 'tenant.verification' });
-const rotate = (l: ReasonLinks): NextStep => ({
-  label: 'Rotate the client secret',
+/**
+ * Certificate connections read "certificate" where secrets read "client secret": readiness
+ * marks them (`credential: 'certificate'`), and Microsoft's refusals of a client assertion are
+ * AADSTS700027 / 700024.
+ */
+const isCertificate = (p: ReasonParams = {}) =>
+  p.credential === 'certificate' || ['AADSTS700027', 'AADSTS700024'].includes(String(p.aadsts ?? ''));
+const credentialNoun = (p?: ReasonParams) => (isCertificate(p) ? 'certificate' : 'client secret');
+const rotate = (l: ReasonLinks, p?: ReasonParams): NextStep => ({
+  label: `Rotate the ${credentialNoun(p)}`,
   url: connectionUrl(l, '#credentials'),
   capability: 'provider_connection.manage',
 });
@@ -69,8 +77,8 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
   },
   provider_credentials_expired: {
     message: (p) =>
-      p.expiredAt ? `The client secret expired on ${String(p.expiredAt).slice(0, 10)}.` : 'The client secret has expired.',
-    nextSteps: (l) => [rotate(l), verify(l)],
+      p.expiredAt ? `The ${credentialNoun(p)} expired on ${String(p.expiredAt).slice(0, 10)}.` : `The ${credentialNoun(p)} has expired.`,
+    nextSteps: (l, p) => [rotate(l, p), verify(l)],
   },
   provider_connection_unusable: {
     message: (p) =>
@@ -112,8 +120,11 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
     ],
   },
   provider_credentials_invalid: {
-    message: () => 'Microsoft rejected the client secret: it is not valid for this app registration.',
-    nextSteps: (l) => [rotate(l), verify(l)],
+    message: (p) =>
+      isCertificate(p)
+        ? 'Microsoft rejected the certificate: it is not uploaded to this app registration, or the assertion signed with it is not valid.'
+        : 'Microsoft rejected the client secret: it is not valid for this app registration.',
+    nextSteps: (l, p) => [rotate(l, p), verify(l)],
   },
   provider_tenant_not_found: {
     message: () => 'Microsoft does not know this tenant ID.',

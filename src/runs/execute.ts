@@ -11,6 +11,7 @@ import { runDuration } from '../observability/metrics.ts';
 import { isProviderError } from '../provider/types.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { complete, heartbeat, markRunning, type Beat, type Completion } from './run-service.ts';
+import { connectionCredentials } from '../connections/credentials.ts';
 
 /** Thrown at a checkpoint of a run that was asked to cancel; ends the run `cancelled`. */
 class RunCancelled extends Error {
@@ -109,11 +110,7 @@ async function runJob(deps: ExecutionDeps, run: OperationRun, cp: Checkpoints): 
     .where('id', '=', run.provider_connection_id!)
     .executeTakeFirstOrThrow();
   const client = deps.providerFor(connection.cloud);
-  const credentials = {
-    entraTenantId: tenant.entra_tenant_id,
-    clientId: connection.client_id,
-    clientSecret: connection.secret_ciphertext ? deps.box.open(connection.secret_ciphertext) : '',
-  };
+  const credentials = connectionCredentials(deps.box, tenant.entra_tenant_id, connection);
   const graph = client.graph(credentials, def.requiredPermissions, { checkpoint: cp.checkpoint });
   // Every Graph call is a checkpoint: a cancelled run writes nothing more to the tenant.
   const at = <T>(call: () => Promise<T>) => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { expect } from 'vitest';
-import type { ConnectionCredentials, ProviderReasonCode } from '../../src/provider/types.ts';
+import type { ProviderReasonCode, SecretCredentials } from '../../src/provider/types.ts';
 import { ProviderError } from '../../src/provider/types.ts';
 import type { AppInput, SandboxCloud, SandboxTenant } from '../../src/provider/sandbox/index.ts';
 import { startSandboxCloud } from '../../src/provider/sandbox/index.ts';
@@ -41,7 +41,7 @@ export async function startTestCloud(): Promise<TestCloud> {
 }
 
 /** Registers an app in the tenant and returns the credentials a provider connection would store. */
-export function connect(t: TestCloud, input: AppInput = {}): ConnectionCredentials {
+export function connect(t: TestCloud, input: AppInput = {}): SecretCredentials {
   const { app, secret } = t.cloud.state.addApp(t.tenant.id, { grantedRoles: ALL_READ_ROLES, ...input });
   return { entraTenantId: t.tenant.id, clientId: app.clientId, clientSecret: secret };
 }

@@ -29,7 +29,9 @@ export function findAadstsCode(...texts: ReadonlyArray<string | number | undefin
 const CONSENT_MISSING = new Set(['65001']);
 const CREDENTIALS_EXPIRED = new Set(['7000222']);
 // 7000218: no secret/assertion sent at all; for an operator it is the same fix as a wrong secret.
-const CREDENTIALS_INVALID = new Set(['7000215', '7000218']);
+// Certificates: 700027 the assertion's certificate is not on the app or its signature does not
+// verify, 700024 the assertion is outside its validity window, 7000214 certificate revoked.
+const CREDENTIALS_INVALID = new Set(['7000215', '7000218', '700027', '700024', '7000214']);
 // App deleted, no service principal in the tenant, app disabled, resource principal missing.
 const CONNECTION_UNUSABLE = new Set(['700016', '7000229', '7000112', '500011']);
 // Tenant unknown / tenant identifier malformed.
@@ -72,6 +74,10 @@ function field(err: unknown, name: string): string | number | undefined {
   return typeof v === 'string' || typeof v === 'number' ? v : undefined;
 }
 
+function certificateExpired(...texts: ReadonlyArray<string | number | undefined>): boolean {
+  return texts.some((t) => typeof t === 'string' && /the key used is expired/i.test(t));
+}
+
 /**
  * Classify whatever MSAL threw. Duck-typed on AuthError/ServerError fields
  * (errorCode, errorMessage, subError, errorNo, status) so this stays pure.
@@ -87,6 +93,11 @@ export function classifyTokenError(err: unknown): ProviderFailure {
     errorCode,
     err instanceof Error ? err.message : undefined,
   );
+  if (aadsts === 'AADSTS700027' && certificateExpired(field(err, 'errorMessage'), err instanceof Error ? err.message : undefined)) {
+    // Entra reports an expired certificate as 700027 "The key used is expired": the fix is a
+    // new certificate, like an expired secret, not a hunt for a wrong upload.
+    return { code: 'provider_credentials_expired', params: { aadsts }, ...(httpStatus === undefined ? {} : { httpStatus }) };
+  }
   if (aadsts) return classifyAadsts(aadsts, httpStatus);
 
   const withStatus = (f: ProviderFailure): ProviderFailure =>

@@ -12,6 +12,7 @@ import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import type { AcquiredToken, CloudEndpoints, ConnectionCredentials } from '../types.ts';
 import { ProviderError } from '../types.ts';
 import { classifyTokenError, rolesFromAccessToken } from './classify.ts';
+import { signClientAssertion } from './client-assertion.ts';
 import { createMsalNetworkClient } from './msal-network.ts';
 import { joinUrl } from './transport.ts';
 
@@ -69,7 +70,7 @@ export function graphScope(graphBaseUrl: string): string {
   return joinUrl(graphBaseUrl, '.default');
 }
 
-// One MSAL application per (authority, client, secret, trust, timeout): MSAL's in-memory
+// One MSAL application per (authority, client, credential, trust, timeout): MSAL's in-memory
 // cache then hands back the same token until shortly before it expires. Bounded so a
 // long-running worker serving many tenants does not grow without limit (LRU eviction).
 const MAX_CLIENTS = 256;
@@ -106,9 +107,29 @@ function validate(credentials: ConnectionCredentials): void {
   if (!TENANT_ID.test(credentials.entraTenantId)) {
     throw new ProviderError({ code: 'provider_tenant_not_found', params: { reason: 'malformed_tenant_id' } });
   }
-  if (credentials.clientId.trim() === '' || credentials.clientSecret === '') {
+  const empty =
+    credentials.kind === 'certificate' ? credentials.privateKeyPem === '' || credentials.thumbprintSha256 === '' : credentials.clientSecret === '';
+  if (credentials.clientId.trim() === '' || empty) {
     throw new ProviderError({ code: 'provider_credentials_invalid', params: { reason: 'empty_credentials' } });
   }
+}
+
+/** What identifies the credential in the cache key: a hash, never the secret or key itself. */
+function credentialKey(credentials: ConnectionCredentials): string {
+  return credentials.kind === 'certificate'
+    ? `cert:${credentials.thumbprintSha256}:${sha256(credentials.privateKeyPem)}`
+    : `secret:${sha256(credentials.clientSecret)}`;
+}
+
+/**
+ * A secret goes as client_secret; a certificate as a client assertion signed anew for every
+ * token request (see client-assertion.ts for why not MSAL's `clientCertificate`).
+ */
+function credentialOptions(credentials: ConnectionCredentials) {
+  if (credentials.kind !== 'certificate') return { clientSecret: credentials.clientSecret };
+  return {
+    clientAssertion: (config: { tokenEndpoint?: string }) => signClientAssertion(credentials, config.tokenEndpoint ?? ''),
+  };
 }
 
 export function createTokenProvider(endpoints: CloudEndpoints, options: TokenProviderOptions = {}): TokenProvider {
@@ -122,7 +143,7 @@ export function createTokenProvider(endpoints: CloudEndpoints, options: TokenPro
 
   function clientFor(credentials: ConnectionCredentials): { key: string; app: ConfidentialClientApplication } {
     const authority = `${authorityHost}/${credentials.entraTenantId}`;
-    const key = [authority, credentials.clientId, sha256(credentials.clientSecret), trustKey, timeoutMs, observer].join('|');
+    const key = [authority, credentials.clientId, credentialKey(credentials), trustKey, timeoutMs, observer].join('|');
     const cached = clients.get(key);
     if (cached) {
       clients.delete(key); // re-insert: most recently used goes last
@@ -132,7 +153,7 @@ export function createTokenProvider(endpoints: CloudEndpoints, options: TokenPro
     const app = new ConfidentialClientApplication({
       auth: {
         clientId: credentials.clientId,
-        clientSecret: credentials.clientSecret,
+        ...credentialOptions(credentials),
         authority,
         knownAuthorities: [knownHost],
         authorityMetadata: buildAuthorityMetadata(authorityHost, credentials.entraTenantId),

@@ -58,6 +58,7 @@ const appFields = {
 const appCreateSchema = z.object({ clientId: z.string().min(1).max(100).optional(), ...appFields }).strict();
 const appPatchSchema = z.object(appFields).strict();
 const latencySchema = z.object({ latencyMs: z.number().int().min(0).max(120_000) }).strict();
+const certificateSchema = z.object({ pem: z.string().min(1).max(20_000) }).strict();
 
 class BadRequest extends Error {}
 
@@ -140,6 +141,15 @@ route('GET', `/tenants/${T}/apps/${T}/faults`, (s, _q, res, [tid = '', cid = '']
 route('PUT', `/tenants/${T}/apps/${T}/faults`, async (s, req, res, [tid = '', cid = '']) =>
   sendJson(res, 200, s.setAppFaults(tid, cid, await parse(req, faultsSchema))),
 );
+route('GET', `/tenants/${T}/apps/${T}/certificates`, (s, _q, res, [tid = '', cid = '']) => sendJson(res, 200, s.appView(s.requireApp(tid, cid)).certificates));
+// The operator's upload of the public certificate opsgate generated; never a private key.
+route('POST', `/tenants/${T}/apps/${T}/certificates`, async (s, req, res, [tid = '', cid = '']) =>
+  sendJson(res, 201, s.addCertificate(tid, cid, (await parse(req, certificateSchema)).pem)),
+);
+route('DELETE', `/tenants/${T}/apps/${T}/certificates/${T}`, (s, _q, res, [tid = '', cid = '', thumbprint = '']) => {
+  s.removeCertificate(tid, cid, thumbprint);
+  sendEmpty(res, 204);
+});
 route('POST', `/tenants/${T}/apps/${T}/revoke-tokens`, (s, _q, res, [tid = '', cid = '']) =>
   sendJson(res, 200, s.appView(s.revokeTokens(tid, cid))),
 );
@@ -166,7 +176,10 @@ export async function handleControl(state: SandboxState, req: IncomingMessage, r
       await r.handle(state, req, res, match.slice(1).map((p) => decodeURIComponent(p)));
     } catch (err) {
       if (err instanceof BadRequest) return sendJson(res, 400, { error: { code: 'invalid_body', message: err.message } });
-      if (err instanceof SandboxStateError) return sendJson(res, err.status, { error: { code: 'sandbox_state', message: err.message } });
+      if (err instanceof SandboxStateError) {
+        // A value the state refuses after parsing (a PEM that is not a certificate) is still bad input.
+        return sendJson(res, err.status, { error: { code: err.status === 400 ? 'invalid_body' : 'sandbox_state', message: err.message } });
+      }
       throw err;
     }
     return;

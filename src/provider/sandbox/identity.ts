@@ -1,10 +1,13 @@
 /**
- * The identity-platform half of the sandbox: the v2.0 token endpoint (client credentials)
- * with Entra's error shapes and AADSTS codes, plus the discovery documents a client
- * *could* ask for. opsgate's client is configured never to ask; the counters prove it.
+ * The identity-platform half of the sandbox: the v2.0 token endpoint (client credentials,
+ * with a client secret or a certificate's signed client assertion) with Entra's error shapes
+ * and AADSTS codes, plus the discovery documents a client *could* ask for. opsgate's client is
+ * configured never to ask; the counters prove it.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeJwt } from 'jose';
+import { JWT_BEARER, verifyClientAssertion } from './certificates.ts';
 import type { TokenSigner } from './jwt.ts';
 import { readBody, sendJson, sleep } from './http-util.ts';
 import type { SandboxState, SandboxTenant } from './state.ts';
@@ -63,9 +66,23 @@ function clientCredentials(req: IncomingMessage, form: URLSearchParams): { clien
   return { clientId: form.get('client_id') ?? undefined, secret: form.get('client_secret') ?? undefined };
 }
 
+/** The client id a client assertion names (`iss`) when the form does not carry one. */
+function assertionIssuer(assertion: string | null): string | undefined {
+  if (!assertion) return undefined;
+  try {
+    const iss = decodeJwt(assertion).iss;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function handleToken(ctx: IdentityContext, req: IncomingMessage, res: ServerResponse, tenantSegment: string): Promise<void> {
   const form = new URLSearchParams(await readBody(req));
-  const { clientId, secret } = clientCredentials(req, form);
+  const assertion = form.get('client_assertion');
+  const fromForm = clientCredentials(req, form);
+  const clientId = fromForm.clientId ?? assertionIssuer(assertion);
+  const secret = fromForm.secret;
   const tenant = findTenant(ctx.state, tenantSegment);
   const app = tenant && clientId ? ctx.state.getApp(tenant.id, clientId) : undefined;
   await sleep(ctx.state.latencyFor(tenant?.id, app?.clientId));
@@ -85,13 +102,24 @@ export async function handleToken(ctx: IdentityContext, req: IncomingMessage, re
   if (!app.servicePrincipalExists) {
     return aadError(res, 400, 'invalid_client', 7000229, `The client application ${app.clientId} is missing service principal in the tenant ${tenant.id}.`);
   }
-  if (!secret) {
+  if (assertion !== null) {
+    if (form.get('client_assertion_type') !== JWT_BEARER) {
+      return aadError(res, 400, 'invalid_request', 50027, `JWT token is invalid or malformed: client_assertion_type must be ${JWT_BEARER}.`);
+    }
+    const path = (segment: string) => `${ctx.baseUrl}/${segment}/oauth2/v2.0/token`;
+    const check = await verifyClientAssertion({
+      assertion,
+      clientId: app.clientId,
+      certificates: app.certificates,
+      audiences: [path(tenant.id), path(tenant.defaultDomain), path(tenantSegment)],
+      replay: ctx.state.assertionReplay,
+    });
+    if (!check.ok) return aadError(res, 401, 'invalid_client', check.aadsts, check.description);
+  } else if (!secret) {
     return aadError(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-  }
-  if (!secretsEqual(secret, app.secret)) {
+  } else if (!secretsEqual(secret, app.secret)) {
     return aadError(res, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`);
-  }
-  if (isSecretExpired(app)) {
+  } else if (isSecretExpired(app)) {
     return aadError(res, 401, 'invalid_client', 7000222, `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`);
   }
   const scope = form.get('scope') ?? '';
@@ -142,7 +170,7 @@ export function handleOpenIdConfiguration(ctx: IdentityContext, res: ServerRespo
     device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
     jwks_uri: `${base}/discovery/v2.0/keys`,
     issuer: `${base}/v2.0`,
-    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
     response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
     subject_types_supported: ['pairwise'],
     id_token_signing_alg_values_supported: ['RS256'],

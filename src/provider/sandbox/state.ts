@@ -7,6 +7,7 @@
  * Secrets live only here; every view handed out (control API, snapshots) omits them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { AssertionReplayGuard, certificateView, matchesThumbprint, parseCertificate, type CertificateView, type SandboxCertificate } from './certificates.ts';
 import type { GraphObject, TenantCounts, TenantData } from './data.ts';
 import { DEFAULT_COUNTS, generateTenantData } from './data.ts';
 
@@ -46,10 +47,12 @@ export interface SandboxApp {
   faults: SandboxFaults;
   /** Bumped by revokeTokens(): tokens carrying an older generation get 401. */
   tokenGeneration: number;
+  /** Public certificates uploaded to the app: client assertions signed with their keys authenticate it. */
+  certificates: SandboxCertificate[];
 }
 
-/** What the control API shows: everything but the secret. */
-export type SandboxAppView = Omit<SandboxApp, 'secret'> & { secretExpired: boolean };
+/** What the control API shows: everything but the secret (certificates without their PEM). */
+export type SandboxAppView = Omit<SandboxApp, 'secret' | 'certificates'> & { secretExpired: boolean; certificates: CertificateView[] };
 
 export interface TenantView {
   id: string;
@@ -90,7 +93,7 @@ export interface NewTenantInput {
   counts?: Partial<TenantCounts>;
 }
 
-export type AppInput = Partial<Omit<SandboxApp, 'tenantId' | 'faults' | 'tokenGeneration'>> & { faults?: SandboxFaults };
+export type AppInput = Partial<Omit<SandboxApp, 'tenantId' | 'faults' | 'tokenGeneration' | 'certificates'>> & { faults?: SandboxFaults };
 
 const RECENT_LIMIT = 2000;
 
@@ -112,6 +115,8 @@ export class SandboxState {
   readonly apps = new Map<string, SandboxApp>();
   /** Latency applied to every request on top of tenant/app latency. */
   globalLatencyMs = 0;
+  /** Client-assertion ids already used, across every app (single use, see certificates.ts). */
+  readonly assertionReplay = new AssertionReplayGuard();
   private readonly counterMap = new Map<string, number>();
   private readonly recentLog: RequestRecord[] = [];
 
@@ -197,6 +202,7 @@ export class SandboxState {
       grantedRoles: [...(input.grantedRoles ?? [])],
       faults: { ...input.faults },
       tokenGeneration: 0,
+      certificates: [],
     };
     this.apps.set(key, app);
     return { app, secret };
@@ -242,8 +248,33 @@ export class SandboxState {
   }
 
   appView(app: SandboxApp, now: number = Date.now()): SandboxAppView {
-    const { secret: _secret, ...rest } = app;
-    return { ...rest, grantedRoles: [...app.grantedRoles], faults: { ...app.faults }, secretExpired: isSecretExpired(app, now) };
+    const { secret: _secret, certificates, ...rest } = app;
+    return {
+      ...rest,
+      grantedRoles: [...app.grantedRoles],
+      faults: { ...app.faults },
+      secretExpired: isSecretExpired(app, now),
+      certificates: certificates.map((c) => certificateView(c, now)),
+    };
+  }
+
+  /** Uploads a public certificate (PEM) to an app, as in the portal's "Certificates & secrets". */
+  addCertificate(tenantId: string, clientId: string, pem: string): CertificateView {
+    const app = this.requireApp(tenantId, clientId);
+    const cert = parseCertificate(pem);
+    if (!cert) throw new SandboxStateError(400, 'pem: not a PEM-encoded X.509 certificate with an RSA key');
+    if (app.certificates.some((c) => c.thumbprintSha256 === cert.thumbprintSha256)) {
+      throw new SandboxStateError(409, `certificate ${cert.thumbprint} is already uploaded to app ${app.clientId}`);
+    }
+    app.certificates.push(cert);
+    return certificateView(cert);
+  }
+
+  removeCertificate(tenantId: string, clientId: string, thumbprint: string): void {
+    const app = this.requireApp(tenantId, clientId);
+    const index = app.certificates.findIndex((c) => matchesThumbprint(c, thumbprint));
+    if (index < 0) throw new SandboxStateError(404, `certificate ${thumbprint} not found on app ${app.clientId}`);
+    app.certificates.splice(index, 1);
   }
 
   // ---- faults ----
