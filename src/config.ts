@@ -2,6 +2,7 @@
 // with a message that names the variable and what is wrong with it.
 import path from 'node:path';
 import { z } from 'zod';
+import { LOG_LEVELS, type LogLevel } from './observability/logger.ts';
 
 /** Unset or empty: undefined; else a whole number in range. */
 const optionalIntFrom = (name: string, min: number, max: number) =>
@@ -50,6 +51,17 @@ const schema = z.object({
       message: 'OPSGATE_METRICS_TOKEN must be 16 to 512 printable characters without spaces',
     }),
   OPSGATE_METRICS_PORT: optionalIntFrom('OPSGATE_METRICS_PORT', 0, 65535),
+  OPSGATE_LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      if (!(LOG_LEVELS as readonly string[]).includes(v)) {
+        ctx.addIssue({ code: 'custom', message: `OPSGATE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${v}"` });
+        return z.NEVER;
+      }
+      return v as LogLevel;
+    }),
 });
 
 export interface Config {
@@ -72,6 +84,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Port of a listener serving only GET /metrics (on HOST), for any role; unset: none. */
   metricsPort: number | undefined;
+  /** JSON log lines at this level and above. */
+  logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {}
@@ -99,5 +113,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     expiryWarningDays: e.OPSGATE_EXPIRY_WARNING_DAYS,
     metricsToken: e.OPSGATE_METRICS_TOKEN || undefined,
     metricsPort: e.OPSGATE_METRICS_PORT,
+    logLevel: e.OPSGATE_LOG_LEVEL ?? 'info',
   };
 }

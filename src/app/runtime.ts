@@ -9,6 +9,7 @@ import { createProviderClient, type ProviderClient } from '../provider/microsoft
 import type { SandboxCloud } from '../provider/sandbox/index.ts';
 import { MICROSOFT_GLOBAL_CLOUD, ProviderError } from '../provider/types.ts';
 import { noDemoPresets, ownSandboxPresets, remoteSandboxPresets } from '../onboarding/demo-presets.ts';
+import { createLogger, lineDestination, type Logger } from '../observability/logger.ts';
 import { startMetricsServer } from '../observability/metrics-server.ts';
 import { onRunCompleted } from '../runs/after-complete.ts';
 import { startWorker, type WorkerHandle } from '../runs/worker.ts';
@@ -30,12 +31,19 @@ export interface Runtime {
   metricsUrl: string | null;
   database: BootedDatabase;
   sandbox: SandboxCloud | null;
+  /** This process's JSON log (requests, runs). */
+  logger: Logger;
   stop(): Promise<void>;
 }
 
 const webRoot = path.resolve(import.meta.dirname, '../../web/dist');
 
-export async function startRuntime(config: Config, mode: Mode, log: (line: string) => void = console.log): Promise<Runtime> {
+/**
+ * `log`: where this process's log lines go; by default JSON lines on stdout (the human start-up
+ * banner is the CLI's). Tests pass a function to keep or drop them.
+ */
+export async function startRuntime(config: Config, mode: Mode, log?: (line: string) => void): Promise<Runtime> {
+  const logger = createLogger({ level: config.logLevel, ...(log ? { destination: lineDestination(log) } : {}) });
   const database = await openDatabase(config);
   const box = createSecretBox(loadKey({ configuredKey: config.encryptionKey, dataDir: config.dataDir }));
   const cleanups: (() => Promise<void>)[] = [];
@@ -73,7 +81,8 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
         leaseSeconds: config.leaseSeconds,
         afterComplete: onRunCompleted,
         schedule: true,
-        log,
+        log: (line) => logger.warn(line),
+        logger,
       });
       cleanups.unshift(() => worker!.stop());
     }
@@ -93,6 +102,7 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
         // Only a process that talks to a sandbox can offer its tenants (the demo's Fourth Coffee).
         demoPresets: sandbox ? ownSandboxPresets(sandbox.state) : sandboxEndpoints ? remoteSandboxPresets(sandboxEndpoints) : noDemoPresets,
         metricsToken: config.metricsToken ?? null,
+        logger,
       });
       cleanups.unshift(() => app.close());
       url = await app.listen({ port: config.port, host: config.host });
@@ -117,6 +127,7 @@ export async function startRuntime(config: Config, mode: Mode, log: (line: strin
       metricsUrl,
       database,
       sandbox,
+      logger,
       stop: async () => {
         for (const c of cleanups) await c().catch(() => undefined);
         await database.shutdown();

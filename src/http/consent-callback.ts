@@ -13,6 +13,7 @@ export function registerConsentCallback(app: FastifyInstance, deps: Deps): void 
   app.get(CONSENT_CALLBACK_PATH, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
     const user = await sessionUser(deps.db, token);
+    req.userId = user?.id ?? null;
     reply.header('cache-control', 'no-store');
     if (!user || !token) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
     const query = (req.query ?? {}) as Record<string, unknown>;

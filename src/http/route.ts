@@ -101,7 +101,9 @@ const part = <S extends z.ZodType | undefined>(schema: S | undefined, name: 'par
   (schema ? parsePart(schema, name, value) : undefined) as In<S>;
 
 export async function currentUser(deps: Deps, req: FastifyRequest): Promise<SessionUser | null> {
-  return sessionUser(deps.db, req.cookies[SESSION_COOKIE]);
+  const user = await sessionUser(deps.db, req.cookies[SESSION_COOKIE]);
+  req.userId = user?.id ?? null; // for the request's log line (request-log.ts)
+  return user;
 }
 
 async function requireUser(deps: Deps, req: FastifyRequest): Promise<SessionUser> {

@@ -3,11 +3,12 @@
 // listens; nothing here reads configuration or opens connections of its own.
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from '../config.ts';
 import type { Db } from '../db/connect.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { createLoginLimiter, DEFAULT_LOGIN_LIMIT, SESSION_TTL_SECONDS, type LoginLimit } from './auth.ts';
 import { errorBody, HttpError, NOT_FOUND_MESSAGE, toHttpError } from './errors.ts';
@@ -15,6 +16,7 @@ import type { Deps } from './route.ts';
 import { ROUTES } from './routes/index.ts';
 import { registerConsentCallback } from './consent-callback.ts';
 import { METRICS_PATH, registerMetricsRoute } from './metrics-route.ts';
+import { RequestLogController, requestId } from './request-log.ts';
 import { MICROSOFT_GLOBAL_CLOUD } from '../provider/types.ts';
 import { noDemoPresets, type DemoPresetSource } from '../onboarding/demo-presets.ts';
 
@@ -32,8 +34,8 @@ export interface ServerDeps {
   authorityFor?: (cloud: 'global' | 'sandbox') => string | null;
   /** Onboarding presets (the demo's Fourth Coffee); default: none, as in production. */
   demoPresets?: DemoPresetSource;
-  /** Request logging (method, URL, status; never bodies, cookies or error messages). Off by default. */
-  logger?: boolean;
+  /** JSON request log, one line per request (src/http/request-log.ts); none by default. */
+  logger?: Logger | null;
   /** Serve GET /metrics on this server to callers with this bearer token; unset: no /metrics here (404). */
   metricsToken?: string | null;
   /** Needs attention's warning window before a credential expires (default 30 days). */
@@ -64,8 +66,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   };
 
   const app = Fastify({
-    // The default request serializer logs method, URL and address only: no headers, no bodies.
-    logger: deps.logger ? { level: 'info' } : false,
+    // Never headers or bodies; the URL with its secrets censored (request-log.ts).
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger, logController: new RequestLogController() } : { logger: false }),
+    genReqId: requestId,
     bodyLimit: BODY_LIMIT_BYTES,
     // Malformed URLs (bad percent-encoding, overlong params) answer in our shape too.
     frameworkErrors: (err, _req, reply) => sendError(reply, toHttpError(err)),
@@ -99,8 +102,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       throw new HttpError(415, 'unsupported_media_type', `content-type: must be application/json for ${req.method} requests`);
     }
   });
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
+    // The id of this request's log line, for a support conversation or a proxy's own log.
+    reply.header('x-request-id', req.id);
     return payload;
   });
 

@@ -7,6 +7,7 @@ import type { JobContext, JobResult, PinnedProvider } from '../operations/job-co
 import { getDefinition } from '../operations/registry.ts';
 import { isOperationType } from '../operations/definition.ts';
 import type { ProviderClient } from '../provider/microsoft/index.ts';
+import type { Logger } from '../observability/logger.ts';
 import { runDuration } from '../observability/metrics.ts';
 import { isProviderError } from '../provider/types.ts';
 import type { SecretBox } from '../security/secret-box.ts';
@@ -32,6 +33,8 @@ export interface ExecutionDeps {
   /** Called after a run completes (e.g. the onboarding continuation). Errors are logged, not thrown. */
   afterComplete?: (db: Db, run: OperationRun) => Promise<void>;
   log?: (line: string) => void;
+  /** JSON log: each run's start and end (ids, type, outcome, duration; never provider answers). */
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
 export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'done' | 'skipped'> {
@@ -39,6 +42,7 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
   const run = await markRunning(db, runId, deps.leaseOwner, deps.leaseSeconds);
   // Not queued any more (recovered, cancelled, or a duplicate delivery): nothing to do.
   if (!run) return 'skipped';
+  deps.logger?.info({ runId, type: run.type, tenantId: run.tenant_id, trigger: run.trigger }, 'run started');
 
   // The latest heartbeat's answer. The background beat and the job's own heartbeats update it;
   // checkpoints (before every Graph call and page, and each ctx.heartbeat()) read it, so a
@@ -78,7 +82,12 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
   const done = await complete(db, runId, deps.leaseOwner, completion);
   // Only the worker that completed the run observes it: one observation per run.
   if (done?.started_at && done.completed_at) {
-    runDuration.observe({ type: done.type, outcome: done.outcome }, (done.completed_at.getTime() - done.started_at.getTime()) / 1000);
+    const seconds = (done.completed_at.getTime() - done.started_at.getTime()) / 1000;
+    runDuration.observe({ type: done.type, outcome: done.outcome }, seconds);
+    deps.logger?.info({ runId, type: done.type, outcome: done.outcome, reasonCode: done.reason_code, durationMs: Math.round(seconds * 1000) }, 'run finished');
+  } else if (!done) {
+    // Its lease was lost (recovery ended it, or another worker holds it): this result is dropped.
+    deps.logger?.warn({ runId, type: run.type, outcome: completion.outcome }, 'run result dropped: lease lost');
   }
   if (done && deps.afterComplete) {
     await deps.afterComplete(db, done).catch((err: unknown) => deps.log?.(`after-complete hook failed for run ${runId}: ${(err as Error)?.name}`));

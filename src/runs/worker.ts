@@ -54,7 +54,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const sweep = async () => {
     try {
       const recovered = await interruptAbandoned(opts.database.db, opts.leaseSeconds);
-      for (const r of recovered) opts.log?.(`run ${r.id} (${r.type}) ended: execution_interrupted`);
+      for (const r of recovered) {
+        if (opts.logger) opts.logger.warn({ runId: r.id, type: r.type, outcome: 'failed', reasonCode: 'execution_interrupted' }, 'run ended by recovery');
+        else opts.log?.(`run ${r.id} (${r.type}) ended: execution_interrupted`);
+      }
     } catch {
       // The database may be restarting; the next sweep tries again.
     }

@@ -52,7 +52,8 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 describe('access', () => {
   it('the main port wants the bearer token: none or a wrong one is 401', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: TOKEN }, { cookie }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: TOKEN }, { cookie }];
+    for (const headers of attempts) {
       const r = await fetch(`${base}/metrics`, { headers });
       expect(r.status).toBe(401);
       expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
