@@ -278,6 +278,32 @@ export interface SetupTokensTable {
   created_at: Timestamp;
 }
 
+/** Migration 0013: one operation started on many tenants (a bulk start or a schedule firing). */
+export interface BulkOperationsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  type: string;
+  trigger: Trigger;
+  initiator_user_id: string | null;
+  selection: Json<'all' | string[]>;
+  total: number;
+  counts: Json<Record<string, number>>;
+  created_at: Timestamp;
+}
+
+export interface BulkOperationItemsTable {
+  bulk_operation_id: string;
+  position: number;
+  tenant_id: string;
+  outcome: 'accepted' | 'deduped' | 'scope_busy' | 'blocked' | 'forbidden';
+  run_id: string | null;
+  run_type: string | null;
+  provider_connection_id: string | null;
+  provider_connection_name: string | null;
+  reason_code: string | null;
+  reason_params: Json<ReasonParams>;
+}
+
 export interface DB {
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -288,6 +314,8 @@ export interface DB {
   operation_runs: OperationRunsTable;
   backup_items: BackupItemsTable;
   restore_runs: RestoreRunsTable;
+  bulk_operations: BulkOperationsTable;
+  bulk_operation_items: BulkOperationItemsTable;
   restore_runs_with_status: RestoreRunsWithStatusView;
   restore_run_items: RestoreRunItemsTable;
   onboarding_sessions: OnboardingSessionsTable;

@@ -14,6 +14,10 @@ export const BLOCKED_REASONS = [
 ] as const;
 export type BlockedReason = (typeof BLOCKED_REASONS)[number];
 
+export function isBlockedReason(v: unknown): v is BlockedReason {
+  return typeof v === 'string' && (BLOCKED_REASONS as readonly string[]).includes(v);
+}
+
 /** Only at execution time, for accepted runs that fail (same family as the blocked ones). */
 export const EXECUTION_ONLY_REASONS = [
   'provider_credentials_invalid',
@@ -27,7 +31,17 @@ export const EXECUTION_ONLY_REASONS = [
   'run_cancelled',
 ] as const;
 
-export const REASON_CODES = [...BLOCKED_REASONS, 'scope_busy', ...EXECUTION_ONLY_REASONS] as const;
+/**
+ * Only on the needs-attention list (and its webhook): facts that do not block a start yet, or
+ * summarise a past failure. Same catalogue, so they read like everything else.
+ */
+export const ATTENTION_ONLY_REASONS = [
+  'provider_credentials_expiring',
+  'provider_verification_failed',
+  'scheduled_run_failed',
+] as const;
+
+export const REASON_CODES = [...BLOCKED_REASONS, 'scope_busy', ...EXECUTION_ONLY_REASONS, ...ATTENTION_ONLY_REASONS] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
 export function isReasonCode(v: unknown): v is ReasonCode {

@@ -9,6 +9,7 @@ import { ROUTES } from '../../src/http/routes/index.ts';
 import { OPERATION_TYPES, type OperationType } from '../../src/operations/definition.ts';
 import { REGISTRY } from '../../src/operations/registry.ts';
 import { acceptInvitation, createInvitation } from '../../src/members/invitations.ts';
+import { bulkStart } from '../../src/bulk/bulk-start.ts';
 import { createSession as createOnboarding } from '../../src/onboarding/sessions.ts';
 import { connectionOf, tenantBySlug, userByEmail } from '../helpers/seed.ts';
 import { call, freeAllScopes, insertCompletedRun, login, loginAll, PERSONAS, startTestServer, type Persona, type TestServer } from './helpers.ts';
@@ -31,6 +32,8 @@ interface Fixture {
   usedInvitationToken: string;
   /** Members the workspace owners may remove, one per workspace. */
   victims: { contoso: string; fabrikam: string };
+  /** A bulk operation in each workspace. */
+  bulkIds: { contoso: string; fabrikam: string };
 }
 
 /** Workspace routes act in the persona's own workspace; other workspaces are checked below. */
@@ -96,6 +99,11 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
     })),
   // A completed run: 409 for everyone who may see it (who may cancel is tested in test/runs/cancel.test.ts).
   'POST /api/operations/:runId/cancel': (f) => [{ path: `/api/operations/${f.runId}/cancel`, body: {} }],
+  'POST /api/workspaces/:ws/bulk-operations': (_f, p) => [
+    { path: `/api/workspaces/${wsOf(p)}/bulk-operations`, body: { type: 'inventory.sync', tenants: [p === 'outsider' ? 'fabrikam-retail' : 'northwind'] } },
+  ],
+  'GET /api/workspaces/:ws/bulk-operations': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/bulk-operations` }],
+  'GET /api/bulk-operations/:id': (f, p) => [{ path: `/api/bulk-operations/${p === 'outsider' ? f.bulkIds.fabrikam : f.bulkIds.contoso}` }],
   'GET /api/tenants/:tenant/operations/:type/preflight': (f) =>
     GENERIC_TYPES.map((type) => ({
       path: `/api/tenants/${f.tenant}/operations/${type}/preflight${type === 'restore.execute' ? `?restoreRunId=${f.restoreRunId}` : ''}`,
@@ -218,7 +226,11 @@ beforeAll(async () => {
     await db.insertInto('workspace_members').values({ workspace_id: wsId, user_id: v.id, role: 'readonly', all_tenants: false }).execute();
     victims[key] = v.id;
   }
-  fixture = { tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims };
+  const bulkIds = {
+    contoso: await bulkStart(db, { workspaceId: northwind.workspace_id, type: 'entra_group_sync', selection: 'all', trigger: 'scheduled', initiatorUserId: null, asUserId: null }),
+    fabrikam: await bulkStart(db, { workspaceId: fabrikam.workspace_id, type: 'entra_group_sync', selection: 'all', trigger: 'scheduled', initiatorUserId: null, asUserId: null }),
+  };
+  fixture = { bulkIds, tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims };
 });
 afterAll(async () => s?.close());
 
@@ -275,6 +287,7 @@ describe('the 404/403 matrix', () => {
       invitationToken: fixture.invitationToken,
       usedInvitationToken: fixture.usedInvitationToken,
       victims: fixture.victims,
+      bulkIds: fixture.bulkIds,
     };
     for (const route of ROUTES.filter((r) => r.access.kind === 'tenant')) {
       for (const sample of SAMPLES[key(route)]!(missing, 'owner')) {

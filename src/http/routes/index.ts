@@ -2,6 +2,7 @@
 // 404/403 matrix test walks it.
 import type { Route } from '../route.ts';
 import { backupRoutes } from './backups.ts';
+import { bulkRoutes } from './bulk.ts';
 import { auditRoutes } from './audit.ts';
 import { healthRoutes } from './health.ts';
 import { notificationRoutes } from './notifications.ts';
@@ -34,6 +35,7 @@ export const API_ROUTES: readonly Route[] = [
   ...backupRoutes,
   ...restoreRunRoutes,
   ...operationRoutes,
+  ...bulkRoutes,
   ...runRoutes,
   ...runCancelRoutes,
   ...notificationRoutes,
