@@ -103,6 +103,7 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
         demoPresets: sandbox ? ownSandboxPresets(sandbox.state) : sandboxEndpoints ? remoteSandboxPresets(sandboxEndpoints) : noDemoPresets,
         metricsToken: config.metricsToken ?? null,
         logger,
+        expiryWarningDays: config.expiryWarningDays,
       });
       cleanups.unshift(() => app.close());
       url = await app.listen({ port: config.port, host: config.host });

@@ -304,6 +304,52 @@ export interface BulkOperationItemsTable {
   reason_params: Json<ReasonParams>;
 }
 
+/** Migration 0012: a workspace's webhook; the secret is sealed and never leaves the server. */
+export interface WebhooksTable {
+  id: Generated<string>;
+  workspace_id: string;
+  url: string;
+  events: string[];
+  secret_ciphertext: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  webhook_id: string;
+  workspace_id: string;
+  event: string;
+  subject: string;
+  body: string;
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_status_code: ColumnType<number | null, number | null | undefined, number | null>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Timestamp;
+  last_attempt_at: NullableTimestamp;
+  next_attempt_at: NullableTimestamp;
+  delivered_at: NullableTimestamp;
+}
+
+export interface WebhookOutboxTable {
+  name: string;
+  watermark: Timestamp;
+}
+
+export interface AttentionOpenTable {
+  workspace_id: string;
+  key: string;
+  raised_at: Timestamp;
+}
+
+export interface AttentionScansTable {
+  workspace_id: string;
+  scanned_at: Timestamp;
+}
+
 export interface DB {
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -329,6 +375,11 @@ export interface DB {
   http_sessions: HttpSessionsTable;
   consent_requests: ConsentRequestsTable;
   setup_tokens: SetupTokensTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_outbox: WebhookOutboxTable;
+  attention_open: AttentionOpenTable;
+  attention_scans: AttentionScansTable;
   invitations: InvitationsTable;
 }
 

@@ -54,6 +54,9 @@ const rotate = (l: ReasonLinks, p?: ReasonParams): NextStep => ({
 });
 const operationsUrl = (l: ReasonLinks) => `/admin/operations?tenant=${encodeURIComponent(l.tenantSlug)}`;
 
+/** Needs attention names the credential by its kind (`credential: 'certificate'` from src/attention/items.ts). */
+const attentionNoun = (p: ReasonParams) => (p.credential === 'certificate' ? 'certificate' : 'client secret');
+
 export const CATALOGUE: Record<ReasonCode, Entry> = {
   tenant_not_operable: {
     message: (p) => `This tenant is ${String(p.status ?? 'not active')}, so no provider operation can start for it.`,
@@ -155,6 +158,28 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
   execution_error: {
     message: () => 'The operation failed unexpectedly.',
     nextSteps: (l) => [{ label: 'View recent operations', url: operationsUrl(l) }],
+  },
+  // Needs attention only: not blocking yet, or a summary of a failure (src/attention/).
+  provider_credentials_expiring: {
+    message: (p) => {
+      const days = typeof p.days === 'number' ? p.days : null;
+      const on = p.expiresAt ? ` on ${String(p.expiresAt).slice(0, 10)}` : '';
+      const when = days === null ? '' : days <= 0 ? ' today' : days === 1 ? ' in 1 day' : ` in ${days} days`;
+      return `The ${attentionNoun(p)} expires${when}${on}; starts will be blocked from then on.`;
+    },
+    nextSteps: (l, p) => [{ ...rotate(l), label: `Rotate the ${attentionNoun(p)}` }],
+  },
+  provider_verification_failed: {
+    message: () => 'The last verification of this connection failed.',
+    nextSteps: (l) => [
+      { label: 'Check connection', url: connectionUrl(l), capability: 'provider_connection.run_checks', starts: 'provider_connection.check' },
+    ],
+  },
+  scheduled_run_failed: {
+    message: (p) => `The last scheduled ${p.operation ? String(p.operation).toLowerCase() : 'run'} failed.`,
+    nextSteps: (l, p) => [
+      typeof p.runId === 'string' ? { label: 'View the run', url: `/admin/operations/${p.runId}` } : { label: 'View operations', url: operationsUrl(l) },
+    ],
   },
 };
 

@@ -66,7 +66,8 @@ export const DEMO_WORKSPACES: FixtureWorkspace[] = [
       },
       {
         slug: 'contoso-lab', name: 'Contoso Lab', entraTenantId: guid(2, TENANT), status: 'active',
-        connections: [healthy('Primary', true, 'contoso-lab'), healthy('Secondary', false, 'contoso-lab')],
+        // Secondary's secret expires in 12 days: needs attention warns before it blocks anything.
+        connections: [healthy('Primary', true, 'contoso-lab'), { ...healthy('Secondary', false, 'contoso-lab'), secretExpiresInDays: 12 }],
       },
       {
         slug: 'alpine', name: 'Alpine Ski House', entraTenantId: guid(3, TENANT), status: 'active',

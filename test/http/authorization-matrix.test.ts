@@ -142,6 +142,7 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'POST /api/onboarding/:id/cancel': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/cancel`, body: {} }],
   'GET /api/audit': () => [{ path: '/api/audit?limit=5' }],
   'GET /api/audit.csv': () => [{ path: '/api/audit.csv?limit=5' }],
+  'GET /api/workspaces/:ws/attention': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/attention` }],
 };
 
 const key = (r: Route) => `${r.method} ${r.url}`;

@@ -4,6 +4,7 @@ import { createBrowserRouter, Navigate, Outlet, RouterProvider, useLocation } fr
 import { Shell } from './components/Shell.tsx';
 import { Loading, NotFoundPage } from './components/States.tsx';
 import { AuditPage } from './pages/AuditPage.tsx';
+import { AttentionPage } from './pages/AttentionPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { ConnectionPage } from './pages/ConnectionPage.tsx';
 import { ConnectionsPage } from './pages/ConnectionsPage.tsx';
@@ -69,6 +70,7 @@ const router = createBrowserRouter([
           { path: '/admin/operations/:id', element: <OperationPage /> },
           { path: '/admin/members', element: <MembersPage /> },
           { path: '/admin/audit', element: <AuditPage /> },
+          { path: '/admin/attention', element: <AttentionPage /> },
           { path: '*', element: <NotFoundPage /> },
         ],
       },

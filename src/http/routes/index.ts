@@ -1,6 +1,7 @@
 // Every API route, in one table: the server registers it, /openapi.json documents it and the
 // 404/403 matrix test walks it.
 import type { Route } from '../route.ts';
+import { attentionRoutes } from './attention.ts';
 import { backupRoutes } from './backups.ts';
 import { bulkRoutes } from './bulk.ts';
 import { auditRoutes } from './audit.ts';
@@ -44,6 +45,7 @@ export const API_ROUTES: readonly Route[] = [
   ...onboardingRoutes,
   ...remediationRoutes,
   ...auditRoutes,
+  ...attentionRoutes,
 ];
 
 /** The table the server registers: the API plus its own description. */

@@ -3,6 +3,7 @@ import { type ChangeEvent } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { listedTenants, membershipCan, useSession, useWorkspaceWith } from '../session.tsx';
 import { NotificationBell } from './NotificationBell.tsx';
+import { useAttention } from '../attention.ts';
 
 const NAV = [
   { to: '/admin/tenants', label: 'Tenants' },
@@ -14,6 +15,8 @@ const NAV = [
 const MEMBERS_NAV = { to: '/admin/members', label: 'Members' };
 /** For whoever may read some of the audit log (src/audit/query.ts decides which rows). */
 const AUDIT_NAV = { to: '/admin/audit', label: 'Audit log' };
+/** For every member: the count is what needs attention on the tenants they see. */
+const ATTENTION_NAV = { to: '/admin/attention', label: 'Needs attention' };
 
 export function Shell() {
   const { session, signOut } = useSession();
@@ -30,6 +33,7 @@ export function Shell() {
 
   const tenants = listedTenants(session?.tenants ?? [], currentSlug);
   const canManageMembers = !!useWorkspaceWith('workspace.manage_members');
+  const attention = useAttention().data?.items.length ?? 0;
   const canAudit = !!session && (session.workspaces?.some((w) => w.capabilities.includes('audit.view')) || session.tenants.some((t) => membershipCan(t, 'audit.view')));
   return (
     <div className="shell">
@@ -48,10 +52,15 @@ export function Shell() {
           {session?.workspace?.name ? <div className="workspace-name">{session.workspace.name}</div> : null}
           <nav aria-label="Main">
             <ul>
-              {[...NAV, ...(canManageMembers ? [MEMBERS_NAV] : []), ...(canAudit ? [AUDIT_NAV] : [])].map((n) => (
+              {[NAV[0]!, ATTENTION_NAV, ...NAV.slice(1), ...(canManageMembers ? [MEMBERS_NAV] : []), ...(canAudit ? [AUDIT_NAV] : [])].map((n) => (
                 <li key={n.to}>
                   <NavLink to={n.to} className={({ isActive }) => `nav-link${isActive || (n.to === '/admin/tenants' && currentSlug) ? ' active' : ''}`}>
                     {n.label}
+                    {n === ATTENTION_NAV && attention > 0 ? (
+                      <span className="nav-count" data-testid="attention-count" title={`${attention} ${attention === 1 ? 'item needs' : 'items need'} attention`}>
+                        {attention}
+                      </span>
+                    ) : null}
                   </NavLink>
                 </li>
               ))}

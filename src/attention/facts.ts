@@ -1,0 +1,130 @@
+// The stored facts needs-attention decides on, for every tenant of a workspace at once: one
+// read of tenants with all their connections, one read of each tenant's last scheduled run
+// per operation type. Never a provider call, never the credential itself (only whether one
+// is stored, with the same rule as the gate's facts read in src/gate/resolve.ts).
+import { sql } from 'kysely';
+import type { DbOrTx } from '../db/connect.ts';
+import type { ReasonParams, Role, TenantStatus } from '../db/schema.ts';
+import type { GateConnection } from '../gate/readiness.ts';
+import { OPERATION_TYPES } from '../operations/definition.ts';
+
+export interface AttentionScope {
+  workspaceId: string;
+  /** Only the tenants this user is a member of (with their role); null: every tenant (webhooks). */
+  userId: string | null;
+}
+
+export interface ConnectionFacts extends GateConnection {
+  is_default: boolean;
+  last_verified_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface FailedScheduledRun {
+  id: string;
+  type: string;
+  reason_code: string | null;
+  reason_params: ReasonParams;
+  provider_connection_id: string | null;
+  connection_name: string | null;
+  completed_at: Date;
+}
+
+export interface TenantFacts {
+  id: string;
+  workspace_id: string;
+  slug: string;
+  name: string;
+  status: TenantStatus;
+  created_at: Date;
+  updated_at: Date;
+  /** The viewer's role on the tenant; null when reading for the whole workspace. */
+  viewerRole: Role | null;
+  connections: ConnectionFacts[];
+  /** The newest completed scheduled run of a type, when it failed. */
+  failedScheduledRuns: FailedScheduledRun[];
+}
+
+type Row = {
+  t_id: string; t_workspace_id: string; t_slug: string; t_name: string; t_status: TenantStatus;
+  t_created_at: Date; t_updated_at: Date; viewer_role: Role | null;
+} & { [K in keyof ConnectionFacts as `c_${K}`]: ConnectionFacts[K] | null };
+
+/** Archived tenants are history; onboarding ones are the wizard's business. */
+const LISTED_STATUSES: TenantStatus[] = ['active', 'suspended'];
+
+export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope): Promise<TenantFacts[]> {
+  const member = scope.userId
+    ? sql`join tenant_memberships m on m.tenant_id = t.id and m.user_id = ${scope.userId}`
+    : sql``;
+  const role = scope.userId ? sql`m.role` : sql`null::text`;
+  const { rows } = await sql<Row>`
+    select t.id as t_id, t.workspace_id as t_workspace_id, t.slug as t_slug, t.name as t_name, t.status as t_status,
+      t.created_at as t_created_at, t.updated_at as t_updated_at, ${role} as viewer_role,
+      c.id as c_id, c.name as c_name, c.enabled as c_enabled, c.credential_kind as c_credential_kind,
+      c.credential_expires_at as c_credential_expires_at, c.verification_status as c_verification_status,
+      c.verification_reason_code as c_verification_reason_code, c.consent_status as c_consent_status,
+      c.granted_permissions as c_granted_permissions,
+      coalesce(c.secret_ciphertext, '') <> '' as c_has_secret,
+      coalesce(c.certificate_thumbprint, '') <> '' as c_has_thumbprint,
+      c.is_default as c_is_default, c.last_verified_at as c_last_verified_at,
+      c.created_at as c_created_at, c.updated_at as c_updated_at
+    from tenants t
+    ${member}
+    left join provider_connections c on c.tenant_id = t.id
+    where t.workspace_id = ${scope.workspaceId} and t.status = any(${LISTED_STATUSES}::text[])
+    order by t.slug, c.is_default desc nulls last, c.name, c.id`.execute(db);
+
+  const tenants = new Map<string, TenantFacts>();
+  for (const r of rows) {
+    let t = tenants.get(r.t_id);
+    if (!t) {
+      t = {
+        id: r.t_id, workspace_id: r.t_workspace_id, slug: r.t_slug, name: r.t_name, status: r.t_status,
+        created_at: r.t_created_at, updated_at: r.t_updated_at, viewerRole: r.viewer_role, connections: [], failedScheduledRuns: [],
+      };
+      tenants.set(r.t_id, t);
+    }
+    if (r.c_id !== null) t.connections.push(connectionOf(r));
+  }
+  if (tenants.size === 0) return [];
+
+  for (const run of await readFailedScheduledRuns(db, scope)) tenants.get(run.tenant_id)?.failedScheduledRuns.push(run);
+  return [...tenants.values()];
+}
+
+function connectionOf(r: Row): ConnectionFacts {
+  return {
+    id: r.c_id!, name: r.c_name!, enabled: r.c_enabled!, credential_kind: r.c_credential_kind!,
+    credential_expires_at: r.c_credential_expires_at, verification_status: r.c_verification_status!,
+    verification_reason_code: r.c_verification_reason_code, consent_status: r.c_consent_status!,
+    granted_permissions: r.c_granted_permissions!, has_secret: r.c_has_secret!, has_thumbprint: r.c_has_thumbprint!,
+    is_default: r.c_is_default!, last_verified_at: r.c_last_verified_at, created_at: r.c_created_at!, updated_at: r.c_updated_at!,
+  };
+}
+
+/**
+ * The newest completed scheduled run of each (tenant, type), kept when it failed: one probe of
+ * the partial index operation_runs_last_scheduled (migration 0012) per pair, however long the
+ * history. A later success clears the item, since only the newest run counts.
+ */
+async function readFailedScheduledRuns(db: DbOrTx, scope: AttentionScope): Promise<(FailedScheduledRun & { tenant_id: string })[]> {
+  const member = scope.userId
+    ? sql`join tenant_memberships m on m.tenant_id = t.id and m.user_id = ${scope.userId}`
+    : sql``;
+  const { rows } = await sql<FailedScheduledRun & { tenant_id: string; outcome: string }>`
+    select t.id as tenant_id, r.id, r.type, r.outcome, r.reason_code, r.reason_params, r.provider_connection_id,
+      coalesce(c.name, r.context->>'providerConnectionName') as connection_name, r.completed_at
+    from tenants t
+    ${member}
+    cross join unnest(${[...OPERATION_TYPES]}::text[]) as ty(type)
+    cross join lateral (
+      select * from operation_runs r
+       where r.tenant_id = t.id and r.type = ty.type and r.trigger = 'scheduled' and r.status = 'completed'
+       order by r.created_at desc limit 1
+    ) r
+    left join provider_connections c on c.id = r.provider_connection_id
+    where t.workspace_id = ${scope.workspaceId} and t.status = 'active' and r.outcome = 'failed'`.execute(db);
+  return rows;
+}

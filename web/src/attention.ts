@@ -1,0 +1,43 @@
+// Needs attention as the console reads it (GET /api/workspaces/{ws}/attention), shared by the
+// page and the sidebar's count.
+import { useResource, type Resource } from './hooks.ts';
+import { useSession } from './session.tsx';
+import type { NextStep, SessionWorkspace } from './types.ts';
+
+export interface AttentionItem {
+  tenant: { slug: string; name: string };
+  providerConnection: { id: string; name: string } | null;
+  code: string;
+  severity: 'critical' | 'warning';
+  message: string;
+  nextSteps: NextStep[];
+  since: string;
+}
+
+/** Short names of the reasons, for grouping by reason ("12 tenants: admin consent missing"). */
+export const REASON_TITLES: Record<string, string> = {
+  tenant_not_operable: 'Tenant not active',
+  provider_connection_missing: 'No default connection',
+  provider_connection_disabled: 'Connection disabled',
+  provider_credentials_missing: 'No credential stored',
+  provider_credentials_expired: 'Credential expired',
+  provider_credentials_expiring: 'Credential expiring soon',
+  provider_connection_unusable: 'Connection unusable',
+  provider_consent_missing: 'Admin consent missing',
+  provider_permission_missing: 'Permissions missing',
+  provider_verification_failed: 'Last verification failed',
+  scheduled_run_failed: 'Last scheduled run failed',
+};
+
+/** The workspace the shell shows (the session's), else the user's first. */
+export function useCurrentWorkspace(): SessionWorkspace | null {
+  const { session } = useSession();
+  const all = session?.workspaces ?? [];
+  return all.find((w) => w.id === session?.workspace?.id) ?? all[0] ?? null;
+}
+
+/** Stored facts change slowly: refreshed every minute, and after every start. */
+export function useAttention(): Resource<{ items: AttentionItem[] }> {
+  const ws = useCurrentWorkspace();
+  return useResource<{ items: AttentionItem[] }>(ws ? `/api/workspaces/${encodeURIComponent(ws.slug)}/attention` : null, { idleIntervalMs: 60_000 });
+}
