@@ -20,12 +20,13 @@ const USAGE = `usage: opsgate <command>
   setup     first run without the web page: --workspace NAME --email E --display-name N (password from OPSGATE_SETUP_PASSWORD)
   sandbox   only the sandbox cloud; prints its URL`;
 
-function onStop(stop: () => Promise<void>): void {
+function onStop(stop: () => Promise<void>, say: (line: string) => void = (l) => console.log(`\n${l}`)): void {
   let stopping = false;
   const handler = (signal: string) => {
-    if (stopping) return;
+    // A second signal means "now": running jobs are left to their lease, as if the process died.
+    if (stopping) process.exit(1);
     stopping = true;
-    console.log(`\n${signal}: stopping…`);
+    say(`${signal}: stopping (requests in flight and running jobs get the grace period; a second signal exits at once)`);
     stop().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -39,7 +40,7 @@ async function runServer(config: Config, mode: Mode): Promise<void> {
   // A process that runs jobs must outlive a database restart (see connection-guard.ts).
   if (config.workerConcurrency > 0) installConnectionGuard();
   const rt = await startRuntime(config, mode);
-  onStop(rt.stop);
+  onStop(rt.stop, (line) => rt.logger.info(line));
   const where = rt.database.embedded ? `embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}` : 'DATABASE_URL';
   console.log(`opsgate ${mode}: database ${where}${rt.seeded ? ', demo data seeded' : ''}`);
   if (rt.sandboxUrl) console.log(`sandbox cloud: ${rt.sandboxUrl}`);

@@ -51,6 +51,7 @@ const schema = z.object({
       message: 'OPSGATE_METRICS_TOKEN must be 16 to 512 printable characters without spaces',
     }),
   OPSGATE_METRICS_PORT: optionalIntFrom('OPSGATE_METRICS_PORT', 0, 65535),
+  OPSGATE_SHUTDOWN_GRACE_SECONDS: intFrom('OPSGATE_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
   OPSGATE_LOG_LEVEL: z
     .string()
     .optional()
@@ -86,6 +87,8 @@ export interface Config {
   metricsPort: number | undefined;
   /** JSON log lines at this level and above. */
   logLevel: LogLevel;
+  /** On SIGTERM, how long in-flight requests and running jobs get to finish. */
+  shutdownGraceSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -114,5 +117,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.OPSGATE_METRICS_TOKEN || undefined,
     metricsPort: e.OPSGATE_METRICS_PORT,
     logLevel: e.OPSGATE_LOG_LEVEL ?? 'info',
+    shutdownGraceSeconds: e.OPSGATE_SHUTDOWN_GRACE_SECONDS,
   };
 }

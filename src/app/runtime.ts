@@ -10,6 +10,7 @@ import type { SandboxCloud } from '../provider/sandbox/index.ts';
 import { MICROSOFT_GLOBAL_CLOUD, ProviderError } from '../provider/types.ts';
 import { noDemoPresets, ownSandboxPresets, remoteSandboxPresets } from '../onboarding/demo-presets.ts';
 import { createLogger, lineDestination, type Logger } from '../observability/logger.ts';
+import { closeHttpGracefully } from './shutdown.ts';
 import { startMetricsServer } from '../observability/metrics-server.ts';
 import { onRunCompleted } from '../runs/after-complete.ts';
 import { startWorker, type WorkerHandle } from '../runs/worker.ts';
@@ -47,6 +48,16 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
   const database = await openDatabase(config);
   const box = createSecretBox(loadKey({ configuredKey: config.encryptionKey, dataDir: config.dataDir }));
   const cleanups: (() => Promise<void>)[] = [];
+  // What takes work in (HTTP, the worker) stops first and in parallel, each finishing what it
+  // has within the grace period; then the rest closes in order.
+  const graceMs = config.shutdownGraceSeconds * 1000;
+  const drains: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    await Promise.all(drains.map((d) => d().catch(() => undefined)));
+    for (const c of cleanups) await c().catch(() => undefined);
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    await database.shutdown();
+  };
   try {
     const seeded = mode === 'start' && config.seed === 'demo' ? (await seedDemo(database.db, box)).seeded : false;
 
@@ -84,7 +95,7 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
         log: (line) => logger.warn(line),
         logger,
       });
-      cleanups.unshift(() => worker!.stop());
+      drains.push(() => worker!.stop(graceMs));
     }
 
     let url: string | null = null;
@@ -105,7 +116,7 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
         logger,
         expiryWarningDays: config.expiryWarningDays,
       });
-      cleanups.unshift(() => app.close());
+      drains.push(() => closeHttpGracefully(app, graceMs));
       url = await app.listen({ port: config.port, host: config.host });
       // Checked after the seed: a database that still has no user can only be set up.
       const token = await issueSetupToken(database.db);
@@ -129,14 +140,10 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
       database,
       sandbox,
       logger,
-      stop: async () => {
-        for (const c of cleanups) await c().catch(() => undefined);
-        await database.shutdown();
-      },
+      stop: closeAll,
     };
   } catch (err) {
-    for (const c of cleanups) await c().catch(() => undefined);
-    await database.shutdown();
+    await closeAll();
     throw err;
   }
 }

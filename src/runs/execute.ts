@@ -23,6 +23,9 @@ class RunCancelled extends Error {
   }
 }
 
+/** Thrown at a checkpoint once the process stopped and its grace period is over. */
+class RunAbandoned extends Error {}
+
 export interface ExecutionDeps {
   db: Db;
   box: SecretBox;
@@ -35,9 +38,15 @@ export interface ExecutionDeps {
   log?: (line: string) => void;
   /** JSON log: each run's start and end (ids, type, outcome, duration; never provider answers). */
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /**
+   * Aborted when this worker stops and its grace period is over: the run stops at its next
+   * checkpoint without completing, exactly like a worker that died, so its lease expires and
+   * the recovery sweep ends it (execution_interrupted) instead of a half-closed process writing.
+   */
+  abandon?: AbortSignal;
 }
 
-export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'done' | 'skipped'> {
+export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'done' | 'skipped' | 'abandoned'> {
   const { db } = deps;
   const run = await markRunning(db, runId, deps.leaseOwner, deps.leaseSeconds);
   // Not queued any more (recovered, cancelled, or a duplicate delivery): nothing to do.
@@ -56,6 +65,7 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
   }, Math.max(500, (deps.leaseSeconds * 1000) / 3));
   const checkpoint = () => {
     if (state.beat.kind === 'cancel_requested') throw new RunCancelled(state.beat.by);
+    if (deps.abandon?.aborted) throw new RunAbandoned();
   };
   let completion: Completion;
   try {
@@ -67,6 +77,10 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
       reasonParams: result.reason?.params ?? {},
     };
   } catch (err) {
+    if (err instanceof RunAbandoned) {
+      deps.logger?.warn({ runId, type: run.type }, 'run abandoned at shutdown: its lease expires and recovery ends it');
+      return 'abandoned';
+    }
     if (err instanceof RunCancelled) {
       completion = { outcome: 'cancelled', summaryCounts: {}, reasonCode: 'run_cancelled', reasonParams: await cancelledBy(db, err.by) };
     } else if (isProviderError(err)) {

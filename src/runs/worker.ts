@@ -20,16 +20,40 @@ export interface WorkerOptions extends Omit<ExecutionDeps, 'db' | 'leaseOwner'> 
   sweepIntervalMs?: number;
   /** How often an idle worker looks for jobs it was not woken for (lost wake-ups, due retries). */
   pollIntervalMs?: number;
+  /** How long `stop()` lets running jobs finish before abandoning them to their lease (default 30 s). */
+  shutdownGraceMs?: number;
 }
 
 export interface WorkerHandle {
   workerId: string;
-  stop(): Promise<void>;
+  /**
+   * Stops taking jobs at once and lets running ones finish within `graceMs`; any still running
+   * then are abandoned at their next checkpoint (their lease expires, recovery ends them).
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+/** After the grace period, how long abandoned jobs get to reach a checkpoint before stop() returns. */
+const ABANDON_WAIT_MS = 2_000;
+
+/** Whether the promise settled (either way) within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
-  const deps: ExecutionDeps = { ...opts, db: opts.database.db, leaseOwner: workerId };
+  const abandon = new AbortController();
+  const deps: ExecutionDeps = { ...opts, db: opts.database.db, leaseOwner: workerId, abandon: abandon.signal };
   const taskList: TaskList = {};
   for (const type of OPERATION_TYPES) {
     taskList[type] = async (payload) => {
@@ -67,9 +91,14 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
 
   return {
     workerId,
-    stop: async () => {
+    stop: async (graceMs = opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) => {
       clearInterval(timer);
-      await runner.stop();
+      // The queue stops handing out jobs at once and waits for the running ones.
+      const stopped = runner.stop();
+      if (await settlesWithin(stopped, graceMs)) return;
+      abandon.abort();
+      opts.logger?.warn({ graceMs }, 'shutdown grace period over: runs still running are left to their lease');
+      await settlesWithin(stopped, ABANDON_WAIT_MS);
     },
   };
 }

@@ -54,6 +54,7 @@ const GENERIC_TYPES = OPERATION_TYPES.filter((t) => REGISTRY[t].dedupe !== 'onbo
 
 const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'GET /healthz': () => [{ path: '/healthz' }],
+  'GET /readyz': () => [{ path: '/readyz' }],
   'GET /openapi.json': () => [{ path: '/openapi.json' }],
   'POST /api/session': () => [{ path: '/api/session', body: { email: PERSONAS.owner, password: 'opsgate-demo' } }],
   'GET /api/session': () => [{ path: '/api/session' }],
