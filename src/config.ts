@@ -52,6 +52,7 @@ const schema = z.object({
     }),
   OPSGATE_METRICS_PORT: optionalIntFrom('OPSGATE_METRICS_PORT', 0, 65535),
   OPSGATE_SHUTDOWN_GRACE_SECONDS: intFrom('OPSGATE_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
+  OPSGATE_RETENTION_DAYS: intFrom('OPSGATE_RETENTION_DAYS', 400, 1, 36_500),
   OPSGATE_LOG_LEVEL: z
     .string()
     .optional()
@@ -89,6 +90,8 @@ export interface Config {
   logLevel: LogLevel;
   /** On SIGTERM, how long in-flight requests and running jobs get to finish. */
   shutdownGraceSeconds: number;
+  /** Completed runs older than this many days are pruned daily. */
+  retentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -118,5 +121,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: e.OPSGATE_METRICS_PORT,
     logLevel: e.OPSGATE_LOG_LEVEL ?? 'info',
     shutdownGraceSeconds: e.OPSGATE_SHUTDOWN_GRACE_SECONDS,
+    retentionDays: e.OPSGATE_RETENTION_DAYS,
   };
 }

@@ -94,6 +94,8 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
         schedule: true,
         log: (line) => logger.warn(line),
         logger,
+        retentionDays: config.retentionDays,
+        shutdownGraceMs: config.shutdownGraceSeconds * 1000,
       });
       drains.push(() => worker!.stop(graceMs));
     }

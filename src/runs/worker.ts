@@ -9,6 +9,7 @@ import type { Database } from '../db/connect.ts';
 import { quietLogger } from '../db/migrate.ts';
 import { OPERATION_TYPES } from '../operations/definition.ts';
 import { executeRun, type ExecutionDeps } from './execute.ts';
+import { pruneDaily } from './retention.ts';
 import { interruptAbandoned } from './run-service.ts';
 import { SCHEDULE_TASKS, scheduledInventorySync } from './schedule.ts';
 
@@ -22,6 +23,10 @@ export interface WorkerOptions extends Omit<ExecutionDeps, 'db' | 'leaseOwner'> 
   pollIntervalMs?: number;
   /** How long `stop()` lets running jobs finish before abandoning them to their lease (default 30 s). */
   shutdownGraceMs?: number;
+  /** Delete completed runs older than this many days, once a day per database (retention.ts); unset: never. */
+  retentionDays?: number;
+  /** How often this worker asks whether today's prune is still to do (default 10 min). */
+  retentionCheckMs?: number;
 }
 
 export interface WorkerHandle {
@@ -86,13 +91,36 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       // The database may be restarting; the next sweep tries again.
     }
   };
-  const timer = setInterval(sweep, opts.sweepIntervalMs ?? Math.max(1000, (opts.leaseSeconds * 1000) / 4));
-  void sweep();
+  // Retention rides on the periodic loop: each worker asks now and then, one per day wins.
+  const pruneAbort = new AbortController();
+  let pruning: Promise<void> | null = null;
+  let lastPruneCheck = -Infinity;
+  const maybePrune = () => {
+    const days = opts.retentionDays;
+    if (!days || pruning || Date.now() - lastPruneCheck < (opts.retentionCheckMs ?? 600_000)) return;
+    lastPruneCheck = Date.now();
+    pruning = pruneDaily(opts.database.db, { retentionDays: days, signal: pruneAbort.signal })
+      .then((r) => {
+        if (r) opts.logger?.info({ ...r, retentionDays: days }, 'retention: old runs pruned');
+      })
+      .catch((err: unknown) => opts.logger?.warn({ err }, 'retention: pruning stopped; the next day continues'))
+      .finally(() => {
+        pruning = null;
+      });
+  };
+  const tick = async () => {
+    await sweep();
+    maybePrune();
+  };
+  const timer = setInterval(tick, opts.sweepIntervalMs ?? Math.max(1000, (opts.leaseSeconds * 1000) / 4));
+  void tick();
 
   return {
     workerId,
     stop: async (graceMs = opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS) => {
       clearInterval(timer);
+      pruneAbort.abort();
+      await pruning;
       // The queue stops handing out jobs at once and waits for the running ones.
       const stopped = runner.stop();
       if (await settlesWithin(stopped, graceMs)) return;
