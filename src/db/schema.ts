@@ -350,6 +350,32 @@ export interface AttentionScansTable {
   scanned_at: Timestamp;
 }
 
+/** Migration 0014: an operation on many tenants at the times a cron expression names. */
+export interface SchedulesTable {
+  id: Generated<string>;
+  workspace_id: string;
+  name: string;
+  type: string;
+  selection: Json<'all' | string[]>;
+  cron: string;
+  timezone: string;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  next_fire_at: NullableTimestamp;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ScheduleFiringsTable {
+  id: Generated<string>;
+  schedule_id: string;
+  fired_at: Date;
+  claimed_at: Timestamp;
+  claimed_by: string;
+  bulk_operation_id: string | null;
+  counts: Json<Record<string, number>> | null;
+}
+
 export interface DB {
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -362,6 +388,8 @@ export interface DB {
   restore_runs: RestoreRunsTable;
   bulk_operations: BulkOperationsTable;
   bulk_operation_items: BulkOperationItemsTable;
+  schedules: SchedulesTable;
+  schedule_firings: ScheduleFiringsTable;
   restore_runs_with_status: RestoreRunsWithStatusView;
   restore_run_items: RestoreRunItemsTable;
   onboarding_sessions: OnboardingSessionsTable;
@@ -386,4 +414,5 @@ export interface DB {
 export type OperationRun = Selectable<OperationRunsTable>;
 export type ProviderConnection = Selectable<ProviderConnectionsTable>;
 export type Tenant = Selectable<TenantsTable>;
+export type Schedule = Selectable<SchedulesTable>;
 export type NewProviderConnection = Insertable<ProviderConnectionsTable>;

@@ -11,13 +11,16 @@ import { OPERATION_TYPES } from '../operations/definition.ts';
 import { executeRun, type ExecutionDeps } from './execute.ts';
 import { pruneDaily } from './retention.ts';
 import { interruptAbandoned } from './run-service.ts';
-import { SCHEDULE_TASKS, scheduledInventorySync } from './schedule.ts';
+import { startScheduleTicker } from '../schedules/fire.ts';
+import { startOutbox, webhookTasks, type WebhookWorkerOptions } from '../webhooks/worker.ts';
 
 export interface WorkerOptions extends Omit<ExecutionDeps, 'db' | 'leaseOwner'> {
   database: Database;
   concurrency: number;
-  /** Cron-triggered starts (nightly inventory sync); they too go through the gate. */
+  /** Fire the workspaces' due schedules (src/schedules/); every firing goes through the gate. */
   schedule?: boolean;
+  /** How often due schedules are looked for (default 10 s). */
+  scheduleIntervalMs?: number;
   sweepIntervalMs?: number;
   /** How often an idle worker looks for jobs it was not woken for (lost wake-ups, due retries). */
   pollIntervalMs?: number;
@@ -27,6 +30,8 @@ export interface WorkerOptions extends Omit<ExecutionDeps, 'db' | 'leaseOwner'> 
   retentionDays?: number;
   /** How often this worker asks whether today's prune is still to do (default 10 min). */
   retentionCheckMs?: number;
+  /** Webhook deliveries and the outbox that feeds them (src/webhooks/); off when absent. */
+  webhooks?: Omit<WebhookWorkerOptions, 'box' | 'log'>;
 }
 
 export interface WorkerHandle {
@@ -66,9 +71,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       if (typeof runId === 'string') await executeRun(deps, runId);
     };
   }
-  taskList[SCHEDULE_TASKS.nightlyInventory] = async () => {
-    await scheduledInventorySync(opts.database.db);
-  };
+  const webhookOptions = opts.webhooks ? { ...opts.webhooks, box: opts.box, ...(opts.log ? { log: opts.log } : {}) } : null;
+  if (webhookOptions) Object.assign(taskList, webhookTasks(opts.database.db, webhookOptions));
 
   const runner: Runner = await run({
     pgPool: opts.database.pool,
@@ -77,7 +81,6 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     noHandleSignals: true,
     logger: quietLogger,
     pollInterval: opts.pollIntervalMs ?? 1000,
-    ...(opts.schedule ? { crontab: `0 2 * * * ${SCHEDULE_TASKS.nightlyInventory}` } : {}),
   });
 
   const sweep = async () => {
@@ -114,6 +117,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   };
   const timer = setInterval(tick, opts.sweepIntervalMs ?? Math.max(1000, (opts.leaseSeconds * 1000) / 4));
   void tick();
+  const stopSchedules = opts.schedule
+    ? startScheduleTicker(opts.database.db, workerId, { ...(opts.scheduleIntervalMs ? { intervalMs: opts.scheduleIntervalMs } : {}) })
+    : () => undefined;
+  const stopOutbox = webhookOptions ? startOutbox(opts.database.db, webhookOptions) : () => undefined;
 
   return {
     workerId,
@@ -121,6 +128,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       clearInterval(timer);
       pruneAbort.abort();
       await pruning;
+      stopSchedules();
+      stopOutbox();
       // The queue stops handing out jobs at once and waits for the running ones.
       const stopped = runner.stop();
       if (await settlesWithin(stopped, graceMs)) return;

@@ -31,6 +31,8 @@ export interface FixtureWorkspace {
   name: string;
   tenants: FixtureTenant[];
   members: { email: string; displayName: string; role: 'owner' | 'manager' | 'operator' | 'readonly' }[];
+  /** Seeded schedules: each firing is a bulk start through the gate (trigger scheduled). */
+  schedules?: { name: string; type: 'inventory.sync'; tenants: 'all'; cron: string; timezone: string }[];
 }
 
 const guid = (n: number, tag: number) => `${tag.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
@@ -52,6 +54,7 @@ export const DEMO_WORKSPACES: FixtureWorkspace[] = [
   {
     slug: 'contoso-msp',
     name: 'Contoso MSP',
+    schedules: [{ name: 'Nightly inventory', type: 'inventory.sync', tenants: 'all', cron: '0 2 * * *', timezone: 'UTC' }],
     members: [
       { email: 'owner@contoso.example', displayName: 'Olivia Owner', role: 'owner' },
       { email: 'manager@contoso.example', displayName: 'Mateo Manager', role: 'manager' },

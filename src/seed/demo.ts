@@ -4,6 +4,7 @@ import type { Db } from '../db/connect.ts';
 import { DEFAULT_COUNTS, generateTenantData } from '../provider/sandbox/index.ts';
 import { hashPassword } from '../security/passwords.ts';
 import type { SecretBox } from '../security/secret-box.ts';
+import { nextFire } from '../schedules/cron.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from './demo-fixture.ts';
 
 const DAY = 86_400_000;
@@ -62,6 +63,20 @@ export async function seedDemo(db: Db, box: SecretBox, now = new Date()): Promis
           const existing = generateTenantData(t.entraTenantId, `${t.slug}.onmicrosoft.com`, DEFAULT_COUNTS).deviceConfigurations.map((d) => d.id);
           for (const r of t.restoreRuns) await seedRestoreRun(tx, tenantId, r, existing);
         }
+      }
+      for (const sc of ws.schedules ?? []) {
+        await tx
+          .insertInto('schedules')
+          .values({
+            workspace_id: workspaceId,
+            name: sc.name,
+            type: sc.type,
+            selection: JSON.stringify(sc.tenants),
+            cron: sc.cron,
+            timezone: sc.timezone,
+            next_fire_at: nextFire(sc.cron, sc.timezone, now),
+          })
+          .execute();
       }
     }
     return { seeded: true };

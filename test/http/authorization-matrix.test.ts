@@ -10,6 +10,7 @@ import { OPERATION_TYPES, type OperationType } from '../../src/operations/defini
 import { REGISTRY } from '../../src/operations/registry.ts';
 import { acceptInvitation, createInvitation } from '../../src/members/invitations.ts';
 import { bulkStart } from '../../src/bulk/bulk-start.ts';
+import { createSchedule } from '../../src/schedules/store.ts';
 import { createSession as createOnboarding } from '../../src/onboarding/sessions.ts';
 import { connectionOf, tenantBySlug, userByEmail } from '../helpers/seed.ts';
 import { call, freeAllScopes, insertCompletedRun, login, loginAll, PERSONAS, startTestServer, type Persona, type TestServer } from './helpers.ts';
@@ -34,6 +35,9 @@ interface Fixture {
   victims: { contoso: string; fabrikam: string };
   /** A bulk operation in each workspace. */
   bulkIds: { contoso: string; fabrikam: string };
+  /** Schedules: one per persona to delete (in its own workspace), one per workspace to read or change. */
+  scheduleIds: Record<Persona, string>;
+  schedules: { contoso: string; fabrikam: string };
 }
 
 /** Workspace routes act in the persona's own workspace; other workspaces are checked below. */
@@ -104,6 +108,13 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
     { path: `/api/workspaces/${wsOf(p)}/bulk-operations`, body: { type: 'inventory.sync', tenants: [p === 'outsider' ? 'fabrikam-retail' : 'northwind'] } },
   ],
   'GET /api/workspaces/:ws/bulk-operations': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/bulk-operations` }],
+  'GET /api/workspaces/:ws/schedules': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/schedules` }],
+  'POST /api/workspaces/:ws/schedules': (_f, p) => [
+    { path: `/api/workspaces/${wsOf(p)}/schedules`, body: { name: `Matrix ${p} ${crypto.randomBytes(3).toString('hex')}`, type: 'inventory.sync', tenants: 'all', cron: '0 3 * * *', timezone: 'UTC' } },
+  ],
+  'PATCH /api/schedules/:id': (f, p) => [{ path: `/api/schedules/${p === 'outsider' ? f.schedules.fabrikam : f.schedules.contoso}`, body: { enabled: true } }],
+  'DELETE /api/schedules/:id': (f, p) => [{ path: `/api/schedules/${f.scheduleIds[p]}`, body: {} }],
+  'GET /api/schedules/:id/firings': (f, p) => [{ path: `/api/schedules/${p === 'outsider' ? f.schedules.fabrikam : f.schedules.contoso}/firings` }],
   'GET /api/bulk-operations/:id': (f, p) => [{ path: `/api/bulk-operations/${p === 'outsider' ? f.bulkIds.fabrikam : f.bulkIds.contoso}` }],
   'GET /api/tenants/:tenant/operations/:type/preflight': (f) =>
     GENERIC_TYPES.map((type) => ({
@@ -232,7 +243,14 @@ beforeAll(async () => {
     contoso: await bulkStart(db, { workspaceId: northwind.workspace_id, type: 'entra_group_sync', selection: 'all', trigger: 'scheduled', initiatorUserId: null, asUserId: null }),
     fabrikam: await bulkStart(db, { workspaceId: fabrikam.workspace_id, type: 'entra_group_sync', selection: 'all', trigger: 'scheduled', initiatorUserId: null, asUserId: null }),
   };
-  fixture = { bulkIds, tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims };
+  const schedule = (workspaceId: string, actorId: string) =>
+    createSchedule(db, workspaceId, actorId, { name: `Matrix ${crypto.randomBytes(4).toString('hex')}`, type: 'inventory.sync', tenants: 'all', cron: '0 3 * * *', timezone: 'UTC', enabled: true });
+  const scheduleIds = {} as Record<Persona, string>;
+  for (const p of PERSONA_LIST) {
+    scheduleIds[p] = p === 'anonymous' ? crypto.randomUUID() : p === 'outsider' ? await schedule(fabrikam.workspace_id, outsider.id) : await schedule(northwind.workspace_id, owner.id);
+  }
+  const schedules = { contoso: await schedule(northwind.workspace_id, owner.id), fabrikam: await schedule(fabrikam.workspace_id, outsider.id) };
+  fixture = { scheduleIds, schedules, bulkIds, tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims };
 });
 afterAll(async () => s?.close());
 
@@ -290,6 +308,8 @@ describe('the 404/403 matrix', () => {
       usedInvitationToken: fixture.usedInvitationToken,
       victims: fixture.victims,
       bulkIds: fixture.bulkIds,
+      scheduleIds: fixture.scheduleIds,
+      schedules: fixture.schedules,
     };
     for (const route of ROUTES.filter((r) => r.access.kind === 'tenant')) {
       for (const sample of SAMPLES[key(route)]!(missing, 'owner')) {

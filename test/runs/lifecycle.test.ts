@@ -12,7 +12,7 @@ import { preflight, start } from '../../src/gate/start.ts';
 import { SANDBOX_TLS_FILES } from '../../src/provider/sandbox/index.ts';
 import { executeRun } from '../../src/runs/execute.ts';
 import { interruptAbandoned } from '../../src/runs/run-service.ts';
-import { scheduledInventorySync } from '../../src/runs/schedule.ts';
+import { fireDueSchedules } from '../../src/schedules/fire.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { nodeBin } from '../helpers/node.ts';
 import { tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
@@ -169,13 +169,18 @@ describe('notifications', () => {
     expect(blocked.outcome).toBe('blocked');
     expect(await db.selectFrom('notifications').selectAll().where('run_id', '=', blocked.run.id).execute()).toEqual([]);
 
-    const scheduled = await scheduledInventorySync(db);
+    // The seeded "Nightly inventory" schedule, made due: its firing is a bulk start through the gate.
+    await sql`update schedules set next_fire_at = now() - interval '1 minute' where name = 'Nightly inventory'`.execute(db);
+    const [bulkId] = await fireDueSchedules(db, 'test-process');
+    const scheduled = await db.selectFrom('bulk_operation_items as i').innerJoin('operation_runs as r', 'r.id', 'i.run_id')
+      .select(['i.outcome', 'i.run_id', 'r.trigger', 'r.initiator_user_id']).where('i.bulk_operation_id', '=', bulkId!).execute();
     const accepted = scheduled.filter((s) => s.outcome === 'accepted');
     expect(accepted.length).toBeGreaterThan(0);
+    expect(scheduled.every((s) => s.trigger === 'scheduled' && s.initiator_user_id === null)).toBe(true);
     // Scheduled starts meet the same preflight: the demo's broken tenants are blocked, not failed later.
     expect(scheduled.filter((s) => s.outcome === 'blocked').length).toBeGreaterThanOrEqual(3);
-    for (const a of accepted) await waitForRun(db, a.run.id);
-    const scheduledNotes = await db.selectFrom('notifications').select('id').where('run_id', 'in', scheduled.map((s) => s.run.id)).execute();
+    for (const a of accepted) await waitForRun(db, a.run_id!);
+    const scheduledNotes = await db.selectFrom('notifications').select('id').where('run_id', 'in', scheduled.map((s) => s.run_id!)).execute();
     expect(scheduledNotes).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import type { Route } from '../route.ts';
 import { attentionRoutes } from './attention.ts';
 import { backupRoutes } from './backups.ts';
 import { bulkRoutes } from './bulk.ts';
+import { scheduleRoutes } from './schedules.ts';
 import { auditRoutes } from './audit.ts';
 import { healthRoutes } from './health.ts';
 import { notificationRoutes } from './notifications.ts';
@@ -37,6 +38,7 @@ export const API_ROUTES: readonly Route[] = [
   ...restoreRunRoutes,
   ...operationRoutes,
   ...bulkRoutes,
+  ...scheduleRoutes,
   ...runRoutes,
   ...runCancelRoutes,
   ...notificationRoutes,
