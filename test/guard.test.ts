@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OPERATION_TYPES } from '../src/operations/definition.ts';
+import { DELIVER_TASK } from '../src/webhooks/events.ts';
 
 const root = path.resolve('src');
 function files(dir: string): string[] {
@@ -18,7 +20,10 @@ const rel = (p: string) => path.relative(process.cwd(), p);
 // The only places allowed: the admission SQL function and the gate that calls it.
 // 0004 replaced the admission function (insert first; its job row written without NOTIFY).
 const ADMISSION_SQL = ['src/db/migrations/0002-admission.sql', 'src/db/migrations/0004-admission-insert-first.sql'];
-const ALLOWED_ENQUEUE = new Set(ADMISSION_SQL);
+// Webhook deliveries are not provider-backed work: their one enqueuing module may add only its
+// own task (checked below), never an operation's.
+const WEBHOOK_QUEUE = 'src/webhooks/queue.ts';
+const ALLOWED_ENQUEUE = new Set([...ADMISSION_SQL, WEBHOOK_QUEUE]);
 const ALLOWED_RUN_INSERT = new Set(ADMISSION_SQL);
 
 const ENQUEUE = [/\badd_jobs?\s*\(/, /\baddJob(Adhoc)?\s*\(/, /\bquickAddJob\s*\(/, /makeWorkerUtils/, /_private_jobs/, /\.send\s*\(\s*['"`]/];
@@ -36,6 +41,15 @@ describe('no bypass of the gate', () => {
   it('only the admission function enqueues jobs', () => {
     const offenders = all.filter((f) => !ALLOWED_ENQUEUE.has(rel(f)) && ENQUEUE.some((re) => re.test(fs.readFileSync(f, 'utf8'))));
     expect(offenders.map(rel)).toEqual([]);
+  });
+
+  it('the webhook queue enqueues its delivery task and nothing else', () => {
+    const text = fs.readFileSync(path.join(root, '..', WEBHOOK_QUEUE), 'utf8');
+    const calls = [...text.matchAll(/\badd_jobs?\s*\(\s*([^,]+),/g)].map((m) => m[1]!.trim());
+    expect(calls).toEqual(['${DELIVER_TASK}']);
+    expect(text).toMatch(/import \{ DELIVER_TASK \} from '\.\/events\.ts'/);
+    expect(DELIVER_TASK).toBe('webhook.deliver');
+    expect((OPERATION_TYPES as readonly string[]).includes(DELIVER_TASK)).toBe(false);
   });
 
   it('only the admission functions insert runs', () => {

@@ -21,13 +21,16 @@ export const CAPABILITIES = [
   'bulk.start',
   // Cancel anyone's run on the tenant; everybody may cancel the runs they started themselves.
   'run.cancel',
+  // Webhooks send every tenant's runs and attention items to an outside URL, whatever tenants
+  // their creator holds: owner only, like members (an owner can grant themselves any tenant).
+  'webhook.manage',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export const ROLES: readonly Role[] = ['owner', 'manager', 'operator', 'readonly'];
 
 const ALL: readonly Capability[] = CAPABILITIES;
-const OWNER_ONLY: readonly Capability[] = ['tenant.manage', 'workspace.manage_members'];
+const OWNER_ONLY: readonly Capability[] = ['tenant.manage', 'workspace.manage_members', 'webhook.manage'];
 export const ROLE_CAPABILITIES: Record<Role, readonly Capability[]> = {
   owner: ALL,
   manager: ALL.filter((c) => !OWNER_ONLY.includes(c)),

@@ -92,6 +92,7 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
         leaseSeconds: config.leaseSeconds,
         afterComplete: onRunCompleted,
         schedule: true,
+        webhooks: { expiryWarningDays: config.expiryWarningDays },
         log: (line) => logger.warn(line),
         logger,
         retentionDays: config.retentionDays,

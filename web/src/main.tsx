@@ -5,6 +5,7 @@ import { Shell } from './components/Shell.tsx';
 import { Loading, NotFoundPage } from './components/States.tsx';
 import { AuditPage } from './pages/AuditPage.tsx';
 import { AttentionPage } from './pages/AttentionPage.tsx';
+import { WebhooksPage } from './pages/WebhooksPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { ConnectionPage } from './pages/ConnectionPage.tsx';
 import { ConnectionsPage } from './pages/ConnectionsPage.tsx';
@@ -71,6 +72,7 @@ const router = createBrowserRouter([
           { path: '/admin/members', element: <MembersPage /> },
           { path: '/admin/audit', element: <AuditPage /> },
           { path: '/admin/attention', element: <AttentionPage /> },
+          { path: '/admin/settings/webhooks', element: <WebhooksPage /> },
           { path: '*', element: <NotFoundPage /> },
         ],
       },

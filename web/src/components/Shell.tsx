@@ -17,6 +17,8 @@ const MEMBERS_NAV = { to: '/admin/members', label: 'Members' };
 const AUDIT_NAV = { to: '/admin/audit', label: 'Audit log' };
 /** For every member: the count is what needs attention on the tenants they see. */
 const ATTENTION_NAV = { to: '/admin/attention', label: 'Needs attention' };
+/** Only for workspace owners (webhook.manage). */
+const WEBHOOKS_NAV = { to: '/admin/settings/webhooks', label: 'Webhooks' };
 
 export function Shell() {
   const { session, signOut } = useSession();
@@ -34,6 +36,7 @@ export function Shell() {
   const tenants = listedTenants(session?.tenants ?? [], currentSlug);
   const canManageMembers = !!useWorkspaceWith('workspace.manage_members');
   const attention = useAttention().data?.items.length ?? 0;
+  const canManageWebhooks = !!useWorkspaceWith('webhook.manage');
   const canAudit = !!session && (session.workspaces?.some((w) => w.capabilities.includes('audit.view')) || session.tenants.some((t) => membershipCan(t, 'audit.view')));
   return (
     <div className="shell">
@@ -52,7 +55,7 @@ export function Shell() {
           {session?.workspace?.name ? <div className="workspace-name">{session.workspace.name}</div> : null}
           <nav aria-label="Main">
             <ul>
-              {[NAV[0]!, ATTENTION_NAV, ...NAV.slice(1), ...(canManageMembers ? [MEMBERS_NAV] : []), ...(canAudit ? [AUDIT_NAV] : [])].map((n) => (
+              {[NAV[0]!, ATTENTION_NAV, ...NAV.slice(1), ...(canManageMembers ? [MEMBERS_NAV] : []), ...(canAudit ? [AUDIT_NAV] : []), ...(canManageWebhooks ? [WEBHOOKS_NAV] : [])].map((n) => (
                 <li key={n.to}>
                   <NavLink to={n.to} className={({ isActive }) => `nav-link${isActive || (n.to === '/admin/tenants' && currentSlug) ? ' active' : ''}`}>
                     {n.label}

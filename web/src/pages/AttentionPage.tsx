@@ -51,7 +51,7 @@ export function AttentionPage() {
           <p className="muted">What would block or soon block operations on your tenants, from what opsgate knows now. Fix these before anyone clicks.</p>
         </div>
         <div className="head-actions" role="group" aria-label="Group by">
-          <span className="muted">Group by</span>
+          <span className="muted group-by-label">Group by</span>
           <button type="button" className={`button ${by === 'tenant' ? 'button-primary' : 'button-secondary'}`} aria-pressed={by === 'tenant'} onClick={() => setParams({})}>
             Tenant
           </button>
