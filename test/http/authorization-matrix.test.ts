@@ -12,7 +12,8 @@ import { acceptInvitation, createInvitation } from '../../src/members/invitation
 import { bulkStart } from '../../src/bulk/bulk-start.ts';
 import { createSchedule } from '../../src/schedules/store.ts';
 import { createSession as createOnboarding } from '../../src/onboarding/sessions.ts';
-import { connectionOf, tenantBySlug, userByEmail } from '../helpers/seed.ts';
+import { connectionOf, tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
+import { createWebhook } from '../../src/webhooks/store.ts';
 import { call, freeAllScopes, insertCompletedRun, login, loginAll, PERSONAS, startTestServer, type Persona, type TestServer } from './helpers.ts';
 
 interface Fixture {
@@ -33,6 +34,9 @@ interface Fixture {
   usedInvitationToken: string;
   /** Members the workspace owners may remove, one per workspace. */
   victims: { contoso: string; fabrikam: string };
+  /** Webhooks: one per persona to delete (in its own workspace), one per workspace to read. */
+  webhookIds: Record<Persona, string>;
+  webhooks: { contoso: string; fabrikam: string };
   /** A bulk operation in each workspace. */
   bulkIds: { contoso: string; fabrikam: string };
   /** Schedules: one per persona to delete (in its own workspace), one per workspace to read or change. */
@@ -154,6 +158,12 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'POST /api/onboarding/:id/cancel': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/cancel`, body: {} }],
   'GET /api/audit': () => [{ path: '/api/audit?limit=5' }],
   'GET /api/audit.csv': () => [{ path: '/api/audit.csv?limit=5' }],
+  'POST /api/workspaces/:ws/webhooks': (_f, p) => [
+    { path: `/api/workspaces/${wsOf(p)}/webhooks`, body: { url: 'http://127.0.0.1:9/matrix', events: ['run.completed'], secret: 'matrix-webhook-secret' } },
+  ],
+  'GET /api/workspaces/:ws/webhooks': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/webhooks` }],
+  'DELETE /api/webhooks/:id': (f, p) => [{ path: `/api/webhooks/${f.webhookIds[p]}`, body: {} }],
+  'GET /api/webhooks/:id/deliveries': (f, p) => [{ path: `/api/webhooks/${p === 'outsider' ? f.webhooks.fabrikam : f.webhooks.contoso}/deliveries` }],
   'GET /api/workspaces/:ws/attention': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/attention` }],
 };
 
@@ -250,7 +260,14 @@ beforeAll(async () => {
     scheduleIds[p] = p === 'anonymous' ? crypto.randomUUID() : p === 'outsider' ? await schedule(fabrikam.workspace_id, outsider.id) : await schedule(northwind.workspace_id, owner.id);
   }
   const schedules = { contoso: await schedule(northwind.workspace_id, owner.id), fabrikam: await schedule(fabrikam.workspace_id, outsider.id) };
-  fixture = { scheduleIds, schedules, bulkIds, tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims };
+  const hook = (workspaceId: string, actorId: string) =>
+    createWebhook(db, testBox, { workspaceId, actorId, url: 'http://127.0.0.1:9/matrix', events: ['run.completed'], secret: 'matrix-webhook-secret' }).then((w) => w.id);
+  const webhookIds = {} as Record<Persona, string>;
+  for (const p of PERSONA_LIST) {
+    webhookIds[p] = p === 'anonymous' ? crypto.randomUUID() : p === 'outsider' ? await hook(fabrikam.workspace_id, outsider.id) : await hook(northwind.workspace_id, owner.id);
+  }
+  const webhooks = { contoso: await hook(northwind.workspace_id, owner.id), fabrikam: await hook(fabrikam.workspace_id, outsider.id) };
+  fixture = { scheduleIds, schedules, bulkIds, tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims, webhookIds, webhooks };
 });
 afterAll(async () => s?.close());
 
@@ -307,6 +324,8 @@ describe('the 404/403 matrix', () => {
       invitationToken: fixture.invitationToken,
       usedInvitationToken: fixture.usedInvitationToken,
       victims: fixture.victims,
+      webhookIds: fixture.webhookIds,
+      webhooks: fixture.webhooks,
       bulkIds: fixture.bulkIds,
       scheduleIds: fixture.scheduleIds,
       schedules: fixture.schedules,

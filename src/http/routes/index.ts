@@ -24,6 +24,7 @@ import { invitationRoutes } from './invitations.ts';
 import { memberRoutes } from './members.ts';
 import { passwordRoutes } from './password.ts';
 import { tenantRoutes } from './tenants.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export const API_ROUTES: readonly Route[] = [
   ...healthRoutes,
@@ -48,6 +49,7 @@ export const API_ROUTES: readonly Route[] = [
   ...remediationRoutes,
   ...auditRoutes,
   ...attentionRoutes,
+  ...webhookRoutes,
 ];
 
 /** The table the server registers: the API plus its own description. */
