@@ -65,7 +65,12 @@ export interface ProviderConnectionsTable {
   client_id: string;
   credential_kind: ColumnType<'secret' | 'certificate', 'secret' | 'certificate' | undefined>;
   secret_ciphertext: string | null;
+  /** SHA-256 thumbprint of the certificate, base64url (Entra's x5t#S256). */
   certificate_thumbprint: string | null;
+  /** The public certificate opsgate generated (migration 0011); shown for upload, never secret. */
+  certificate_pem: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The certificate's private key, sealed like a client secret; never returned. */
+  private_key_ciphertext: ColumnType<string | null, string | null | undefined, string | null>;
   credential_expires_at: NullableTimestamp;
   is_default: ColumnType<boolean, boolean | undefined, boolean>;
   enabled: ColumnType<boolean, boolean | undefined, boolean>;

@@ -40,9 +40,23 @@ export function blockedFingerprint(
 
 export { connectionRef };
 
+/**
+ * The connection read at resolution was deleted before the run row went in: the delete holds
+ * the admission's scope lock (src/connections/delete.ts), so the insert then fails on the
+ * foreign key instead of pinning a run to nothing.
+ */
+const connectionDeletedMeanwhile = (err: unknown) =>
+  typeof err === 'object' && err !== null &&
+  (err as { code?: unknown }).code === '23503' &&
+  (err as { constraint?: unknown }).constraint === 'operation_runs_provider_connection_id_fkey';
+
 /** The gate. Observers (metrics, src/gate/observers.ts) hear every answer; `decide` makes it. */
 export async function start(db: Db, input: StartInput, now: Date = new Date()): Promise<StartResult> {
-  const result = await decide(db, input, now);
+  const result = await decide(db, input, now).catch((err: unknown) => {
+    // Decide again on what is there now: another default, or provider_connection_missing.
+    if (connectionDeletedMeanwhile(err)) return decide(db, input, now);
+    throw err;
+  });
   reportStart(result);
   return result;
 }

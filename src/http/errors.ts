@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'invitation_expired',
   'invitation_used',
   'invitation_revoked',
+  // connection lifecycle: a queued or running run holds the connection
+  'connection_in_use',
   'unavailable',
   'internal_error',
 ] as const;

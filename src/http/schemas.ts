@@ -55,6 +55,8 @@ export const stepSchema = z.union([
 ]);
 const reasonSchema = z.strictObject({ code: z.string(), message: z.string() }).nullable();
 const connectionRefSchema = z.strictObject({ id: z.string(), name: z.string() });
+/** Runs and notifications outlive their connection: `deleted: true` once it is gone. */
+const pinnedConnectionSchema = z.strictObject({ id: z.string(), name: z.string(), deleted: z.literal(true).optional() });
 
 const answerFields = {
   label: z.enum(['queued', 'already running', 'scope busy', 'blocked']),
@@ -80,7 +82,7 @@ export const runSchema = z.strictObject({
   outcome: z.enum(['pending', 'succeeded', 'partially_succeeded', 'failed', 'blocked', 'cancelled']),
   trigger: z.enum(['operator', 'scheduled', 'system']),
   initiator: z.strictObject({ id: z.string(), email: z.string() }).nullable(),
-  providerConnection: connectionRefSchema.nullable(),
+  providerConnection: pinnedConnectionSchema.nullable(),
   reason: reasonSchema,
   nextSteps: z.array(stepSchema),
   summaryCounts: z.record(z.string(), z.number()),
@@ -99,7 +101,7 @@ export const notificationSchema = z.strictObject({
   title: z.string(),
   body: z.string(),
   tenant: z.strictObject({ id: z.string(), slug: z.string(), name: z.string() }),
-  providerConnection: connectionRefSchema.nullable(),
+  providerConnection: pinnedConnectionSchema.nullable(),
   url: z.string(),
   reason: reasonSchema,
   nextSteps: z.array(stepSchema),

@@ -21,7 +21,8 @@ export interface RunView {
   outcome: RunOutcome;
   trigger: Trigger;
   initiator: { id: string; email: string } | null;
-  providerConnection: { id: string; name: string } | null;
+  /** `deleted: true` once the connection is gone: the id and name are those it had. */
+  providerConnection: { id: string; name: string; deleted?: true } | null;
   reason: PresentedReason | null;
   nextSteps: PresentedStep[];
   summaryCounts: SummaryCounts;
@@ -59,6 +60,18 @@ function explainStored(run: OperationRun, tenantSlug: string): { code: string; m
   return { ...explain('execution_error', {}, links), code: run.reason_code };
 }
 
+/**
+ * Pinned at admission; the name from the row, else the one recorded at the click. A deleted
+ * connection's id and name were stamped into the context by the delete (src/connections/delete.ts).
+ */
+function pinnedConnection(run: OperationRun, ctx: RunContext, context: Record<string, unknown>): RunView['providerConnection'] {
+  if (run.provider_connection_id) {
+    return { id: run.provider_connection_id, name: ctx.connectionName ?? str(context.providerConnectionName) ?? '' };
+  }
+  const deletedId = context.providerConnectionDeleted === true ? str(context.providerConnectionId) : undefined;
+  return deletedId ? { id: deletedId, name: str(context.providerConnectionName) ?? '', deleted: true } : null;
+}
+
 export function presentRun(run: OperationRun, ctx: RunContext): RunView {
   const ex = explainStored(run, ctx.tenant.slug);
   const context = run.context as Record<string, unknown>;
@@ -78,10 +91,7 @@ export function presentRun(run: OperationRun, ctx: RunContext): RunView {
     outcome: run.outcome,
     trigger: run.trigger,
     initiator: ctx.initiator,
-    // Pinned at admission; the name from the row, else the one recorded at the click.
-    providerConnection: run.provider_connection_id
-      ? { id: run.provider_connection_id, name: ctx.connectionName ?? str(context.providerConnectionName) ?? '' }
-      : null,
+    providerConnection: pinnedConnection(run, ctx, context),
     reason: ex ? { code: ex.code, message: ex.message } : null,
     nextSteps: ex ? presentSteps(stepsAfterRun(ex.nextSteps, run.type), ctx.viewerRole) : [],
     summaryCounts: run.summary_counts,
@@ -106,7 +116,7 @@ export interface NotificationView {
    */
   body: string;
   tenant: { id: string; slug: string; name: string };
-  providerConnection: { id: string; name: string } | null;
+  providerConnection: RunView['providerConnection'];
   url: string;
   reason: PresentedReason | null;
   nextSteps: PresentedStep[];

@@ -19,6 +19,9 @@ import { call, freeAllScopes, insertCompletedRun, login, loginAll, PERSONAS, sta
 interface Fixture {
   tenant: string;
   connectionId: string;
+  /** Non-default northwind connections: one per persona to delete, one to rotate to a certificate. */
+  deletableConnectionIds: Record<Persona, string>;
+  spareConnectionId: string;
   restoreRunId: string;
   restoreRunName: string;
   /** Backup items of the tenant, for creating a restore run. */
@@ -92,7 +95,11 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'GET /api/provider-connections': () => [{ path: '/api/provider-connections' }],
   'GET /api/tenants/:tenant/provider-connections': (f) => [{ path: `/api/tenants/${f.tenant}/provider-connections` }],
   'GET /api/provider-connections/:id': (f) => [{ path: `/api/provider-connections/${f.connectionId}` }],
-  'PATCH /api/provider-connections/:id': (f) => [{ path: `/api/provider-connections/${f.connectionId}`, body: { enabled: true } }],
+  'PATCH /api/provider-connections/:id': (f) => [
+    { path: `/api/provider-connections/${f.connectionId}`, body: { enabled: true } },
+    { path: `/api/provider-connections/${f.spareConnectionId}`, body: { credential: { type: 'certificate' } } },
+  ],
+  'DELETE /api/provider-connections/:id': (f, p) => [{ path: `/api/provider-connections/${f.deletableConnectionIds[p]}`, body: {} }],
   'GET /api/tenants/:tenant/restore-runs': (f) => [{ path: `/api/tenants/${f.tenant}/restore-runs` }],
   'GET /api/restore-runs/:id': (f) => [{ path: `/api/restore-runs/${f.restoreRunId}` }],
   'GET /api/tenants/:tenant/backup-items': (f) => [{ path: `/api/tenants/${f.tenant}/backup-items` }],
@@ -214,6 +221,16 @@ beforeAll(async () => {
   const northwind = await tenantBySlug(db, 'northwind');
   const fabrikam = await tenantBySlug(db, 'fabrikam-retail');
   const conn = await connectionOf(db, 'northwind');
+  const spareConnection = (name: string) =>
+    db
+      .insertInto('provider_connections')
+      .values({ tenant_id: northwind.id, name, client_id: crypto.randomUUID(), secret_ciphertext: testBox.seal('matrix-secret'), credential_expires_at: new Date(Date.now() + 86_400_000) })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+      .then((r) => r.id);
+  const deletableConnectionIds = {} as Record<Persona, string>;
+  for (const p of PERSONA_LIST) deletableConnectionIds[p] = await spareConnection(`Matrix delete ${p}`);
+  const spareConnectionId = await spareConnection('Matrix spare');
   const rr = await db.selectFrom('restore_runs').select(['id', 'name']).where('tenant_id', '=', northwind.id).executeTakeFirstOrThrow();
   const backupItemIds = (await db.selectFrom('backup_items').select('id').where('tenant_id', '=', northwind.id).limit(2).execute()).map((b) => b.id);
   const notificationIds = {} as Record<Persona, string>;
@@ -267,7 +284,7 @@ beforeAll(async () => {
     webhookIds[p] = p === 'anonymous' ? crypto.randomUUID() : p === 'outsider' ? await hook(fabrikam.workspace_id, outsider.id) : await hook(northwind.workspace_id, owner.id);
   }
   const webhooks = { contoso: await hook(northwind.workspace_id, owner.id), fabrikam: await hook(fabrikam.workspace_id, outsider.id) };
-  fixture = { scheduleIds, schedules, bulkIds, tenant: 'northwind', connectionId: conn.id, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims, webhookIds, webhooks };
+  fixture = { scheduleIds, schedules, bulkIds, tenant: 'northwind', connectionId: conn.id, deletableConnectionIds, spareConnectionId, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims, webhookIds, webhooks };
 });
 afterAll(async () => s?.close());
 
@@ -313,6 +330,8 @@ describe('the 404/403 matrix', () => {
     const missing: Fixture = {
       tenant: 'no-such-tenant',
       connectionId: crypto.randomUUID(),
+      deletableConnectionIds: Object.fromEntries(PERSONA_LIST.map((p) => [p, crypto.randomUUID()])) as Record<Persona, string>,
+      spareConnectionId: crypto.randomUUID(),
       restoreRunId: crypto.randomUUID(),
       restoreRunName: 'none',
       backupItemIds: [crypto.randomUUID()],

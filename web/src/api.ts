@@ -6,10 +6,13 @@ import type { PreflightAnswer, StartAnswer } from './types.ts';
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The whole answer: some refusals carry more than the error (e.g. the run holding a connection). */
+  readonly body: unknown;
+  constructor(status: number, code: string, message: string, body: unknown = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.body = body;
   }
 }
 
@@ -34,7 +37,7 @@ async function parse(res: Response): Promise<unknown> {
 function errorFrom(status: number, body: unknown): ApiError {
   const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
   const fallback = status === 404 ? 'Not found.' : status === 403 ? 'You do not have permission to do this.' : `Request failed (${status}).`;
-  return new ApiError(status, e?.code ?? `http_${status}`, e?.message ?? fallback);
+  return new ApiError(status, e?.code ?? `http_${status}`, e?.message ?? fallback, body);
 }
 
 export async function request<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {

@@ -29,6 +29,8 @@ export interface RunLink {
 export interface ConnectionRef {
   id: string;
   name: string;
+  /** Runs outlive their connection: set once it was deleted (id and name are those it had). */
+  deleted?: true;
 }
 
 /** The presenter's start answer: the one thing StartFeedback renders. */
@@ -105,12 +107,25 @@ export interface ProviderConnection {
   verificationReasonCode?: string | null;
   clientId?: string;
   cloud?: string;
-  credentialKind?: string;
+  credentialKind?: 'secret' | 'certificate';
   hasCredential?: boolean;
+  /** A certificate connection's public certificate, for upload to the app registration. */
+  certificate?: ConnectionCertificate | null;
   tenant?: { id: string; slug: string; name?: string };
   tenantId?: string;
   createdAt?: string;
   updatedAt?: string;
+}
+
+export interface ConnectionCertificate {
+  pem: string;
+  /** Base64url SHA-256 (Entra's x5t#S256). */
+  thumbprintSha256: string;
+  /** Upper-case hex SHA-1, as the Entra portal lists it. */
+  thumbprintSha1: string;
+  notBefore: string;
+  notAfter: string;
+  subject: string;
 }
 
 /** GET /api/tenants/{tenant}/backup-items: one captured configuration. */

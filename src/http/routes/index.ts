@@ -4,6 +4,7 @@ import type { Route } from '../route.ts';
 import { attentionRoutes } from './attention.ts';
 import { backupRoutes } from './backups.ts';
 import { bulkRoutes } from './bulk.ts';
+import { connectionLifecycleRoutes } from './connection-lifecycle.ts';
 import { scheduleRoutes } from './schedules.ts';
 import { auditRoutes } from './audit.ts';
 import { healthRoutes } from './health.ts';
@@ -35,6 +36,7 @@ export const API_ROUTES: readonly Route[] = [
   ...invitationRoutes,
   ...tenantRoutes,
   ...providerConnectionRoutes,
+  ...connectionLifecycleRoutes,
   ...backupRoutes,
   ...restoreRunRoutes,
   ...operationRoutes,

@@ -1,6 +1,7 @@
 // Provider connections: readiness facts for the console, and the manager's changes (default,
-// enabled, secret rotation). The secret is write-only: sealed on the way in, never read back
-// into any answer; views are built field by field, never by spreading the row.
+// enabled, secret rotation, a new generated certificate). The secret and the certificate's
+// private key are write-only: sealed on the way in, never read back into any answer; views are
+// built field by field, never by spreading the row. The public certificate is shown, always.
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/connect.ts';
@@ -9,6 +10,7 @@ import { ALL_PERMISSIONS, missingPermissions } from '../../operations/permission
 import { isReasonCode } from '../../reasons/codes.ts';
 import type { ProviderConnection } from '../../db/schema.ts';
 import { hasStoredCredential } from '../../gate/readiness.ts';
+import { certificateView, newCertificateColumns, secretColumns } from '../../connections/credentials.ts';
 import { canSeeTenant, tenantIdByRef } from '../authorize.ts';
 import { notFound } from '../errors.ts';
 import { byConnection, byTenantRef } from '../locate.ts';
@@ -27,6 +29,19 @@ export const connectionSchema = z.strictObject({
   /** Whether a secret or certificate is stored; the secret itself is never returned. */
   hasCredential: z.boolean(),
   credentialExpiresAt: isoDate.nullable(),
+  /** A certificate connection's public certificate, to upload to the app registration; never its key. */
+  certificate: z
+    .strictObject({
+      pem: z.string(),
+      /** Base64url SHA-256 of the DER certificate: Entra's `x5t#S256`. */
+      thumbprintSha256: z.string(),
+      /** Upper-case hex SHA-1: the "Thumbprint" the Entra portal lists. */
+      thumbprintSha1: z.string(),
+      notBefore: isoDate,
+      notAfter: isoDate,
+      subject: z.string(),
+    })
+    .nullable(),
   consentStatus: z.enum(['granted', 'missing', 'unknown']),
   grantedPermissions: z.array(z.string()),
   lastVerifiedAt: isoDate.nullable(),
@@ -49,6 +64,7 @@ export function presentConnection(c: ProviderConnection, tenantSlug: string): Co
     credentialKind: c.credential_kind,
     hasCredential: hasStoredCredential(c.credential_kind, !!c.secret_ciphertext, !!c.certificate_thumbprint),
     credentialExpiresAt: c.credential_expires_at?.toISOString() ?? null,
+    certificate: certificateView(c),
     consentStatus: c.consent_status,
     grantedPermissions: [...c.granted_permissions],
     lastVerifiedAt: c.last_verified_at?.toISOString() ?? null,
@@ -141,10 +157,15 @@ const patchBody = z
     /** Write-only: sealed at rest, never returned. Rotating needs the new secret's expiry. */
     clientSecret: z.string().min(1, { error: 'must not be empty' }).max(1024, { error: 'is too long' }).optional(),
     secretExpiresAt: isoDate.optional(),
+    /** Rotate to a new certificate opsgate generates (answered in `certificate`, to upload). */
+    credential: z.strictObject({ type: z.literal('certificate') }).optional(),
   })
   .superRefine((b, ctx) => {
-    if (b.isDefault === undefined && b.enabled === undefined && b.clientSecret === undefined && b.secretExpiresAt === undefined) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'needs at least one of isDefault, enabled, clientSecret' });
+    if (b.isDefault === undefined && b.enabled === undefined && b.clientSecret === undefined && b.secretExpiresAt === undefined && b.credential === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'needs at least one of isDefault, enabled, clientSecret, credential' });
+    }
+    if (b.credential !== undefined && b.clientSecret !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['credential'], message: 'cannot be given with clientSecret (one credential at a time)' });
     }
     if (b.clientSecret !== undefined && b.secretExpiresAt === undefined) {
       ctx.addIssue({ code: 'custom', path: ['secretExpiresAt'], message: 'is required when rotating clientSecret' });
@@ -161,7 +182,7 @@ const update = tenantRoute({
   method: 'PATCH',
   url: '/api/provider-connections/:id',
   summary:
-    'Change a connection: {"isDefault": true} (the previous default stops being one), {"enabled": false}, or rotate the secret with {"clientSecret", "secretExpiresAt"}. Audited.',
+    'Change a connection: {"isDefault": true} (the previous default stops being one), {"enabled": false}, rotate the secret with {"clientSecret", "secretExpiresAt"}, or switch to / rotate a generated certificate with {"credential": {"type": "certificate"}} (answers the new public certificate to upload; the old one stops working for opsgate at once). Audited.',
   tag: 'provider connections',
   params: idParams,
   body: patchBody,
@@ -170,6 +191,8 @@ const update = tenantRoute({
   responses: { 200: { description: 'The updated connection', schema: connectionSchema } },
   async handler({ deps, user, access, found, body }) {
     const tenant = access.tenant;
+    // Key generation takes a moment: done before the transaction, which then only writes.
+    const certificate = body.credential ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: found.name }) : null;
     const updated = await deps.db.transaction().execute(async (tx) => {
       // One default per tenant: changes to a tenant's connections take turns.
       await sql`select id from tenants where id = ${tenant.id} for update`.execute(tx);
@@ -189,17 +212,20 @@ const update = tenantRoute({
       }
       if (body.enabled !== undefined) audit.push({ action: 'provider_connection.enabled_changed', details: { enabled: body.enabled } });
       const rotation =
-        body.clientSecret !== undefined && body.secretExpiresAt !== undefined
-          ? {
-              credential_kind: 'secret' as const,
-              secret_ciphertext: deps.box.seal(body.clientSecret),
-              certificate_thumbprint: null,
-              credential_expires_at: new Date(body.secretExpiresAt),
-            }
-          : {};
+        certificate ??
+        (body.clientSecret !== undefined && body.secretExpiresAt !== undefined
+          ? secretColumns(deps.box, body.clientSecret, new Date(body.secretExpiresAt))
+          : {});
       if (body.secretExpiresAt !== undefined) {
         // The expiry is audited; the secret never is.
-        audit.push({ action: 'provider_connection.credential_rotated', details: { credentialExpiresAt: new Date(body.secretExpiresAt).toISOString() } });
+        audit.push({ action: 'provider_connection.credential_rotated', details: { credentialKind: 'secret', credentialExpiresAt: new Date(body.secretExpiresAt).toISOString() } });
+      }
+      if (certificate) {
+        // The public thumbprint and expiry are audited; the private key never is.
+        audit.push({
+          action: 'provider_connection.credential_rotated',
+          details: { credentialKind: 'certificate', thumbprintSha256: certificate.certificate_thumbprint, credentialExpiresAt: certificate.credential_expires_at?.toISOString() ?? null },
+        });
       }
       const row = await tx
         .updateTable('provider_connections')

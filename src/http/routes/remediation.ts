@@ -8,24 +8,53 @@ import { SESSION_COOKIE } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { byConnection, byTenantRef } from '../locate.ts';
 import { tenantRoute, type Route } from '../route.ts';
+import { newCertificateColumns, secretColumns } from '../../connections/credentials.ts';
 import { emptyBody, idParams, newConnectionFields, tenantParams } from '../schemas.ts';
 import { connectionSchema, presentConnection } from './provider-connections.ts';
+
+const { clientSecret, secretExpiresAt, ...identityFields } = newConnectionFields;
+
+/**
+ * Today's secret body, or `"credential": {"type": "certificate"}`: opsgate then generates the key
+ * pair and answers the public certificate in `certificate` for the operator to upload.
+ */
+const addConnectionBody = z
+  .strictObject({
+    ...identityFields,
+    clientSecret: clientSecret.optional(),
+    secretExpiresAt: secretExpiresAt.optional(),
+    credential: z.strictObject({ type: z.literal('certificate') }).optional(),
+    isDefault: z.boolean().optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.credential) {
+      for (const field of ['clientSecret', 'secretExpiresAt'] as const) {
+        if (b[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with a certificate credential' });
+      }
+      return;
+    }
+    for (const field of ['clientSecret', 'secretExpiresAt'] as const) {
+      if (b[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'is required (or give "credential": {"type": "certificate"})' });
+    }
+  });
 
 const addConnection = tenantRoute({
   method: 'POST',
   url: '/api/tenants/:tenant/provider-connections',
-  summary: 'Add a provider connection (an app registration of the customer tenant). The secret is write-only; the first connection becomes the default.',
+  summary:
+    'Add a provider connection (an app registration of the customer tenant): with {"clientSecret", "secretExpiresAt"} (write-only), or {"credential": {"type": "certificate"}} to have opsgate generate a key pair and answer the public certificate (PEM and thumbprints) to upload to the app registration; the private key is never returned. The first connection becomes the default.',
   tag: 'provider connections',
   params: tenantParams,
-  body: z.strictObject({
-    ...newConnectionFields,
-    isDefault: z.boolean().optional(),
-  }),
+  body: addConnectionBody,
   locate: byTenantRef,
   capability: 'provider_connection.manage',
   responses: { 201: { description: 'The new connection', schema: connectionSchema }, 409: { description: 'A connection with this name exists' } },
   async handler({ deps, access, user, body }) {
     const tenant = access.tenant;
+    // Key generation takes a moment: done before the transaction, which then only writes.
+    const credential = body.credential
+      ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: body.name })
+      : secretColumns(deps.box, body.clientSecret!, new Date(body.secretExpiresAt!));
     const row = await deps.db.transaction().execute(async (tx) => {
       await sql`select id from tenants where id = ${tenant.id} for update`.execute(tx);
       const clash = await tx.selectFrom('provider_connections').select('id').where('tenant_id', '=', tenant.id).where('name', '=', body.name).executeTakeFirst();
@@ -40,8 +69,7 @@ const addConnection = tenantRoute({
           name: body.name,
           cloud: body.cloud ?? 'global',
           client_id: body.clientId.toLowerCase(),
-          secret_ciphertext: deps.box.seal(body.clientSecret),
-          credential_expires_at: new Date(body.secretExpiresAt),
+          ...credential,
           is_default: makeDefault,
         })
         .returningAll()
@@ -50,7 +78,14 @@ const addConnection = tenantRoute({
         .insertInto('audit_log')
         .values({
           workspace_id: tenant.workspace_id, tenant_id: tenant.id, actor_user_id: user.id, action: 'provider_connection.created',
-          details: JSON.stringify({ providerConnectionId: created.id, clientId: created.client_id, isDefault: makeDefault }),
+          details: JSON.stringify({
+            providerConnectionId: created.id,
+            clientId: created.client_id,
+            isDefault: makeDefault,
+            credentialKind: created.credential_kind,
+            // Public facts of a certificate only; never the secret or the key.
+            ...(created.certificate_thumbprint ? { thumbprintSha256: created.certificate_thumbprint } : {}),
+          }),
         })
         .execute();
       return created;

@@ -1,16 +1,23 @@
 // Adding a provider connection (the fix behind "no default connection"): an app registration
-// of the customer tenant, its client secret (write-only) and the secret's expiry.
-import { useState, type FormEvent } from 'react';
-import { Link } from 'react-router-dom';
+// of the customer tenant and its credential, either a client secret (write-only) with its
+// expiry, or a certificate opsgate generates. For a certificate the answer carries the public
+// certificate, shown right here to upload to the app registration, then "Check connection".
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Link, useLocation } from 'react-router-dom';
 import { api, ApiError } from '../api.ts';
 import { announceChange } from '../hooks.ts';
 import type { ProviderConnection } from '../types.ts';
+import { CertificatePanel } from './CertificatePanel.tsx';
+import { StartButton } from './StartButton.tsx';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Kind = 'secret' | 'certificate';
 
 export function AddConnectionForm({ tenant, tenantName, hasDefault, onAdded }: { tenant: string; tenantName: string; hasDefault: boolean; onAdded: () => void }) {
   const [name, setName] = useState(hasDefault ? '' : 'Primary');
   const [clientId, setClientId] = useState('');
+  const [kind, setKind] = useState<Kind>('secret');
   const [secret, setSecret] = useState('');
   const [expires, setExpires] = useState('');
   const [cloud, setCloud] = useState<'global' | 'sandbox'>('global');
@@ -18,22 +25,36 @@ export function AddConnectionForm({ tenant, tenantName, hasDefault, onAdded }: {
   const [error, setError] = useState<string | null>(null);
   const [added, setAdded] = useState<ProviderConnection | null>(null);
   const [busy, setBusy] = useState(false);
+  const nameRef = useRef<HTMLInputElement>(null);
+  const location = useLocation();
+
+  // "Add connection" on the tenant page links here (#add-connection): bring the form into view.
+  useEffect(() => {
+    if (location.hash !== '#add-connection') return;
+    document.getElementById('add-connection')?.scrollIntoView({ block: 'start' });
+    nameRef.current?.focus();
+  }, [location.hash]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     const at = new Date(`${expires}T23:59:59Z`);
-    if (!name.trim() || !GUID.test(clientId.trim()) || !secret || Number.isNaN(at.getTime())) {
-      setError('Enter a name, the application (client) ID (a GUID), the client secret and the date it expires.');
+    const secretOk = kind === 'certificate' || (secret && !Number.isNaN(at.getTime()));
+    if (!name.trim() || !GUID.test(clientId.trim()) || !secretOk) {
+      setError(
+        kind === 'secret'
+          ? 'Enter a name, the application (client) ID (a GUID), the client secret and the date it expires.'
+          : 'Enter a name and the application (client) ID (a GUID).',
+      );
       return;
     }
     setBusy(true);
     setError(null);
     try {
+      const credential = kind === 'certificate' ? { credential: { type: 'certificate' } } : { clientSecret: secret, secretExpiresAt: at.toISOString() };
       const c = await api.post<ProviderConnection>(`/api/tenants/${encodeURIComponent(tenant)}/provider-connections`, {
         name: name.trim(),
         clientId: clientId.trim(),
-        clientSecret: secret,
-        secretExpiresAt: at.toISOString(),
+        ...credential,
         cloud,
         isDefault: makeDefault,
       });
@@ -51,53 +72,89 @@ export function AddConnectionForm({ tenant, tenantName, hasDefault, onAdded }: {
   }
 
   return (
-    <form className="add-connection" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="add-conn-title">
+    <div className="add-connection" id="add-connection">
       <h2 className="card-title" id="add-conn-title">
         Add a provider connection to {tenantName}
       </h2>
-      {added ? (
-        <div className="callout callout-good" role="status">
-          Added <Link to={`/admin/provider-connections/${added.id}`}>{added.name}</Link>. Next: grant admin consent and verify it from its page.
-        </div>
-      ) : null}
+      {added ? <Added c={added} tenant={tenant} /> : null}
       {error ? (
         <div className="callout callout-error" role="alert">
           {error}
         </div>
       ) : null}
-      <fieldset disabled={busy} className="form-grid-fields">
-        <div className="field">
-          <label htmlFor="ac-name">Connection name</label>
-          <input id="ac-name" value={name} onChange={(e) => setName(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="ac-client">Application (client) ID</label>
-          <input id="ac-client" value={clientId} onChange={(e) => setClientId(e.target.value)} spellCheck={false} placeholder="00000000-0000-0000-0000-000000000000" />
-        </div>
-        <div className="field">
-          <label htmlFor="ac-secret">Client secret</label>
-          <input id="ac-secret" type="password" autoComplete="new-password" value={secret} onChange={(e) => setSecret(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="ac-expires">Secret expires on</label>
-          <input id="ac-expires" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="ac-cloud">Cloud</label>
-          <select id="ac-cloud" value={cloud} onChange={(e) => setCloud(e.target.value as 'global' | 'sandbox')}>
-            <option value="global">Microsoft global cloud</option>
-            <option value="sandbox">Sandbox cloud (local demo)</option>
-          </select>
-        </div>
-        <label className="check">
-          <input type="checkbox" checked={makeDefault} onChange={(e) => setMakeDefault(e.target.checked)} /> Use as the tenant’s default connection
-        </label>
-        <div>
-          <button type="submit" className="button button-primary">
-            Add connection
-          </button>
-        </div>
-      </fieldset>
-    </form>
+      <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="add-conn-title">
+        <fieldset disabled={busy} className="form-grid-fields">
+          <div className="field">
+            <label htmlFor="ac-name">Connection name</label>
+            <input id="ac-name" ref={nameRef} value={name} onChange={(e) => setName(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="ac-client">Application (client) ID</label>
+            <input id="ac-client" value={clientId} onChange={(e) => setClientId(e.target.value)} spellCheck={false} placeholder="00000000-0000-0000-0000-000000000000" />
+          </div>
+          <fieldset className="credential-choice">
+            <legend>Credential</legend>
+            <label className="check">
+              <input type="radio" name="ac-kind" checked={kind === 'secret'} onChange={() => setKind('secret')} /> Client secret
+            </label>
+            <label className="check">
+              <input type="radio" name="ac-kind" checked={kind === 'certificate'} onChange={() => setKind('certificate')} /> Certificate (opsgate generates it)
+            </label>
+          </fieldset>
+          {kind === 'secret' ? (
+            <>
+              <div className="field">
+                <label htmlFor="ac-secret">Client secret</label>
+                <input id="ac-secret" type="password" autoComplete="new-password" value={secret} onChange={(e) => setSecret(e.target.value)} />
+              </div>
+              <div className="field">
+                <label htmlFor="ac-expires">Secret expires on</label>
+                <input id="ac-expires" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
+              </div>
+            </>
+          ) : (
+            <p className="muted small">
+              opsgate generates an RSA key pair and a certificate valid for one year. You upload the certificate to the app registration; the private key
+              stays encrypted in opsgate.
+            </p>
+          )}
+          <div className="field">
+            <label htmlFor="ac-cloud">Cloud</label>
+            <select id="ac-cloud" value={cloud} onChange={(e) => setCloud(e.target.value as 'global' | 'sandbox')}>
+              <option value="global">Microsoft global cloud</option>
+              <option value="sandbox">Sandbox cloud (local demo)</option>
+            </select>
+          </div>
+          <label className="check">
+            <input type="checkbox" checked={makeDefault} onChange={(e) => setMakeDefault(e.target.checked)} /> Use as the tenant’s default connection
+          </label>
+          <div>
+            <button type="submit" className="button button-primary">
+              Add connection
+            </button>
+          </div>
+        </fieldset>
+      </form>
+    </div>
+  );
+}
+
+/** What to do next with the connection just added; a certificate is shown for upload. */
+function Added({ c, tenant }: { c: ProviderConnection; tenant: string }) {
+  if (!c.certificate) {
+    return (
+      <div className="callout callout-good" role="status">
+        Added <Link to={`/admin/provider-connections/${c.id}`}>{c.name}</Link>. Next: grant admin consent and verify it from its page.
+      </div>
+    );
+  }
+  return (
+    <div className="callout callout-good" role="status" data-testid="certificate-added">
+      <p>
+        Added <Link to={`/admin/provider-connections/${c.id}`}>{c.name}</Link> with a new certificate.
+      </p>
+      <CertificatePanel cert={c.certificate} fileName={`opsgate-${tenant}-${c.name}`} fresh />
+      <StartButton tenant={tenant} type="provider_connection.check" providerConnectionId={c.id} allowed variant="primary" />
+    </div>
   );
 }

@@ -11,12 +11,14 @@ export const EXPIRY_WARNING_DAYS = 30;
 
 type Tone = 'good' | 'warn' | 'bad' | 'muted';
 
-export function expiryFact(c: Pick<ProviderConnection, 'credentialExpiresAt'>, now = Date.now()): { tone: Tone; text: string } {
+export function expiryFact(c: Pick<ProviderConnection, 'credentialExpiresAt' | 'credentialKind'>, now = Date.now()): { tone: Tone; text: string } {
   const days = daysUntil(c.credentialExpiresAt, now);
+  // A certificate's expiry is its notAfter; it reads as the certificate's, not a secret's.
+  const noun = c.credentialKind === 'certificate' ? 'Certificate' : 'Secret';
   if (days === null) return { tone: 'bad', text: 'No credential expiry recorded' };
-  if (days < 0) return { tone: 'bad', text: `Secret expired on ${formatDate(c.credentialExpiresAt)}` };
-  if (days <= EXPIRY_WARNING_DAYS) return { tone: 'warn', text: `Secret expires in ${days} day${days === 1 ? '' : 's'} (${formatDate(c.credentialExpiresAt)})` };
-  return { tone: 'good', text: `Secret valid until ${formatDate(c.credentialExpiresAt)}` };
+  if (days < 0) return { tone: 'bad', text: `${noun} expired on ${formatDate(c.credentialExpiresAt)}` };
+  if (days <= EXPIRY_WARNING_DAYS) return { tone: 'warn', text: `${noun} expires in ${days} day${days === 1 ? '' : 's'} (${formatDate(c.credentialExpiresAt)})` };
+  return { tone: 'good', text: `${noun} valid until ${formatDate(c.credentialExpiresAt)}` };
 }
 
 export function consentFact(c: Pick<ProviderConnection, 'consentStatus'>): { tone: Tone; text: string } {

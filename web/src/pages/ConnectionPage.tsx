@@ -1,10 +1,12 @@
 // /admin/provider-connections/{id}: the connection's readiness (with #consent, #permissions
 // and #credentials for next-step links), its starts ("Check connection", "Sync inventory",
-// "Take compliance snapshot"), management (default, enabled, secret rotation) and its runs.
-import { useEffect, useState, type FormEvent } from 'react';
+// "Take compliance snapshot"), management (default, enabled, credential, delete) and its runs.
+import { useEffect, useState } from 'react';
 import { Link, useLocation, useParams, useSearchParams } from 'react-router-dom';
 import { api, ApiError } from '../api.ts';
-import { expiryFact, Fact, VerificationReport } from '../components/Readiness.tsx';
+import { ConnectionCredentials } from '../components/ConnectionCredentials.tsx';
+import { DeleteConnection } from '../components/DeleteConnection.tsx';
+import { VerificationReport } from '../components/Readiness.tsx';
 import { NextSteps } from '../components/NextSteps.tsx';
 import { RunBadge as RunBadgeInline, RunsTable } from '../components/RunsTable.tsx';
 import { StartActions, StartButton } from '../components/StartButton.tsx';
@@ -96,6 +98,7 @@ function ConnectionView({ c, reload }: { c: ProviderConnection; reload: () => vo
         </div>
         <div className="col">
           <ManageCard c={c} canManage={can('provider_connection.manage')} reload={reload} now={now} />
+          <DeleteConnection c={c} tenantSlug={slug} canManage={can('provider_connection.manage')} />
           <section className="card" aria-labelledby="conn-runs-title">
             <div className="card-head">
               <h2 className="card-title" id="conn-runs-title">
@@ -117,8 +120,6 @@ function ConnectionView({ c, reload }: { c: ProviderConnection; reload: () => vo
 function ManageCard({ c, canManage, reload, now }: { c: ProviderConnection; canManage: boolean; reload: () => void; now: number }) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ tone: 'good' | 'bad'; text: string } | null>(null);
-  const [secret, setSecret] = useState('');
-  const [expires, setExpires] = useState('');
 
   async function patch(body: Record<string, unknown>, done: string) {
     setBusy(true);
@@ -138,21 +139,6 @@ function ManageCard({ c, canManage, reload, now }: { c: ProviderConnection; canM
     }
   }
 
-  async function rotate(e: FormEvent) {
-    e.preventDefault();
-    const at = new Date(`${expires}T23:59:59Z`);
-    if (!secret || Number.isNaN(at.getTime())) {
-      setMessage({ tone: 'bad', text: 'Enter the new client secret and the date it expires.' });
-      return;
-    }
-    const ok = await patch({ clientSecret: secret, secretExpiresAt: at.toISOString() }, 'Client secret rotated. Run “Check connection” or “Verify tenant” to refresh readiness.');
-    if (ok) {
-      setSecret('');
-      setExpires('');
-    }
-  }
-
-  const exp = expiryFact(c, now);
   return (
     <>
       <section className="card" aria-labelledby="manage-title">
@@ -193,30 +179,7 @@ function ManageCard({ c, canManage, reload, now }: { c: ProviderConnection; canM
           </button>
         </div>
       </section>
-      <section className="card" id="credentials" aria-labelledby="cred-title">
-        <h2 className="card-title" id="cred-title">
-          Client secret
-        </h2>
-        <p>
-          <Fact {...exp} />
-        </p>
-        <p className="muted small">The secret is stored encrypted and is never shown again, here or by the API.</p>
-        {canManage ? (
-          <form className="rotate-form" onSubmit={(e) => void rotate(e)}>
-            <div className="field">
-              <label htmlFor="new-secret">New client secret</label>
-              <input id="new-secret" type="password" autoComplete="new-password" spellCheck={false} value={secret} onChange={(e) => setSecret(e.target.value)} />
-            </div>
-            <div className="field">
-              <label htmlFor="secret-expires">Secret expires on</label>
-              <input id="secret-expires" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
-            </div>
-            <button type="submit" className="button button-primary" disabled={busy || !secret || !expires}>
-              Rotate secret
-            </button>
-          </form>
-        ) : null}
-      </section>
+      <ConnectionCredentials c={c} canManage={canManage} busy={busy} patch={patch} now={now} />
     </>
   );
 }

@@ -1,6 +1,6 @@
 // /admin/provider-connections[?tenant=slug]: every connection the user may see, with its
 // readiness at a glance and "Check connection" on each row.
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link, useLocation, useSearchParams } from 'react-router-dom';
 import { AddConnectionForm } from '../components/AddConnectionForm.tsx';
 import { ConnectionLink, consentFact, expiryFact, Fact, headlineFact, verificationFact } from '../components/Readiness.tsx';
 import { StartActions, StartButton } from '../components/StartButton.tsx';
@@ -15,6 +15,8 @@ export function ConnectionsPage() {
   useDocumentTitle('Provider connections');
   const { session } = useSession();
   const [params, setParams] = useSearchParams();
+  // Arriving from a deleted connection's page: say what happened.
+  const deleted = (useLocation().state as { deletedConnection?: string } | null)?.deletedConnection;
   const tenantFilter = params.get('tenant') ?? '';
   const tenants = listedTenants(session?.tenants ?? [], tenantFilter).filter((t) => !tenantFilter || t.slug === tenantFilter || t.id === tenantFilter);
   const unknownTenant = tenantFilter && tenants.length === 0;
@@ -45,6 +47,11 @@ export function ConnectionsPage() {
           </select>
         </div>
       </div>
+      {deleted ? (
+        <div className="callout callout-good" role="status" data-testid="connection-deleted">
+          Deleted the connection {deleted}. Runs that used it keep its name.
+        </div>
+      ) : null}
       <section className="card">
         <StartActions title={null} layout="plain">
           {unknownTenant ? (

@@ -87,7 +87,11 @@ function RunView({ run, reload }: { run: Run; reload: () => void }) {
             <div className="facts-row">
               <dt>Provider connection</dt>
               <dd>
-                {run.providerConnection ? (
+                {run.providerConnection?.deleted ? (
+                  <span>
+                    {run.providerConnection.name} <span className="badge tone-muted">deleted</span>
+                  </span>
+                ) : run.providerConnection ? (
                   <>
                     <Link to={`/admin/provider-connections/${run.providerConnection.id}`}>{run.providerConnection.name}</Link>
                     <span className="muted small"> · pinned when the run was {run.outcome === 'blocked' ? 'recorded' : 'accepted'}</span>

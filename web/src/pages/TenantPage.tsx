@@ -130,9 +130,14 @@ export function TenantPage() {
             <h2 className="card-title" id="conns-title">
               Provider connections
             </h2>
-            <Link to={`/admin/provider-connections?tenant=${t}`} className="small">
-              Manage →
-            </Link>
+            <span className="small">
+              {can('provider_connection.manage') ? (
+                <>
+                  <Link to={`/admin/provider-connections?tenant=${t}#add-connection`}>Add connection</Link> ·{' '}
+                </>
+              ) : null}
+              <Link to={`/admin/provider-connections?tenant=${t}`}>Manage →</Link>
+            </span>
           </div>
           {conns.data && conns.data.items.length === 0 ? <Empty title="No provider connection" /> : null}
           {conns.data && conns.data.items.length > 0 ? (
