@@ -36,18 +36,22 @@ export function csvRow(item: AuditItem): string {
   return `${cells.map(csvField).join(',')}\r\n`;
 }
 
-/** Every matching row, newest first; `max` caps the count (the `limit` query parameter). */
-export function auditCsv(db: Db, userId: string, filter: AuditFilter, max: number | undefined): Readable {
+/**
+ * Every matching row, newest first; `max` caps the count (the `limit` query parameter). The
+ * first page is read before answering, so a query the database refuses is still an error
+ * answer, not a 200 cut short.
+ */
+export async function auditCsv(db: Db, userId: string, filter: AuditFilter, max: number | undefined): Promise<Readable> {
+  let left = max ?? Number.POSITIVE_INFINITY;
+  const first = await auditPage(db, userId, filter, Math.min(PAGE, left));
   async function* lines(): AsyncGenerator<string> {
     yield `${CSV_COLUMNS.join(',')}\r\n`;
-    let f = filter;
-    let left = max ?? Number.POSITIVE_INFINITY;
-    while (left > 0) {
-      const page = await auditPage(db, userId, f, Math.min(PAGE, left));
+    let page = first;
+    for (;;) {
       if (page.items.length) yield page.items.map(csvRow).join('');
       left -= page.items.length;
-      if (!page.next) return;
-      f = { ...f, before: decodeCursor(page.next) };
+      if (!page.next || left <= 0) return;
+      page = await auditPage(db, userId, { ...filter, before: decodeCursor(page.next) }, Math.min(PAGE, left));
     }
   }
   return Readable.from(lines(), { objectMode: false });

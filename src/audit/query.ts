@@ -21,7 +21,8 @@ export interface Cursor {
   id: string;
 }
 
-export const CURSOR_SHAPE = /^\d{1,20}-\d{1,19}$/;
+// 18 digits each: within bigint, and the time within timestamptz (year ~33 000).
+export const CURSOR_SHAPE = /^\d{1,18}-\d{1,18}$/;
 export const encodeCursor = (c: Cursor) => `${c.atMicros}-${c.id}`;
 export function decodeCursor(s: string): Cursor {
   const [atMicros, id] = s.split('-') as [string, string];

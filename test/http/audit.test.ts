@@ -150,6 +150,8 @@ describe('filters and paging', () => {
       [{ since: '2026-02-01', until: '2026-01-01' }, 'until'],
       [{ action: 'DROP TABLE' }, 'action'],
       [{ before: 'abc' }, 'before'],
+      [{ before: '99999999999999999999-1' }, 'before'],
+      [{ actor: 'a\u0000b' }, 'actor'],
       [{ tenant: 'Not A Slug!' }, 'tenant'],
     ] as const) {
       const r = await audit(query);

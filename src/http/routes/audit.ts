@@ -24,7 +24,12 @@ const instant = z
 const auditQuery = z
   .object({
     tenant: tenantRef().optional(),
-    actor: z.string().min(1, { error: 'must not be empty' }).max(320, { error: 'is too long' }).optional(),
+    actor: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .max(320, { error: 'is too long' })
+      .regex(/^[^\x00-\x1f\x7f]+$/, { error: 'must not contain control characters' })
+      .optional(),
     action: z
       .string()
       .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?$/, { error: 'must be an action such as operation.start, or a prefix such as provider_connection.*' })
@@ -113,7 +118,7 @@ const csv = auditRoute({
     const max = (req.query as Record<string, unknown>).limit !== undefined ? query.limit : undefined;
     const stamp = new Date().toISOString().slice(0, 10);
     reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="opsgate-audit-${stamp}.csv"`);
-    return { status: 200, body: auditCsv(deps.db, userId, filter, max) };
+    return { status: 200, body: await auditCsv(deps.db, userId, filter, max) };
   },
 });
 
