@@ -378,7 +378,15 @@ export interface ScheduleFiringsTable {
   claimed_at: Timestamp;
   claimed_by: string;
   bulk_operation_id: string | null;
-  counts: Json<Record<string, number>> | null;
+  counts: Json<Record<string, number> | null>;
+}
+
+/** Migration 0009: periodic maintenance tasks claimed once per database (retention). */
+export interface OpsgateMaintenanceTable {
+  task: string;
+  last_started_at: NullableTimestamp;
+  last_finished_at: NullableTimestamp;
+  last_result: Json;
 }
 
 export interface DB {
@@ -414,6 +422,7 @@ export interface DB {
   attention_open: AttentionOpenTable;
   attention_scans: AttentionScansTable;
   invitations: InvitationsTable;
+  opsgate_maintenance: OpsgateMaintenanceTable;
 }
 
 export type OperationRun = Selectable<OperationRunsTable>;
