@@ -80,8 +80,14 @@ export async function scanRuns(db: Db, opts: OutboxOptions = {}): Promise<number
   });
 }
 
+type AttentionScanOptions = OutboxOptions & {
+  expiryWarningDays: number;
+  /** A workspace scanned this recently (by any process) is skipped (default 0: never). */
+  minGapMs?: number;
+};
+
 /** One scan of needs-attention for every workspace with an attention.raised webhook. */
-export async function scanAttention(db: Db, opts: OutboxOptions & { expiryWarningDays: number }): Promise<number> {
+export async function scanAttention(db: Db, opts: AttentionScanOptions): Promise<number> {
   const workspaces = await db
     .selectFrom('webhooks')
     .select('workspace_id')
@@ -93,12 +99,22 @@ export async function scanAttention(db: Db, opts: OutboxOptions & { expiryWarnin
   return written;
 }
 
-async function scanWorkspaceAttention(db: Db, workspaceId: string, opts: OutboxOptions & { expiryWarningDays: number }): Promise<number> {
+async function scanWorkspaceAttention(db: Db, workspaceId: string, opts: AttentionScanOptions): Promise<number> {
   return db.transaction().execute(async (tx) => {
     // One scanner per workspace at a time; another process scanning it now skips it.
     const { rows: lock } = await sql<{ ok: boolean }>`
       select pg_try_advisory_xact_lock(4242_0012, hashtext(${workspaceId})) as ok`.execute(tx);
     if (!lock[0]?.ok) return 0;
+    // Every worker ticks; one scan per interval is enough, whichever process made it.
+    if (opts.minGapMs) {
+      const recent = await tx
+        .selectFrom('attention_scans')
+        .select('workspace_id')
+        .where('workspace_id', '=', workspaceId)
+        .where('scanned_at', '>', sql<Date>`now() - make_interval(secs => ${opts.minGapMs / 1000})`)
+        .executeTakeFirst();
+      if (recent) return 0;
+    }
 
     const current = await findAttention(tx, { workspaceId, userId: null }, { expiryWarningDays: opts.expiryWarningDays });
     const open = new Set((await tx.selectFrom('attention_open').select('key').where('workspace_id', '=', workspaceId).execute()).map((r) => r.key));
@@ -118,8 +134,8 @@ async function scanWorkspaceAttention(db: Db, workspaceId: string, opts: OutboxO
     }
     await tx
       .insertInto('attention_scans')
-      .values({ workspace_id: workspaceId, scanned_at: raisedAt })
-      .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ scanned_at: raisedAt }))
+      .values({ workspace_id: workspaceId, scanned_at: sql<Date>`now()` })
+      .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ scanned_at: sql<Date>`now()` }))
       .execute();
     // The first scan records what is already open: a new webhook is not flooded with old news.
     if (first || raised.length === 0) return 0;

@@ -48,8 +48,11 @@ export function startOutbox(db: Db, opts: WebhookWorkerOptions): () => void {
     await scanRuns(db, { linkBase: opts.linkBase ?? null });
     await rescueStalled(db);
   });
-  const attention = guarded('attention', () => scanAttention(db, { expiryWarningDays: opts.expiryWarningDays, linkBase: opts.linkBase ?? null }));
-  const timers = [setInterval(runs, opts.scanIntervalMs ?? 2000), setInterval(attention, opts.attentionIntervalMs ?? 60_000)];
+  const attentionMs = opts.attentionIntervalMs ?? 60_000;
+  const attention = guarded('attention', () =>
+    scanAttention(db, { expiryWarningDays: opts.expiryWarningDays, linkBase: opts.linkBase ?? null, minGapMs: attentionMs / 2 }),
+  );
+  const timers = [setInterval(runs, opts.scanIntervalMs ?? 2000), setInterval(attention, attentionMs)];
   void runs();
   void attention();
   return () => timers.forEach(clearInterval);
