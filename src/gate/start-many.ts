@@ -18,6 +18,7 @@ import type { Trigger } from '../db/schema.ts';
 import { getDefinition } from '../operations/registry.ts';
 import type { OperationType } from '../operations/definition.ts';
 import { readiness } from './readiness.ts';
+import { reportStart } from './observers.ts';
 import { dedupeKey, readDefaultsFacts } from './resolve.ts';
 import { GateInputError, type BlockedFacts, type ConnectionRef, type Outcome, type StartResult } from './result.ts';
 import { BLOCKED_REUSE_SECONDS, blockedFingerprint, connectionRef } from './start.ts';
@@ -138,10 +139,13 @@ export async function startMany(db: Db, input: StartManyInput, now: Date = new D
   if (accepted > 0) wakeWorkers(db);
   await nameDedupedConnections(db, deduped.map((i) => results[i]!));
 
-  return results.map((r, i) => {
+  const answers = results.map((r, i) => {
     if (!r) throw new Error(`startMany: no answer for tenant ${input.tenantIds[i]}`);
     return r;
   });
+  // Each answer is a start like any other for its observers (metrics count them).
+  for (const a of answers) reportStart(a);
+  return answers;
 }
 
 /** As in `start`: a deduped answer names the connection the active run is pinned to (one read for all). */

@@ -5,11 +5,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config.ts';
+import { startMany } from '../../src/gate/start-many.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { startMetricsServer } from '../../src/observability/metrics-server.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { call, freeAllScopes, login, PERSONAS, startTestServer } from '../http/helpers.ts';
-import { testBox } from '../helpers/seed.ts';
+import { tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
 import { createWorkerEnv, waitForRun, type WorkerEnv } from '../helpers/worker-env.ts';
 
 const TOKEN = 'metrics-token-for-tests-5b1f';
@@ -133,5 +134,20 @@ describe('what it counts', () => {
     expect(sample(done, 'opsgate_provider_requests_total', { status: '200' })).toBeGreaterThan(sample(after, 'opsgate_provider_requests_total', { status: '200' }));
     expect(sample(done, 'opsgate_runs_active', { type: 'inventory.sync' })).toBe(0);
     expect(sample(done, 'opsgate_queue_jobs_waiting')).toBe(0);
+  });
+
+  it('starts on many tenants at once (bulk, schedules) count one each', async () => {
+    await freeAllScopes(env.tdb.db);
+    const before = await scrape();
+    const ids = await Promise.all(['woodgrove', 'tailspin', 'alpine'].map(async (slug) => (await tenantBySlug(env.tdb.db, slug)).id));
+    const owner = await userByEmail(env.tdb.db, PERSONAS.owner);
+    const answers = await startMany(env.tdb.db, { type: 'entra_group_sync', tenantIds: ids, trigger: 'operator', initiatorUserId: owner.id });
+    const after = await scrape();
+    for (const a of answers) {
+      const labels = { type: 'entra_group_sync', outcome: a.outcome, reason: a.outcome === 'blocked' ? a.reason.code : a.outcome === 'scope_busy' ? 'scope_busy' : 'none' };
+      expect(sample(after, 'opsgate_starts_total', labels) - sample(before, 'opsgate_starts_total', labels), JSON.stringify(labels)).toBeGreaterThanOrEqual(1);
+    }
+    const total = (t: string) => t.split('\n').filter((l) => l.startsWith('opsgate_starts_total{type="entra_group_sync"')).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+    expect(total(after) - total(before)).toBe(3);
   });
 });
