@@ -55,7 +55,7 @@ describe('certificate connection on adatum', () => {
     await page.getByRole('link', { name: 'Add connection' }).click();
     await page.waitForURL(/\/admin\/provider-connections\?tenant=adatum#add-connection$/);
     await page.getByLabel('Application (client) ID').fill(CLIENT_ID);
-    await page.getByLabel('Certificate (opsgate generates it)').check();
+    await page.getByLabel('Credential').selectOption({ label: 'Certificate (opsgate generates it)' });
     expect(await page.locator('#ac-secret').count()).toBe(0);
     await page.getByLabel('Cloud').selectOption('sandbox');
     await page.getByRole('button', { name: 'Add connection' }).click();

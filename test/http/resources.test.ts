@@ -106,7 +106,7 @@ describe('provider connections', () => {
   it('rejects incomplete or unknown changes, naming the field', async () => {
     const conn = await connectionOf(s.tdb.db, 'northwind');
     const msg = async (body: unknown) => (await patch(conn.id, body)).body.error.message as string;
-    expect(await msg({})).toBe('body: needs at least one of isDefault, enabled, clientSecret');
+    expect(await msg({})).toBe('body: needs at least one of isDefault, enabled, clientSecret, credential');
     expect(await msg({ clientSecret: 'x' })).toBe('secretExpiresAt: is required when rotating clientSecret');
     expect(await msg({ secretExpiresAt: '2999-01-01T00:00:00Z' })).toMatch(/^clientSecret: is required/);
     expect(await msg({ clientSecret: 'x', secretExpiresAt: '2001-01-01T00:00:00Z' })).toBe('secretExpiresAt: must be in the future');

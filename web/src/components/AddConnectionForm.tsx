@@ -92,15 +92,13 @@ export function AddConnectionForm({ tenant, tenantName, hasDefault, onAdded }: {
             <label htmlFor="ac-client">Application (client) ID</label>
             <input id="ac-client" value={clientId} onChange={(e) => setClientId(e.target.value)} spellCheck={false} placeholder="00000000-0000-0000-0000-000000000000" />
           </div>
-          <fieldset className="credential-choice">
-            <legend>Credential</legend>
-            <label className="check">
-              <input type="radio" name="ac-kind" checked={kind === 'secret'} onChange={() => setKind('secret')} /> Client secret
-            </label>
-            <label className="check">
-              <input type="radio" name="ac-kind" checked={kind === 'certificate'} onChange={() => setKind('certificate')} /> Certificate (opsgate generates it)
-            </label>
-          </fieldset>
+          <div className="field">
+            <label htmlFor="ac-kind">Credential</label>
+            <select id="ac-kind" value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
+              <option value="secret">Client secret</option>
+              <option value="certificate">Certificate (opsgate generates it)</option>
+            </select>
+          </div>
           {kind === 'secret' ? (
             <>
               <div className="field">
