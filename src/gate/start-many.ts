@@ -18,10 +18,10 @@ import type { Trigger } from '../db/schema.ts';
 import { getDefinition } from '../operations/registry.ts';
 import type { OperationType } from '../operations/definition.ts';
 import { readiness } from './readiness.ts';
-import { reportStart } from './observers.ts';
 import { dedupeKey, readDefaultsFacts } from './resolve.ts';
 import { GateInputError, type BlockedFacts, type ConnectionRef, type Outcome, type StartResult } from './result.ts';
-import { BLOCKED_REUSE_SECONDS, blockedFingerprint, connectionRef } from './start.ts';
+import { reportStart } from './observers.ts';
+import { BLOCKED_REUSE_SECONDS, blockedFingerprint, connectionRef, start } from './start.ts';
 import { wakeWorkers } from './wake.ts';
 
 export interface StartManyInput {
@@ -69,6 +69,7 @@ export async function startMany(db: Db, input: StartManyInput, now: Date = new D
   const results: (StartResult | undefined)[] = new Array(input.tenantIds.length);
   const blocked: (Pending & { reason: BlockedFacts })[] = [];
   const ready: (Pending & { connectionId: string; dedupeKey: string })[] = [];
+  const decidedSingly = new Set<number>();
 
   input.tenantIds.forEach((tenantId, index) => {
     const f = facts.get(tenantId);
@@ -94,8 +95,8 @@ export async function startMany(db: Db, input: StartManyInput, now: Date = new D
       reason_params: p.reason.params,
       fingerprint: blockedFingerprint(p.tenantId, def.type, p.connection?.id ?? null, p.reason, input, p.context),
     }));
-    const { rows: out } = await retrying(() =>
-      RECORD_BLOCKED_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger, BLOCKED_REUSE_SECONDS]),
+    const out = await orSingly(db, chunk, input, results, decidedSingly, async () =>
+      (await retrying(() => RECORD_BLOCKED_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger, BLOCKED_REUSE_SECONDS]))).rows,
     );
     for (const o of out) {
       const p = chunk[o.ord - 1]!;
@@ -122,7 +123,9 @@ export async function startMany(db: Db, input: StartManyInput, now: Date = new D
       dedupe_key: p.dedupeKey,
       context: p.context,
     }));
-    const { rows: out } = await retrying(() => ADMIT_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger]));
+    const out = await orSingly(db, chunk, input, results, decidedSingly, async () =>
+      (await retrying(() => ADMIT_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger]))).rows,
+    );
     for (const o of out) {
       const p = chunk[o.ord - 1]!;
       if (o.outcome === 'accepted') accepted++;
@@ -143,8 +146,11 @@ export async function startMany(db: Db, input: StartManyInput, now: Date = new D
     if (!r) throw new Error(`startMany: no answer for tenant ${input.tenantIds[i]}`);
     return r;
   });
-  // Each answer is a start like any other for its observers (metrics count them).
-  for (const a of answers) reportStart(a);
+  // Each answer is a start like any other for its observers (metrics count them); the ones
+  // `start` decided (orSingly) were reported there.
+  answers.forEach((a, i) => {
+    if (!decidedSingly.has(i)) reportStart(a);
+  });
   return answers;
 }
 
@@ -163,6 +169,33 @@ async function nameDedupedConnections(db: Db, results: StartResult[]): Promise<v
     if (row?.provider_connection_id && row.provider_connection_id !== r.providerConnection?.id) {
       r.providerConnection = { id: row.provider_connection_id, name: row.name ?? '' };
     }
+  }
+}
+
+/**
+ * A connection read at the facts read was deleted before the chunk's inserts (the delete takes
+ * the admission's scope lock, so the insert fails on the foreign key and the chunk rolls back
+ * whole). Those tenants are then decided one by one by `start`, which decides again on what is
+ * there now — exactly what N single starts would have answered.
+ */
+async function orSingly<T>(
+  db: Db,
+  chunk: Pending[],
+  input: StartManyInput,
+  results: (StartResult | undefined)[],
+  decidedSingly: Set<number>,
+  fn: () => Promise<T[]>,
+): Promise<T[]> {
+  try {
+    return await fn();
+  } catch (err) {
+    const e = err as { code?: unknown; constraint?: unknown };
+    if (e.code !== '23503' || typeof e.constraint !== 'string' || !e.constraint.includes('provider_connection')) throw err;
+    for (const p of chunk) {
+      decidedSingly.add(p.index);
+      results[p.index] = await start(db, { type: input.type, tenantId: p.tenantId, trigger: input.trigger, initiatorUserId: input.initiatorUserId });
+    }
+    return [];
   }
 }
 

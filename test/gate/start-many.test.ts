@@ -56,7 +56,9 @@ async function snapshot(db: Db, results: StartResult[][]) {
            a.details->>'reusedBlockedRecord' as reused, count(*)::int as n
       from audit_log a join tenants t on t.id = a.tenant_id
      group by 1, 2, 3, 4, 5, 6, 7 order by 1, 2, 3, 4, 5, 6, 7`.execute(db);
-  return { answers, runs, audit };
+  // The two databases were seeded a moment apart: the expired secret's date differs by milliseconds.
+  const dates = <T,>(v: T): T => JSON.parse(JSON.stringify(v).replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<date>')) as T;
+  return { answers: dates(answers), runs: dates(runs), audit };
 }
 
 describe('startMany', () => {
