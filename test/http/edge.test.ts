@@ -175,7 +175,7 @@ describe('/openapi.json', () => {
     expect(startOp.requestBody.content['application/json'].schema.properties.type.enum).toEqual([...OPERATION_TYPES]);
     expect(Object.keys(startOp.responses)).toEqual(expect.arrayContaining(['200', '202', '409', '400', '401', '403', '404', '415']));
     const patch = doc.paths['/api/provider-connections/{id}'].patch;
-    expect(Object.keys(patch.requestBody.content['application/json'].schema.properties)).toEqual(['isDefault', 'enabled', 'clientSecret', 'secretExpiresAt']);
+    expect(Object.keys(patch.requestBody.content['application/json'].schema.properties)).toEqual(['isDefault', 'enabled', 'clientSecret', 'secretExpiresAt', 'credential']);
     expect(doc.paths['/api/operations'].get.parameters.map((x: { name: string }) => x.name)).toEqual(
       expect.arrayContaining(['tenant', 'type', 'outcome', 'status', 'limit']),
     );
