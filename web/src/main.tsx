@@ -5,6 +5,9 @@ import { Shell } from './components/Shell.tsx';
 import { Loading, NotFoundPage } from './components/States.tsx';
 import { AuditPage } from './pages/AuditPage.tsx';
 import { AttentionPage } from './pages/AttentionPage.tsx';
+import { BulkOperationPage } from './pages/BulkOperationPage.tsx';
+import { BulkPage } from './pages/BulkPage.tsx';
+import { SchedulesPage } from './pages/SchedulesPage.tsx';
 import { WebhooksPage } from './pages/WebhooksPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { ConnectionPage } from './pages/ConnectionPage.tsx';
@@ -72,6 +75,9 @@ const router = createBrowserRouter([
           { path: '/admin/members', element: <MembersPage /> },
           { path: '/admin/audit', element: <AuditPage /> },
           { path: '/admin/attention', element: <AttentionPage /> },
+          { path: '/admin/bulk', element: <BulkPage /> },
+          { path: '/admin/bulk/:id', element: <BulkOperationPage /> },
+          { path: '/admin/schedules', element: <SchedulesPage /> },
           { path: '/admin/settings/webhooks', element: <WebhooksPage /> },
           { path: '*', element: <NotFoundPage /> },
         ],

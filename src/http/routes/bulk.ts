@@ -47,7 +47,7 @@ export const bulkSchema = z.strictObject({
   items: z.array(itemSchema),
 });
 
-const summarySchema = z.strictObject({
+export const bulkSummarySchema = z.strictObject({
   id: z.string(),
   type: z.string(),
   trigger: z.string(),
@@ -118,7 +118,7 @@ const list = workspacePathRoute({
   tag: 'bulk operations',
   params: workspaceParams,
   capability: 'tenant.view',
-  responses: { 200: { description: 'Bulk operations', schema: items(summarySchema) } },
+  responses: { 200: { description: 'Bulk operations', schema: items(bulkSummarySchema) } },
   async handler({ deps, workspace }) {
     return { status: 200, body: { items: await recentBulks(deps.db, workspace.id) } };
   },

@@ -11,7 +11,7 @@ import { workspaceResourceRoute } from '../workspace-resource.ts';
 import { workspaceParams, workspacePathRoute } from '../workspaces.ts';
 import { tenantSelection } from './bulk.ts';
 
-const scheduleSchema = z.strictObject({
+export const scheduleSchema = z.strictObject({
   id: z.string(),
   name: z.string(),
   type: z.string(),
@@ -23,7 +23,7 @@ const scheduleSchema = z.strictObject({
   lastFiring: z.strictObject({ firedAt: isoDate, bulkOperationId: z.string().nullable(), counts: z.record(z.string(), z.number()).nullable() }).nullable(),
 });
 
-const firingSchema = z.strictObject({ firedAt: isoDate, bulkOperationId: z.string().nullable(), counts: z.record(z.string(), z.number()).nullable() });
+export const firingSchema = z.strictObject({ firedAt: isoDate, bulkOperationId: z.string().nullable(), counts: z.record(z.string(), z.number()).nullable() });
 
 const fields = {
   name: z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'is too long' }),

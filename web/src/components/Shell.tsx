@@ -9,6 +9,8 @@ const NAV = [
   { to: '/admin/tenants', label: 'Tenants' },
   { to: '/admin/provider-connections', label: 'Provider connections' },
   { to: '/admin/operations', label: 'Operations' },
+  { to: '/admin/bulk', label: 'Bulk start' },
+  { to: '/admin/schedules', label: 'Schedules' },
   { to: '/admin/onboarding', label: 'Onboarding' },
 ];
 /** Only for workspace owners (workspace.manage_members). */
