@@ -1,6 +1,6 @@
 // Roles grant capabilities. This table is the single source: authorization checks and the
 // 404/403 matrix test are both generated from it.
-import type { Role } from '../db/schema.ts';
+import { ROLES, type Role } from '../vocabulary.ts';
 
 export const CAPABILITIES = [
   'tenant.view',
@@ -27,7 +27,7 @@ export const CAPABILITIES = [
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
-export const ROLES: readonly Role[] = ['owner', 'manager', 'operator', 'readonly'];
+export { ROLES } from '../vocabulary.ts';
 
 const ALL: readonly Capability[] = CAPABILITIES;
 const OWNER_ONLY: readonly Capability[] = ['tenant.manage', 'workspace.manage_members', 'webhook.manage'];

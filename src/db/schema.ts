@@ -5,14 +5,10 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json<T = Record<string, unknown>> = ColumnType<T, string | T | undefined, string | T>;
 
-export type TenantStatus = 'onboarding' | 'active' | 'suspended' | 'archived';
-export type Role = 'owner' | 'manager' | 'operator' | 'readonly';
-export type ConsentStatus = 'granted' | 'missing' | 'unknown';
-export type VerificationStatus = 'never' | 'succeeded' | 'failed' | 'unusable';
-export type RunStatus = 'queued' | 'running' | 'completed';
-export type RunOutcome = 'pending' | 'succeeded' | 'partially_succeeded' | 'failed' | 'blocked' | 'cancelled';
-export type Trigger = 'operator' | 'scheduled' | 'system';
-export type Cloud = 'global' | 'sandbox';
+import type { Cloud, ConsentStatus, CredentialKind, Role, RunOutcome, RunStatus, TenantStatus, Trigger, VerificationStatus } from '../vocabulary.ts';
+
+// The stored vocabularies live in src/vocabulary.ts; re-exported for the modules that import them from here.
+export type { Cloud, ConsentStatus, CredentialKind, Role, RunOutcome, RunStatus, TenantStatus, Trigger, VerificationStatus };
 export type SummaryCounts = Record<string, number>;
 export type ReasonParams = Record<string, string | number | boolean | string[]>;
 
@@ -63,7 +59,7 @@ export interface ProviderConnectionsTable {
   name: string;
   cloud: ColumnType<Cloud, Cloud | undefined, Cloud>;
   client_id: string;
-  credential_kind: ColumnType<'secret' | 'certificate', 'secret' | 'certificate' | undefined>;
+  credential_kind: ColumnType<CredentialKind, CredentialKind | undefined>;
   secret_ciphertext: string | null;
   /** SHA-256 thumbprint of the certificate, base64url (Entra's x5t#S256). */
   certificate_thumbprint: string | null;

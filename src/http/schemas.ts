@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { CAPABILITIES } from '../access/capabilities.ts';
 import { OUTCOMES } from '../gate/result.ts';
 import { OPERATION_TYPES } from '../operations/definition.ts';
+import { ROLES, RUN_OUTCOMES, RUN_STATUSES, TENANT_STATUSES, TRIGGERS } from '../vocabulary.ts';
 import { SLUG_SHAPE, UUID_SHAPE } from './authorize.ts';
 
 // ---- request pieces ----------------------------------------------------------------------
@@ -78,9 +79,9 @@ export const runSchema = z.strictObject({
   action: z.string(),
   url: z.string(),
   tenant: z.strictObject({ id: z.string(), slug: z.string(), name: z.string() }),
-  status: z.enum(['queued', 'running', 'completed']),
-  outcome: z.enum(['pending', 'succeeded', 'partially_succeeded', 'failed', 'blocked', 'cancelled']),
-  trigger: z.enum(['operator', 'scheduled', 'system']),
+  status: z.enum(RUN_STATUSES),
+  outcome: z.enum(RUN_OUTCOMES),
+  trigger: z.enum(TRIGGERS),
   initiator: z.strictObject({ id: z.string(), email: z.string() }).nullable(),
   providerConnection: pinnedConnectionSchema.nullable(),
   reason: reasonSchema,
@@ -113,8 +114,8 @@ export const tenantSummarySchema = z.strictObject({
   id: z.string(),
   slug: z.string(),
   name: z.string(),
-  status: z.enum(['onboarding', 'active', 'suspended', 'archived']),
-  role: z.enum(['owner', 'manager', 'operator', 'readonly']),
+  status: z.enum(TENANT_STATUSES),
+  role: z.enum(ROLES),
   capabilities: z.array(z.enum(CAPABILITIES)),
 });
 

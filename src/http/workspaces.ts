@@ -13,7 +13,7 @@ import { forbidden, notFound, unauthenticated } from './errors.ts';
 import { currentUser, type Answer, type Deps, type Method, type ResponseDoc, type Route } from './route.ts';
 import { parsePart } from './validate.ts';
 
-export const roleSchema = z.enum(ROLES as [Role, ...Role[]], { error: `must be one of ${ROLES.join(', ')}` });
+export const roleSchema = z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` });
 
 export const workspaceSummarySchema = z.strictObject({
   id: z.string(),

@@ -2,6 +2,7 @@
 // gate and presenter as a single start), GET shows it again with the accepted runs' live
 // progress. See src/bulk/ for who the tenants are and src/gate/start-many.ts for the admission.
 import { z } from 'zod';
+import { RUN_OUTCOMES, RUN_STATUSES } from '../../vocabulary.ts';
 import { BulkInputError, bulkStart, MAX_BULK_TENANTS } from '../../bulk/bulk-start.ts';
 import { presentBulk, recentBulks } from '../../bulk/bulk-view.ts';
 import { invalid, notFound } from '../errors.ts';
@@ -23,8 +24,8 @@ const itemSchema = z.strictObject({
     .strictObject({
       id: z.string(),
       url: z.string(),
-      status: z.enum(['queued', 'running', 'completed']).optional(),
-      outcome: z.enum(['pending', 'succeeded', 'partially_succeeded', 'failed', 'blocked', 'cancelled']).optional(),
+      status: z.enum(RUN_STATUSES).optional(),
+      outcome: z.enum(RUN_OUTCOMES).optional(),
     })
     .nullable(),
   providerConnection: z.strictObject({ id: z.string(), name: z.string() }).nullable(),

@@ -2,6 +2,7 @@
 // Blocked runs are listed like any other, with outcome "blocked": prevented-from-starting
 // work stays distinguishable from accepted work that failed (FR-216-015).
 import { z } from 'zod';
+import { RUN_OUTCOMES, RUN_STATUSES } from '../../vocabulary.ts';
 import { canSeeTenant, tenantIdByRef } from '../authorize.ts';
 import { notFound } from '../errors.ts';
 import { byRun } from '../locate.ts';
@@ -12,8 +13,8 @@ import { isoDate, items, operationType, queryInt, runSchema, tenantRef, uuid } f
 const listQuery = z.object({
   tenant: tenantRef().optional(),
   type: operationType().optional(),
-  outcome: z.enum(['pending', 'succeeded', 'partially_succeeded', 'failed', 'blocked', 'cancelled']).optional(),
-  status: z.enum(['queued', 'running', 'completed']).optional(),
+  outcome: z.enum(RUN_OUTCOMES).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
   limit: queryInt(1, 200, 50),
   /** Paging: only runs created before this instant (the last item's createdAt). */
   before: isoDate.optional(),

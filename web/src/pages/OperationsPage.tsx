@@ -10,9 +10,10 @@ import { useDocumentTitle, useResource } from '../hooks.ts';
 import { OPERATION_TYPES, operationTitle } from '../operations.ts';
 import { listedTenants, useSession } from '../session.tsx';
 import type { Run } from '../types.ts';
+import { RUN_OUTCOMES, RUN_STATUSES } from '../../../src/vocabulary.ts';
 
-const OUTCOMES = ['pending', 'succeeded', 'partially_succeeded', 'failed', 'blocked', 'cancelled'];
-const STATUSES = ['queued', 'running', 'completed'];
+const OUTCOMES = RUN_OUTCOMES;
+const STATUSES = RUN_STATUSES;
 const FILTERS = ['tenant', 'type', 'outcome', 'status'] as const;
 
 export function OperationsPage() {
