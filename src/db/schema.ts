@@ -68,6 +68,8 @@ export interface ProviderConnectionsTable {
   /** The certificate's private key, sealed like a client secret; never returned. */
   private_key_ciphertext: ColumnType<string | null, string | null | undefined, string | null>;
   credential_expires_at: NullableTimestamp;
+  /** Migration 0016: on a workspace app registration, whose credential facts then apply. */
+  app_registration_id: ColumnType<string | null, string | null | undefined, string | null>;
   is_default: ColumnType<boolean, boolean | undefined, boolean>;
   enabled: ColumnType<boolean, boolean | undefined, boolean>;
   consent_status: ColumnType<ConsentStatus, ConsentStatus | undefined, ConsentStatus>;
@@ -385,6 +387,24 @@ export interface OpsgateMaintenanceTable {
   last_result: Json;
 }
 
+/** Migration 0016: a workspace's multi-tenant app registration, consented in each customer tenant. */
+export interface AppRegistrationsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  name: string;
+  client_id: string;
+  cloud: ColumnType<Cloud, Cloud | undefined, Cloud>;
+  credential_kind: ColumnType<CredentialKind, CredentialKind | undefined>;
+  secret_ciphertext: string | null;
+  certificate_thumbprint: string | null;
+  certificate_pem: string | null;
+  private_key_ciphertext: string | null;
+  credential_expires_at: NullableTimestamp;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -419,6 +439,7 @@ export interface DB {
   attention_scans: AttentionScansTable;
   invitations: InvitationsTable;
   opsgate_maintenance: OpsgateMaintenanceTable;
+  app_registrations: AppRegistrationsTable;
 }
 
 export type OperationRun = Selectable<OperationRunsTable>;

@@ -64,13 +64,18 @@ export function dedupeKey(def: OperationDefinition, tenantId: string, connection
 // every start makes this read, so it is the gate's hottest query. It reads only the facts the
 // gate decides on; the credential stays in the database (only whether one is stored).
 const SELECT_FACTS = `select t.id as "t.id", t.workspace_id as "t.workspace_id", t.status as "t.status",
-  c.id as "c.id", c.name as "c.name", c.enabled as "c.enabled", c.credential_kind as "c.credential_kind",
-  c.credential_expires_at as "c.credential_expires_at", c.verification_status as "c.verification_status",
+  c.id as "c.id", c.name as "c.name", c.enabled as "c.enabled",
+  case when c.app_registration_id is null then c.credential_kind else a.credential_kind end as "c.credential_kind",
+  case when c.app_registration_id is null then c.credential_expires_at else a.credential_expires_at end as "c.credential_expires_at",
+  c.verification_status as "c.verification_status",
   c.verification_reason_code as "c.verification_reason_code", c.consent_status as "c.consent_status",
   c.granted_permissions as "c.granted_permissions",
-  coalesce(c.secret_ciphertext, '') <> '' as "c.has_secret",
-  coalesce(c.certificate_thumbprint, '') <> '' as "c.has_thumbprint"
+  coalesce(case when c.app_registration_id is null then c.secret_ciphertext else a.secret_ciphertext end, '') <> '' as "c.has_secret",
+  coalesce(case when c.app_registration_id is null then c.certificate_thumbprint else a.certificate_thumbprint end, '') <> '' as "c.has_thumbprint"
   from tenants t`;
+// A connection on a workspace app registration (migration 0016) has the app's credential facts:
+// one rotation of the app serves every connection on it, one expiry blocks them all.
+const APP = 'left join app_registrations a on a.id = c.app_registration_id';
 
 type FactsRow = { [K in keyof GateTenant as `t.${K}`]: GateTenant[K] } & {
   [K in keyof GateConnection as `c.${K}`]: GateConnection[K] | null;
@@ -79,14 +84,17 @@ type FactsRow = { [K in keyof GateTenant as `t.${K}`]: GateTenant[K] } & {
 // An id from another tenant resolves to nothing, exactly like an unknown id: no leak.
 const FACTS_BY_ID = preparedStatement<FactsRow>(`${SELECT_FACTS}
   left join provider_connections c on c.id = $2 and c.tenant_id = t.id
+  ${APP}
   where t.id = $1`);
 const FACTS_OF_DEFAULT = preparedStatement<FactsRow>(`${SELECT_FACTS}
   left join provider_connections c on c.tenant_id = t.id and c.is_default
+  ${APP}
   where t.id = $1`);
 
 // Many tenants with their default connections in one read, for a start on many tenants.
 const FACTS_OF_DEFAULTS = preparedStatement<FactsRow>(`${SELECT_FACTS}
   left join provider_connections c on c.tenant_id = t.id and c.is_default
+  ${APP}
   where t.id = any($1::uuid[])`);
 
 export type TenantFacts = { tenant: GateTenant; connection: GateConnection | null };
