@@ -34,6 +34,6 @@ export const CHECKED_COLUMNS: { values: readonly string[]; columns: readonly `${
   { values: RUN_STATUSES, columns: ['operation_runs.status'] },
   { values: RUN_OUTCOMES, columns: ['operation_runs.outcome'] },
   { values: TRIGGERS, columns: ['operation_runs.trigger', 'bulk_operations.trigger'] },
-  { values: CLOUDS, columns: ['provider_connections.cloud'] },
-  { values: CREDENTIAL_KINDS, columns: ['provider_connections.credential_kind'] },
+  { values: CLOUDS, columns: ['provider_connections.cloud', 'app_registrations.cloud'] },
+  { values: CREDENTIAL_KINDS, columns: ['provider_connections.credential_kind', 'app_registrations.credential_kind'] },
 ];
