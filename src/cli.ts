@@ -53,6 +53,7 @@ async function runServer(config: Config, mode: Mode): Promise<void> {
     if (mode === 'start' && config.seed === 'demo') {
       console.log(`\nDemo logins (password "${DEMO_PASSWORD}"):`);
       for (const ws of DEMO_WORKSPACES) for (const m of ws.members) console.log(`  ${m.email.padEnd(28)} ${m.role} in ${ws.name}`);
+      console.log('  or "Sign in with Microsoft" on /login: the sandbox cloud\'s sign-in page takes the same email and password');
     }
   }
 }

@@ -20,6 +20,61 @@ const optionalIntFrom = (name: string, min: number, max: number) =>
     });
 const intFrom = (name: string, def: number, min: number, max: number) => optionalIntFrom(name, min, max).transform((v) => v ?? def);
 
+/** OPSGATE_PUBLIC_URL: an http(s) origin (a trailing slash is dropped); no path, query or credentials. */
+const publicUrlFrom = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return undefined;
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `OPSGATE_PUBLIC_URL must be a URL like https://ops.example.com, got "${v}"` });
+      return z.NEVER;
+    }
+    if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) {
+      ctx.addIssue({ code: 'custom', message: `OPSGATE_PUBLIC_URL must be an http(s) origin without path, query or credentials (like https://ops.example.com), got "${v}"` });
+      return z.NEVER;
+    }
+    return u.origin;
+  });
+
+/**
+ * OPSGATE_TRUST_PROXY: which reverse proxies' X-Forwarded-For/-Proto/-Host to believe.
+ * `true` is the one proxy directly in front (1 hop: a client cannot pick its own address by
+ * sending the header itself); a number is that many hops; else a comma-separated list of
+ * proxy addresses or CIDR ranges. Unset, empty or `false`: none.
+ */
+export type TrustProxy = false | number | string[];
+const trustProxyFrom = z
+  .string()
+  .optional()
+  .transform((v, ctx): TrustProxy => {
+    const t = (v ?? '').trim().toLowerCase();
+    if (t === '' || t === 'false') return false;
+    if (t === 'true') return 1;
+    if (/^\d+$/.test(t)) {
+      const n = Number(t);
+      if (n >= 1 && n <= 16) return n;
+    }
+    const parts = t.split(',').map((p) => p.trim()).filter(Boolean);
+    const ipish = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)(\/\d{1,3})?$/;
+    if (parts.length > 0 && parts.every((p) => ipish.test(p) || ['loopback', 'linklocal', 'uniquelocal'].includes(p))) return parts;
+    ctx.addIssue({ code: 'custom', message: `OPSGATE_TRUST_PROXY must be true, false, a hop count (1-16) or a comma-separated list of proxy addresses/CIDRs, got "${v}"` });
+    return z.NEVER;
+  });
+
+/** Sign in with Microsoft (OpenID Connect): the MSP's own Entra tenant and app registration. */
+export interface SsoConfig {
+  /** The MSP's own tenant: its id (GUID) or a verified domain. */
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** Microsoft's global cloud, or the sandbox cloud this process talks to. */
+  cloud: 'global' | 'sandbox';
+}
+
 /** Needs attention's warning window before a credential expires (OPSGATE_EXPIRY_WARNING_DAYS). */
 export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
 
@@ -53,6 +108,22 @@ const schema = z.object({
   OPSGATE_METRICS_PORT: optionalIntFrom('OPSGATE_METRICS_PORT', 0, 65535),
   OPSGATE_SHUTDOWN_GRACE_SECONDS: intFrom('OPSGATE_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
   OPSGATE_RETENTION_DAYS: intFrom('OPSGATE_RETENTION_DAYS', 400, 1, 36_500),
+  OPSGATE_PUBLIC_URL: publicUrlFrom,
+  OPSGATE_TRUST_PROXY: trustProxyFrom,
+  OPSGATE_SSO_TENANT_ID: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(\.[a-z0-9-]+)+)$/i.test(v), {
+      message: 'OPSGATE_SSO_TENANT_ID must be your own tenant: its id (a GUID) or a verified domain (multi-tenant authorities such as "organizations" are not accepted)',
+    }),
+  OPSGATE_SSO_CLIENT_ID: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), {
+      message: "OPSGATE_SSO_CLIENT_ID must be the app registration's application (client) id, a GUID",
+    }),
+  OPSGATE_SSO_CLIENT_SECRET: z.string().max(1024, { message: 'OPSGATE_SSO_CLIENT_SECRET is too long' }).optional(),
+  OPSGATE_SSO_CLOUD: z.enum(['global', 'sandbox'], { message: 'OPSGATE_SSO_CLOUD must be global or sandbox' }).optional().or(z.literal('')),
   OPSGATE_LOG_LEVEL: z
     .string()
     .optional()
@@ -64,6 +135,11 @@ const schema = z.object({
       }
       return v as LogLevel;
     }),
+}).superRefine((e, ctx) => {
+  const sso = [e.OPSGATE_SSO_TENANT_ID, e.OPSGATE_SSO_CLIENT_ID, e.OPSGATE_SSO_CLIENT_SECRET];
+  if (sso.some((v) => v) && !sso.every((v) => v)) {
+    ctx.addIssue({ code: 'custom', path: ['OPSGATE_SSO_TENANT_ID'], message: 'Sign in with Microsoft needs all three of OPSGATE_SSO_TENANT_ID, OPSGATE_SSO_CLIENT_ID and OPSGATE_SSO_CLIENT_SECRET' });
+  }
 });
 
 export interface Config {
@@ -92,6 +168,12 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** Completed runs older than this many days are pruned daily. */
   retentionDays: number;
+  /** The origin people reach opsgate at (links, redirect URIs); https makes the session cookie Secure. Unset: the request's own. */
+  publicUrl: string | undefined;
+  /** Reverse proxies whose X-Forwarded-* headers are believed (client address, protocol, host). */
+  trustProxy: TrustProxy;
+  /** Sign in with Microsoft; unset: password sign-in only (`start` with its own demo sandbox enables the demo's). */
+  sso: SsoConfig | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -122,5 +204,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.OPSGATE_LOG_LEVEL ?? 'info',
     shutdownGraceSeconds: e.OPSGATE_SHUTDOWN_GRACE_SECONDS,
     retentionDays: e.OPSGATE_RETENTION_DAYS,
+    publicUrl: e.OPSGATE_PUBLIC_URL,
+    trustProxy: e.OPSGATE_TRUST_PROXY,
+    sso:
+      e.OPSGATE_SSO_TENANT_ID && e.OPSGATE_SSO_CLIENT_ID && e.OPSGATE_SSO_CLIENT_SECRET
+        ? { tenantId: e.OPSGATE_SSO_TENANT_ID, clientId: e.OPSGATE_SSO_CLIENT_ID.toLowerCase(), clientSecret: e.OPSGATE_SSO_CLIENT_SECRET, cloud: e.OPSGATE_SSO_CLOUD || 'global' }
+        : undefined,
   };
 }

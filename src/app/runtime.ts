@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import { createProviderClient, type ProviderClient } from '../provider/microsoft/index.ts';
 import type { SandboxCloud } from '../provider/sandbox/index.ts';
-import { MICROSOFT_GLOBAL_CLOUD, ProviderError } from '../provider/types.ts';
+import { MICROSOFT_GLOBAL_CLOUD, ProviderError, type CloudEndpoints } from '../provider/types.ts';
 import { noDemoPresets, ownSandboxPresets, remoteSandboxPresets } from '../onboarding/demo-presets.ts';
 import { createLogger, lineDestination, type Logger } from '../observability/logger.ts';
 import { closeHttpGracefully } from './shutdown.ts';
@@ -15,6 +15,8 @@ import { startMetricsServer } from '../observability/metrics-server.ts';
 import { onRunCompleted } from '../runs/after-complete.ts';
 import { startWorker, type WorkerHandle } from '../runs/worker.ts';
 import { seedDemo } from '../seed/demo.ts';
+import { DEMO_SSO } from '../seed/sso-demo.ts';
+import type { SsoSettings } from '../sso/oidc.ts';
 import { issueSetupToken } from '../setup/first-run.ts';
 import { createSecretBox, loadKey } from '../security/secret-box.ts';
 import { openDatabase, type BootedDatabase } from './database.ts';
@@ -104,6 +106,7 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
     let url: string | null = null;
     let setupUrl: string | null = null;
     if (mode !== 'worker') {
+      const sso = ssoSettings(config, sandbox, sandboxEndpoints);
       // Loaded only by roles that serve HTTP: a worker process never pays for it.
       const { buildServer } = await import('../http/server.ts');
       const app: FastifyInstance = await buildServer({
@@ -116,6 +119,9 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
         // Only a process that talks to a sandbox can offer its tenants (the demo's Fourth Coffee).
         demoPresets: sandbox ? ownSandboxPresets(sandbox.state) : sandboxEndpoints ? remoteSandboxPresets(sandboxEndpoints) : noDemoPresets,
         metricsToken: config.metricsToken ?? null,
+        publicUrl: config.publicUrl ?? null,
+        trustProxy: config.trustProxy,
+        sso,
         logger,
         expiryWarningDays: config.expiryWarningDays,
       });
@@ -123,7 +129,7 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
       url = await app.listen({ port: config.port, host: config.host });
       // Checked after the seed: a database that still has no user can only be set up.
       const token = await issueSetupToken(database.db);
-      if (token) setupUrl = `${url}/setup?token=${token}`;
+      if (token) setupUrl = `${config.publicUrl ?? url}/setup?token=${token}`;
     }
 
     // Every role may have one, `worker` included: its runs and provider calls are counted there.
@@ -149,4 +155,22 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * "Sign in with Microsoft": the configured app on its cloud; else, in `start` with its own demo
+ * sandbox, the demo's sign-in app there (every demo user signs in with the demo password).
+ */
+function ssoSettings(config: Config, ownSandbox: SandboxCloud | null, sandboxEndpoints: CloudEndpoints | null): SsoSettings | null {
+  if (config.sso) {
+    const { tenantId, clientId, clientSecret, cloud } = config.sso;
+    if (cloud === 'global') return { tenantId, clientId, clientSecret, authorityHost: MICROSOFT_GLOBAL_CLOUD.authorityHost };
+    // Nothing guesses an address: a sandbox sign-in needs a sandbox this process talks to.
+    if (!sandboxEndpoints) throw new Error('OPSGATE_SSO_CLOUD=sandbox, but this process talks to no sandbox cloud (set OPSGATE_SANDBOX_URL)');
+    return { tenantId, clientId, clientSecret, authorityHost: sandboxEndpoints.authorityHost, ...(sandboxEndpoints.caPem ? { caPem: sandboxEndpoints.caPem } : {}) };
+  }
+  if (ownSandbox && config.seed === 'demo') {
+    return { tenantId: DEMO_SSO.tenant.id, clientId: DEMO_SSO.app.clientId, clientSecret: DEMO_SSO.app.secret, authorityHost: ownSandbox.url, caPem: ownSandbox.caPem };
+  }
+  return null;
 }

@@ -6,12 +6,17 @@ import type { Config } from '../config.ts';
 import { SANDBOX_TLS_FILES, startSandboxCloud, type SandboxCloud } from '../provider/sandbox/index.ts';
 import type { CloudEndpoints } from '../provider/types.ts';
 import { registerDemoInSandbox } from '../seed/sandbox-demo.ts';
+import { registerSsoDemo } from '../seed/sso-demo.ts';
 
 export const sandboxDir = (config: Config) => path.join(config.dataDir, 'sandbox');
 
 export async function startOwnSandbox(config: Config, opts: { demo: boolean }): Promise<SandboxCloud> {
   const cloud = await startSandboxCloud({ dir: sandboxDir(config), port: config.sandboxPort, latencyMs: config.sandboxLatencyMs });
-  if (opts.demo) registerDemoInSandbox(cloud.state);
+  if (opts.demo) {
+    registerDemoInSandbox(cloud.state);
+    // The MSP's own directory and its sign-in app: "Sign in with Microsoft" in the demo.
+    registerSsoDemo(cloud.state, { publicUrl: config.publicUrl ?? null });
+  }
   return cloud;
 }
 

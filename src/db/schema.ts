@@ -25,6 +25,9 @@ export interface UsersTable {
   display_name: string;
   password_hash: string;
   created_at: Timestamp;
+  /** Migration 0015: the Microsoft account (tid + oid) linked by the first "Sign in with Microsoft". */
+  entra_tenant_id: ColumnType<string | null, string | null | undefined, string | null>;
+  entra_object_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface WorkspaceMembersTable {
@@ -276,6 +279,27 @@ export interface InvitationsTable {
   revoked_at: NullableTimestamp;
 }
 
+/** Migration 0015: a Microsoft sign-in between its start and its callback (src/sso/requests.ts). */
+export interface SsoRequestsTable {
+  state_hash: string;
+  binding_hash: string;
+  nonce: string;
+  /** The PKCE verifier, as is: worthless without the code, and the row is gone 10 minutes later. */
+  code_verifier: string;
+  redirect_uri: string;
+  next_path: string | null;
+  created_at: Timestamp;
+  expires_at: Date;
+  used_at: NullableTimestamp;
+}
+
+/** Migration 0015: sign-in attempts per hashed key in fixed windows (src/http/sign-in-limit.ts). */
+export interface SignInAttemptsTable {
+  key_hash: string;
+  window_started_at: Date;
+  attempts: number;
+}
+
 export interface SetupTokensTable {
   token_hash: string;
   created_at: Timestamp;
@@ -432,6 +456,8 @@ export interface DB {
   http_sessions: HttpSessionsTable;
   consent_requests: ConsentRequestsTable;
   setup_tokens: SetupTokensTable;
+  sso_requests: SsoRequestsTable;
+  sign_in_attempts: SignInAttemptsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_outbox: WebhookOutboxTable;

@@ -1,4 +1,4 @@
-// Who is calling: password sign-in, server-side sessions and the login rate limit.
+// Who is calling: password sign-in and server-side sessions (the sign-in limit is sign-in-limit.ts).
 // The cookie holds a random token; the database holds only its SHA-256, so a leaked
 // http_sessions table cannot be replayed as cookies.
 import crypto from 'node:crypto';
@@ -27,7 +27,9 @@ export async function checkPassword(db: Db, email: string, password: string): Pr
     .select(['id', 'email', 'display_name', 'password_hash'])
     .where('email', '=', email.toLowerCase())
     .executeTakeFirst();
-  const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
+  // An account without a password (created by a Microsoft sign-in) costs the same time too.
+  const stored = user?.password_hash.startsWith('scrypt$') ? user.password_hash : DUMMY_HASH;
+  const ok = await verifyPassword(password, stored);
   return user && ok ? { id: user.id, email: user.email, displayName: user.display_name } : null;
 }
 
@@ -71,41 +73,7 @@ export async function endSession(db: Db, token: string | undefined): Promise<voi
   await db.deleteFrom('http_sessions').where('id', '=', digest(token)).execute();
 }
 
-export interface LoginLimit {
-  /** Failed sign-ins allowed per window for one client address + email. */
-  max: number;
-  windowMs: number;
-}
-export const DEFAULT_LOGIN_LIMIT: LoginLimit = { max: 10, windowMs: 60_000 };
+export { createLoginLimiter, DEFAULT_LOGIN_LIMIT, type LoginLimit, type LoginLimiter } from './sign-in-limit.ts';
 
-export interface LoginLimiter {
-  /** Seconds until another attempt is allowed; 0 when allowed now. */
-  retryAfter(key: string, now?: number): number;
-  recordFailure(key: string, now?: number): void;
-}
-
-/**
- * Failed sign-ins per key in fixed windows, in this process's memory. Counting failures
- * only means people who type their password right are never slowed down; once the limit
- * is hit, even a right password waits for the window, so guessing cannot continue.
- */
-export function createLoginLimiter(limit: LoginLimit = DEFAULT_LOGIN_LIMIT): LoginLimiter {
-  const windows = new Map<string, { failures: number; resetAt: number }>();
-  const prune = (now: number) => {
-    if (windows.size < 10_000) return;
-    for (const [k, w] of windows) if (w.resetAt <= now) windows.delete(k);
-  };
-  return {
-    retryAfter(key, now = Date.now()) {
-      const w = windows.get(key);
-      if (!w || w.resetAt <= now || w.failures < limit.max) return 0;
-      return Math.max(1, Math.ceil((w.resetAt - now) / 1000));
-    },
-    recordFailure(key, now = Date.now()) {
-      prune(now);
-      const w = windows.get(key);
-      if (!w || w.resetAt <= now) windows.set(key, { failures: 1, resetAt: now + limit.windowMs });
-      else w.failures += 1;
-    },
-  };
-}
+/** The password_hash of an account that signs in with Microsoft only: no password matches it. */
+export const NO_PASSWORD = 'none:microsoft-sign-in';

@@ -13,6 +13,7 @@ import type { DemoPresetSource } from '../onboarding/demo-presets.ts';
 import type { OperationType } from '../operations/definition.ts';
 import { REGISTRY } from '../operations/registry.ts';
 import type { SecretBox } from '../security/secret-box.ts';
+import type { OidcClient } from '../sso/oidc.ts';
 import { SESSION_COOKIE, sessionUser, type LoginLimiter, type SessionUser } from './auth.ts';
 import { requireCapability, requireTenantAccess, type TenantAccess } from './authorize.ts';
 import { forbidden, invalid, notFound, unauthenticated } from './errors.ts';
@@ -26,6 +27,10 @@ export interface Deps {
   box: SecretBox;
   loginLimiter: LoginLimiter;
   cookieSecure: boolean;
+  /** OPSGATE_PUBLIC_URL: the origin of links and redirect URIs (public-origin.ts); null: the request's. */
+  publicUrl: string | null;
+  /** "Sign in with Microsoft" (src/http/sso.ts); null when not configured. */
+  sso: OidcClient | null;
   sessionTtlSeconds: number;
   /** The identity-platform host of a connection's cloud, for admin-consent links; null when none is configured. */
   authorityFor(cloud: 'global' | 'sandbox'): string | null;

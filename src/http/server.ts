@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_EXPIRY_WARNING_DAYS } from '../config.ts';
+import { DEFAULT_EXPIRY_WARNING_DAYS, type TrustProxy } from '../config.ts';
 import type { Db } from '../db/connect.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SecretBox } from '../security/secret-box.ts';
@@ -17,6 +17,9 @@ import { ROUTES } from './routes/index.ts';
 import { registerConsentCallback } from './consent-callback.ts';
 import { METRICS_PATH, registerMetricsRoute } from './metrics-route.ts';
 import { RequestLogController, requestId } from './request-log.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
+import { registerSsoRoutes } from './sso.ts';
+import { createOidcClient, type SsoSettings } from '../sso/oidc.ts';
 import { MICROSOFT_GLOBAL_CLOUD } from '../provider/types.ts';
 import { noDemoPresets, type DemoPresetSource } from '../onboarding/demo-presets.ts';
 
@@ -25,9 +28,15 @@ export interface ServerDeps {
   box: SecretBox;
   /** The web console's built files (web/dist); null or missing: API only. */
   webRoot?: string | null;
-  /** Mark the session cookie Secure (serve over HTTPS). */
+  /** Mark the session cookie Secure (serve over HTTPS); default: when publicUrl is https. */
   cookieSecure?: boolean;
-  /** Failed sign-ins allowed per client address + email per window (default 10 a minute). */
+  /** OPSGATE_PUBLIC_URL: the origin of links and redirect URIs; https also turns on HSTS. Unset: the request's origin. */
+  publicUrl?: string | null;
+  /** Reverse proxies whose X-Forwarded-* are believed (client address for the sign-in limit, protocol, host). */
+  trustProxy?: TrustProxy;
+  /** "Sign in with Microsoft"; unset: password sign-in only. */
+  sso?: SsoSettings | null;
+  /** Failed sign-ins allowed per account and per client address per window (default 10 and 50 a minute). */
   loginLimit?: LoginLimit;
   sessionTtlSeconds?: number;
   /** The identity-platform host per cloud (admin consent); default: Microsoft's global cloud only. */
@@ -57,8 +66,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const routeDeps: Deps = {
     db: deps.db,
     box: deps.box,
-    loginLimiter: createLoginLimiter(deps.loginLimit ?? DEFAULT_LOGIN_LIMIT),
-    cookieSecure: deps.cookieSecure ?? false,
+    loginLimiter: createLoginLimiter(deps.db, deps.loginLimit ?? DEFAULT_LOGIN_LIMIT),
+    cookieSecure: deps.cookieSecure ?? (deps.publicUrl?.startsWith('https://') ?? false),
+    publicUrl: deps.publicUrl ?? null,
+    sso: deps.sso ? createOidcClient(deps.sso) : null,
     sessionTtlSeconds: deps.sessionTtlSeconds ?? SESSION_TTL_SECONDS,
     authorityFor: deps.authorityFor ?? ((cloud) => (cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD.authorityHost : null)),
     demoPresets: deps.demoPresets ?? noDemoPresets,
@@ -70,6 +81,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger, logController: new RequestLogController() } : { logger: false }),
     genReqId: requestId,
     bodyLimit: BODY_LIMIT_BYTES,
+    // req.ip / protocol / host from X-Forwarded-* only for the configured proxies.
+    trustProxy: typeof deps.trustProxy === 'number' ? (_address: string, hop: number) => hop < (deps.trustProxy as number) : (deps.trustProxy || false),
     // Malformed URLs (bad percent-encoding, overlong params) answer in our shape too.
     frameworkErrors: (err, _req, reply) => sendError(reply, toHttpError(err)),
   });
@@ -92,6 +105,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
 
   await app.register(fastifyCookie);
+  await registerSecurityHeaders(app, { https: deps.publicUrl?.startsWith('https://') ?? false });
 
   // CSRF posture: state-changing requests must be JSON. Browsers cannot send that cross-site
   // without a CORS preflight, which this server never grants; with SameSite=Lax cookies that
@@ -131,6 +145,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   }
 
   registerConsentCallback(app, routeDeps);
+  registerSsoRoutes(app, routeDeps);
   if (deps.metricsToken) registerMetricsRoute(app, { db: deps.db, token: deps.metricsToken });
 
   const webRoot = deps.webRoot && fs.existsSync(path.join(deps.webRoot, 'index.html')) ? path.resolve(deps.webRoot) : null;

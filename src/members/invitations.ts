@@ -5,7 +5,7 @@
 // the memberships. Every step is audited; a token is never.
 import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { Db } from '../db/connect.ts';
+import type { Db, DbOrTx } from '../db/connect.ts';
 import type { InvitationsTable, Role } from '../db/schema.ts';
 import { hashPassword, verifyPassword } from '../security/passwords.ts';
 import { MIN_PASSWORD_LENGTH } from '../setup/first-run.ts';
@@ -181,32 +181,57 @@ export async function acceptInvitation(
         .executeTakeFirst()) ?? null;
       if (!user) throw new MemberError('conflict', `An account for ${inv.email} was just created: enter its password to accept.`);
     }
-    const grant: Grant = { all: locked.all_tenants, tenantIds: locked.tenant_ids };
-    const member = await tx.selectFrom('workspace_members').select(['role', 'all_tenants']).where('workspace_id', '=', inv.workspace_id).where('user_id', '=', user.id).executeTakeFirst();
-    if (!member) {
-      await tx.insertInto('workspace_members').values({ workspace_id: inv.workspace_id, user_id: user.id, role: locked.role }).execute();
-      // Tenants removed since the invitation are skipped.
-      const ids = grant.all ? [] : (await tx.selectFrom('tenants').select('id').where('workspace_id', '=', inv.workspace_id).where('id', 'in', grant.tenantIds).execute()).map((t) => t.id);
-      await applyGrant(tx, inv.workspace_id, user.id, locked.role, { all: grant.all, tenantIds: ids });
-    } else {
-      // Joined meanwhile (another invitation): add what this one grants, change nothing else.
-      const ids = (await tx.selectFrom('tenants').select('id').where('workspace_id', '=', inv.workspace_id).$if(!grant.all, (q) => q.where('id', 'in', grant.tenantIds)).execute()).map((t) => t.id);
-      if (ids.length) {
-        await tx.insertInto('tenant_memberships').values(ids.map((tenant_id) => ({ tenant_id, user_id: user.id, role: locked.role }))).onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing()).execute();
-      }
-      if (grant.all && !member.all_tenants) await tx.updateTable('workspace_members').set({ all_tenants: true }).where('workspace_id', '=', inv.workspace_id).where('user_id', '=', user.id).execute();
-    }
-    await tx.updateTable('invitations').set({ accepted_at: new Date(), accepted_by: user.id }).where('id', '=', inv.id).execute();
-    await tx
-      .insertInto('audit_log')
-      .values({
-        workspace_id: inv.workspace_id,
-        actor_user_id: user.id,
-        action: 'member.joined',
-        outcome: 'succeeded',
-        details: JSON.stringify({ invitationId: inv.id, email: inv.email, role: locked.role, tenants: await grantSlugs(tx, grant), newAccount: !existing }),
-      })
-      .execute();
+    await joinWithInvitation(tx, locked, user.id, { newAccount: !existing });
     return { userId: user.id, email: inv.email, displayName: user.display_name, newAccount: !existing };
   });
+}
+
+/**
+ * Adds what a pending invitation grants to an account and marks it used, in the caller's
+ * transaction, which has locked the invitation row and checked it is pending. Used by the
+ * accept page and by "Sign in with Microsoft" (via: 'microsoft').
+ */
+export async function joinWithInvitation(tx: DbOrTx, locked: Invitation, userId: string, opts: { newAccount: boolean; via?: 'microsoft' }): Promise<void> {
+  const inv = locked;
+  const user = { id: userId };
+  const grant: Grant = { all: locked.all_tenants, tenantIds: locked.tenant_ids };
+  const member = await tx.selectFrom('workspace_members').select(['role', 'all_tenants']).where('workspace_id', '=', inv.workspace_id).where('user_id', '=', user.id).executeTakeFirst();
+  if (!member) {
+    await tx.insertInto('workspace_members').values({ workspace_id: inv.workspace_id, user_id: user.id, role: locked.role }).execute();
+    // Tenants removed since the invitation are skipped.
+    const ids = grant.all ? [] : (await tx.selectFrom('tenants').select('id').where('workspace_id', '=', inv.workspace_id).where('id', 'in', grant.tenantIds).execute()).map((t) => t.id);
+    await applyGrant(tx, inv.workspace_id, user.id, locked.role, { all: grant.all, tenantIds: ids });
+  } else {
+    // Joined meanwhile (another invitation): add what this one grants, change nothing else.
+    const ids = (await tx.selectFrom('tenants').select('id').where('workspace_id', '=', inv.workspace_id).$if(!grant.all, (q) => q.where('id', 'in', grant.tenantIds)).execute()).map((t) => t.id);
+    if (ids.length) {
+      await tx.insertInto('tenant_memberships').values(ids.map((tenant_id) => ({ tenant_id, user_id: user.id, role: locked.role }))).onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing()).execute();
+    }
+    if (grant.all && !member.all_tenants) await tx.updateTable('workspace_members').set({ all_tenants: true }).where('workspace_id', '=', inv.workspace_id).where('user_id', '=', user.id).execute();
+  }
+  await tx.updateTable('invitations').set({ accepted_at: new Date(), accepted_by: user.id }).where('id', '=', inv.id).execute();
+  await tx
+    .insertInto('audit_log')
+    .values({
+      workspace_id: inv.workspace_id,
+      actor_user_id: user.id,
+      action: 'member.joined',
+      outcome: 'succeeded',
+      details: JSON.stringify({ invitationId: inv.id, email: inv.email, role: locked.role, tenants: await grantSlugs(tx, grant), newAccount: opts.newAccount, ...(opts.via ? { via: opts.via } : {}) }),
+    })
+    .execute();
+}
+
+/** Pending invitations of an email (any workspace), locked for the caller's transaction. */
+export async function lockPendingInvitations(tx: DbOrTx, email: string, now = new Date()): Promise<Invitation[]> {
+  return tx
+    .selectFrom('invitations')
+    .selectAll()
+    .where('email', '=', email.toLowerCase())
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('created_at')
+    .forUpdate()
+    .execute();
 }

@@ -71,6 +71,7 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'GET /api/session': () => [{ path: '/api/session' }],
   'DELETE /api/session': () => [{ path: '/api/session', fresh: true }],
   'GET /api/setup': () => [{ path: '/api/setup' }],
+  'GET /api/auth/providers': () => [{ path: '/api/auth/providers' }],
   // Same password again: allowed for everyone, changes nothing the other samples depend on.
   'POST /api/session/password': () => [{ path: '/api/session/password', body: { current: 'opsgate-demo', new: 'opsgate-demo' } }],
   'GET /api/workspaces': () => [{ path: '/api/workspaces' }],

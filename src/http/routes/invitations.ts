@@ -1,16 +1,16 @@
 // Invitations: owners create, list and withdraw them; the invitee looks one up and accepts it
 // from /invite/{token} without being signed in (the token is the proof). Tokens travel in
 // request bodies, never in API paths, so they stay out of request logs.
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { MemberError } from '../../members/errors.ts';
 import { acceptInvitation, createInvitation, describeInvitation, invitationStatus, listInvitations, pendingInvitation, revokeInvitation } from '../../members/invitations.ts';
 import { displayNameField, emailField, urlTokenField } from '../account-fields.ts';
 import { endSession, SESSION_COOKIE } from '../auth.ts';
-import { HttpError } from '../errors.ts';
+import { publicOrigin } from '../public-origin.ts';
 import { publicRoute, type Route } from '../route.ts';
 import { isoDate, items, uuid } from '../schemas.ts';
 import { setSessionCookie } from '../session-cookie.ts';
+import { reserveSignIn } from '../sign-in-limit.ts';
 import { roleSchema, workspaceParams, workspacePathRoute } from '../workspaces.ts';
 import { tenantsGrantSchema } from './members.ts';
 import { sessionSchema, sessionView } from './session.ts';
@@ -30,11 +30,6 @@ const openSchema = z.strictObject({
   expiresAt: isoDate,
 });
 
-// Links point back at the origin the owner is using. OPSGATE_PUBLIC_URL, once configured,
-// is the better source (a proxy may rewrite the Host); until then this is what admin-consent
-// links use too.
-const origin = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
-
 const create = workspacePathRoute({
   method: 'POST',
   url: '/api/workspaces/:ws/invitations',
@@ -50,7 +45,7 @@ const create = workspacePathRoute({
     const { invitation, token, tenants: granted } = await createInvitation(deps.db, { workspaceId: workspace.id, actorId: user.id, email: body.email, role: body.role, tenants: body.tenants });
     return {
       status: 201,
-      body: { id: invitation.id, email: invitation.email, role: invitation.role, tenants: granted, url: `${origin(req)}/invite/${token}`, expiresAt: invitation.expires_at.toISOString() },
+      body: { id: invitation.id, email: invitation.email, role: invitation.role, tenants: granted, url: `${publicOrigin(deps.publicUrl, req)}/invite/${token}`, expiresAt: invitation.expires_at.toISOString() },
     };
   },
 });
@@ -147,16 +142,16 @@ const accept = publicRoute({
   async handler({ deps, req, reply, body }) {
     const inv = await pendingInvitation(deps.db, body.token);
     // A wrong password for an existing account counts like a failed sign-in.
-    const key = `${req.ip}|${inv.email}`;
-    const wait = deps.loginLimiter.retryAfter(key);
-    if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many failed sign-in attempts; try again later.', { 'retry-after': String(wait) });
+    const release = await reserveSignIn(deps.loginLimiter, { account: inv.email, address: req.ip });
     let accepted;
     try {
       accepted = await acceptInvitation(deps.db, inv, { displayName: body.displayName, password: body.password });
     } catch (err) {
-      if (err instanceof MemberError && err.code === 'wrong_password') deps.loginLimiter.recordFailure(key);
+      // Only a wrong password counts; any other refusal gives the attempt back.
+      if (!(err instanceof MemberError && err.code === 'wrong_password')) await release();
       throw err;
     }
+    await release();
     // Whoever was signed in in this browser before, the invitee is now.
     await endSession(deps.db, req.cookies[SESSION_COOKIE]);
     await setSessionCookie(deps, reply, accepted.userId);

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../../security/passwords.ts';
 import { newPasswordField } from '../account-fields.ts';
 import { endOtherSessions, SESSION_COOKIE } from '../auth.ts';
-import { HttpError, invalid } from '../errors.ts';
+import { invalid } from '../errors.ts';
+import { reserveSignIn } from '../sign-in-limit.ts';
 import { userRoute, type Route } from '../route.ts';
 
 const change = userRoute({
@@ -19,15 +20,13 @@ const change = userRoute({
   }),
   responses: { 204: { description: 'Changed' }, 429: { description: 'Too many wrong current passwords; see Retry-After' } },
   async handler({ deps, req, user, body }) {
-    const key = `${req.ip}|${user.email}`;
-    const wait = deps.loginLimiter.retryAfter(key);
-    if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many failed attempts; try again later.', { 'retry-after': String(wait) });
+    const release = await reserveSignIn(deps.loginLimiter, { account: user.email, address: req.ip }, 'Too many failed attempts; try again later.');
     const row = await deps.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
     if (!(await verifyPassword(body.current, row.password_hash))) {
-      deps.loginLimiter.recordFailure(key);
       // 400, not 401: the caller is signed in, only this field is wrong.
       throw invalid('current', 'is not your current password');
     }
+    await release();
     const hash = await hashPassword(body.new);
     await deps.db.transaction().execute(async (tx) => {
       await tx.updateTable('users').set({ password_hash: hash }).where('id', '=', user.id).execute();

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { beginAdminConsent } from '../../remediation/admin-consent.ts';
 import { SESSION_COOKIE } from '../auth.ts';
 import { HttpError } from '../errors.ts';
+import { publicOrigin } from '../public-origin.ts';
 import { byConnection, byTenantRef } from '../locate.ts';
 import { tenantRoute, type Route } from '../route.ts';
 import { newCertificateColumns, secretColumns } from '../../connections/credentials.ts';
@@ -113,7 +114,7 @@ const adminConsent = tenantRoute({
       httpSessionId: req.cookies[SESSION_COOKIE] ?? '',
       connectionId: found.id,
       authorityHost,
-      redirectUri: `${req.protocol}://${req.host}/admin/consent/callback`,
+      redirectUri: `${publicOrigin(deps.publicUrl, req)}/admin/consent/callback`,
     });
     return { status: 200, body: { url } };
   },

@@ -6,6 +6,8 @@ import { auditSignIn } from '../../audit/sign-in.ts';
 import type { Db } from '../../db/connect.ts';
 import { checkPassword, createSession, endSession, SESSION_COOKIE, type SessionUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
+import { reserveSignIn } from '../sign-in-limit.ts';
+import { SSO_START_PATH } from '../../sso/paths.ts';
 import { publicRoute, userRoute, type Route } from '../route.ts';
 import { emptyBody, tenantSummarySchema } from '../schemas.ts';
 import { workspaceSummarySchema, workspacesOf } from '../workspaces.ts';
@@ -40,7 +42,9 @@ export async function sessionView(db: Db, user: SessionUser): Promise<z.output<t
 const login = publicRoute({
   method: 'POST',
   url: '/api/session',
-  summary: 'Sign in with email and password; sets the HttpOnly session cookie. Failed attempts are rate limited per client and email.',
+  summary:
+    'Sign in with email and password; sets the HttpOnly session cookie. Attempts are limited per account and per client address ' +
+    '(counted before the password is checked, across every process; 429 with Retry-After).',
   tag: 'session',
   body: loginBody,
   responses: {
@@ -50,17 +54,13 @@ const login = publicRoute({
   },
   async handler({ deps, req, reply, body }) {
     const email = body.email.trim().toLowerCase();
-    const key = `${req.ip}|${email}`;
-    const wait = deps.loginLimiter.retryAfter(key);
-    if (wait > 0) {
-      throw new HttpError(429, 'rate_limited', 'Too many failed sign-in attempts; try again later.', { 'retry-after': String(wait) });
-    }
+    const release = await reserveSignIn(deps.loginLimiter, { account: email, address: req.ip });
     const user = await checkPassword(deps.db, email, body.password);
     if (!user) {
-      deps.loginLimiter.recordFailure(key);
       await auditSignIn(deps.db, { outcome: 'failed', email, address: req.ip, reason: 'bad_credentials' });
       throw new HttpError(401, 'unauthenticated', 'Email or password is wrong.');
     }
+    await release();
     const token = await createSession(deps.db, user.id, deps.sessionTtlSeconds);
     await auditSignIn(deps.db, { outcome: 'succeeded', userId: user.id, address: req.ip });
     reply.setCookie(SESSION_COOKIE, token, {
@@ -99,4 +99,20 @@ const logout = publicRoute({
   },
 });
 
-export const sessionRoutes: Route[] = [login, whoAmI, logout];
+const providers = publicRoute({
+  method: 'GET',
+  url: '/api/auth/providers',
+  summary: 'Sign-in methods besides email and password: "Sign in with Microsoft" (a link to start it) where it is configured; empty otherwise.',
+  tag: 'session',
+  responses: {
+    200: {
+      description: 'Sign-in providers',
+      schema: z.strictObject({ items: z.array(z.strictObject({ id: z.literal('microsoft'), label: z.string(), url: z.string() })) }),
+    },
+  },
+  async handler({ deps }) {
+    return { status: 200, body: { items: deps.sso ? [{ id: 'microsoft' as const, label: 'Sign in with Microsoft', url: SSO_START_PATH }] : [] } };
+  },
+});
+
+export const sessionRoutes: Route[] = [login, whoAmI, logout, providers];

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { DirectoryError } from './directory.ts';
 import { readBody, sendEmpty, sendJson } from './http-util.ts';
 import type { SandboxState } from './state.ts';
 import { SandboxStateError } from './state.ts';
@@ -54,11 +55,22 @@ const appFields = {
   consentGranted: z.boolean().optional(),
   grantedRoles: z.array(z.string().min(1).max(200)).max(200).optional(),
   faults: faultsSchema.optional(),
+  redirectUris: z.array(z.url({ protocol: /^https?$/ }).max(2000)).max(50).optional(),
 };
 const appCreateSchema = z.object({ clientId: z.string().min(1).max(100).optional(), ...appFields }).strict();
 const appPatchSchema = z.object(appFields).strict();
 const latencySchema = z.object({ latencyMs: z.number().int().min(0).max(120_000) }).strict();
 const certificateSchema = z.object({ pem: z.string().min(1).max(20_000) }).strict();
+const userFields = {
+  userPrincipalName: z.email().max(320),
+  mail: z.email().max(320).nullable().optional(),
+  displayName: z.string().min(1).max(256).optional(),
+  password: z.string().min(1).max(256).optional(),
+  accountEnabled: z.boolean().optional(),
+  userType: z.enum(['Member', 'Guest']).optional(),
+};
+const userCreateSchema = z.object({ id: z.string().regex(/^[0-9a-fA-F-]{36}$/, 'user id must be a GUID').optional(), ...userFields }).strict();
+const userPatchSchema = z.object({ ...userFields, userPrincipalName: userFields.userPrincipalName.optional() }).strict();
 
 class BadRequest extends Error {}
 
@@ -154,6 +166,29 @@ route('POST', `/tenants/${T}/apps/${T}/revoke-tokens`, (s, _q, res, [tid = '', c
   sendJson(res, 200, s.appView(s.revokeTokens(tid, cid))),
 );
 
+// The people of a tenant, who sign in at the authorize page. A password is returned only in the
+// answer that creates the user (generated when not given), like an app secret.
+route('GET', `/tenants/${T}/users`, (s, _q, res, [tid = '']) => {
+  const tenant = s.requireTenant(tid);
+  sendJson(res, 200, s.directory.list(tenant.id).map((u) => s.directory.view(u)));
+});
+route('POST', `/tenants/${T}/users`, async (s, req, res, [tid = '']) => {
+  const tenant = s.requireTenant(tid);
+  const { user, password } = s.directory.add(tenant.id, await parse(req, userCreateSchema));
+  sendJson(res, 201, { ...s.directory.view(user), password });
+});
+route('GET', `/tenants/${T}/users/${T}`, (s, _q, res, [tid = '', uid = '']) =>
+  sendJson(res, 200, s.directory.view(s.directory.require(s.requireTenant(tid).id, uid))),
+);
+route('PATCH', `/tenants/${T}/users/${T}`, async (s, req, res, [tid = '', uid = '']) => {
+  const tenant = s.requireTenant(tid);
+  sendJson(res, 200, s.directory.view(s.directory.update(tenant.id, uid, await parse(req, userPatchSchema))));
+});
+route('DELETE', `/tenants/${T}/users/${T}`, (s, _q, res, [tid = '', uid = '']) => {
+  s.directory.remove(s.requireTenant(tid).id, uid);
+  sendEmpty(res, 204);
+});
+
 route('GET', '/counters', (s, _q, res) => {
   const byRoute = s.counters();
   sendJson(res, 200, { total: Object.values(byRoute).reduce((a, b) => a + b, 0), byRoute });
@@ -176,6 +211,7 @@ export async function handleControl(state: SandboxState, req: IncomingMessage, r
       await r.handle(state, req, res, match.slice(1).map((p) => decodeURIComponent(p)));
     } catch (err) {
       if (err instanceof BadRequest) return sendJson(res, 400, { error: { code: 'invalid_body', message: err.message } });
+      if (err instanceof DirectoryError) return sendJson(res, err.status, { error: { code: 'sandbox_state', message: err.message } });
       if (err instanceof SandboxStateError) {
         // A value the state refuses after parsing (a PEM that is not a certificate) is still bad input.
         return sendJson(res, err.status, { error: { code: err.status === 400 ? 'invalid_body' : 'sandbox_state', message: err.message } });

@@ -1,13 +1,16 @@
 /**
  * The identity-platform half of the sandbox: the v2.0 token endpoint (client credentials,
- * with a client secret or a certificate's signed client assertion) with Entra's error shapes
- * and AADSTS codes, plus the discovery documents a client *could* ask for. opsgate's client is
+ * with a client secret or a certificate's signed client assertion; the authorization-code
+ * grant of a person's sign-in is authorize.ts) with Entra's error shapes and AADSTS codes,
+ * plus the discovery documents and the id-token keys. opsgate's client is
  * configured never to ask; the counters prove it.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJwt } from 'jose';
+import { handleAuthorizationCodeGrant } from './authorize.ts';
 import { JWT_BEARER, verifyClientAssertion } from './certificates.ts';
+import { publishedKeys, type IdTokenKeys } from './id-tokens.ts';
 import type { TokenSigner } from './jwt.ts';
 import { readBody, sendJson, sleep } from './http-util.ts';
 import type { SandboxState, SandboxTenant } from './state.ts';
@@ -18,6 +21,10 @@ export interface IdentityContext {
   signer: TokenSigner;
   baseUrl: string;
   tokenLifetimeSeconds: number;
+  /** RS256 key of id tokens (authorization-code sign-ins), published as the JWKS. */
+  idTokenKeys: IdTokenKeys;
+  /** Origin of the browser-facing pages (plain-HTTP loopback); the sign-in page is served there too. */
+  pagesUrl: string;
 }
 
 function aadTimestamp(date = new Date()): string {
@@ -25,7 +32,7 @@ function aadTimestamp(date = new Date()): string {
 }
 
 /** Entra's token-endpoint error body. Descriptions carry ids, never secrets. */
-function aadError(res: ServerResponse, status: number, error: string, aadsts: number, description: string): void {
+export function aadError(res: ServerResponse, status: number, error: string, aadsts: number, description: string): void {
   const traceId = randomUUID();
   const correlationId = randomUUID();
   const timestamp = aadTimestamp();
@@ -40,7 +47,7 @@ function aadError(res: ServerResponse, status: number, error: string, aadsts: nu
   });
 }
 
-function findTenant(state: SandboxState, segment: string): SandboxTenant | undefined {
+export function findTenant(state: SandboxState, segment: string): SandboxTenant | undefined {
   const byId = state.getTenant(segment);
   if (byId) return byId;
   const lower = segment.toLowerCase();
@@ -79,6 +86,7 @@ function assertionIssuer(assertion: string | null): string | undefined {
 
 export async function handleToken(ctx: IdentityContext, req: IncomingMessage, res: ServerResponse, tenantSegment: string): Promise<void> {
   const form = new URLSearchParams(await readBody(req));
+  if (form.get('grant_type') === 'authorization_code') return handleAuthorizationCodeGrant(ctx, req, res, tenantSegment, form);
   const assertion = form.get('client_assertion');
   const fromForm = clientCredentials(req, form);
   const clientId = fromForm.clientId ?? assertionIssuer(assertion);
@@ -165,7 +173,8 @@ export function handleOpenIdConfiguration(ctx: IdentityContext, res: ServerRespo
   const base = `${ctx.baseUrl}/${tenant.id}`;
   sendJson(res, 200, {
     token_endpoint: `${base}/oauth2/v2.0/token`,
-    authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+    // The sign-in page is a page a person's browser opens: the plain-HTTP loopback origin.
+    authorization_endpoint: `${ctx.pagesUrl || ctx.baseUrl}/${tenant.id}/oauth2/v2.0/authorize`,
     end_session_endpoint: `${base}/oauth2/v2.0/logout`,
     device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
     jwks_uri: `${base}/discovery/v2.0/keys`,
@@ -174,6 +183,8 @@ export function handleOpenIdConfiguration(ctx: IdentityContext, res: ServerRespo
     response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
     subject_types_supported: ['pairwise'],
     id_token_signing_alg_values_supported: ['RS256'],
+    code_challenge_methods_supported: ['S256', 'plain'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'name', 'preferred_username', 'email', 'oid', 'tid', 'ver'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     tenant_region_scope: 'EU',
     cloud_instance_name: 'sandbox',
@@ -189,7 +200,8 @@ export function handleInstanceDiscovery(ctx: IdentityContext, res: ServerRespons
   });
 }
 
-export function handleKeys(res: ServerResponse): void {
-  // Tokens are HS256 (see jwt.ts): there is no public key to publish.
-  sendJson(res, 200, { keys: [] });
+export function handleKeys(ctx: IdentityContext, res: ServerResponse): void {
+  // Id tokens are RS256 with this key; access tokens for the sandbox's own Graph stay HS256
+  // (see jwt.ts), which only the sandbox verifies.
+  sendJson(res, 200, publishedKeys(ctx.idTokenKeys));
 }

@@ -7,3 +7,5 @@ export { DEFAULT_COUNTS, complianceSummary, createRng, generateTenantData } from
 export type { GraphObject, TenantCounts, TenantData } from './data.ts';
 export { ensureSandboxTls, SANDBOX_TLS_FILES } from './ca.ts';
 export type { SandboxTls } from './ca.ts';
+export { AuthorizationCodes, DirectoryError, SandboxDirectory } from './directory.ts';
+export type { SandboxUser, SandboxUserView, UserInput } from './directory.ts';

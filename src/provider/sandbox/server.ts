@@ -11,12 +11,14 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import type { CloudEndpoints } from '../types.ts';
 import { ensureSandboxTls } from './ca.ts';
+import { handleAuthorize } from './authorize.ts';
 import { handleControl } from './control-api.ts';
 import { handleAdminConsent } from './consent.ts';
 import { handleGraph } from './graph-api.ts';
 import { BodyTooLargeError, graphError, sendJson } from './http-util.ts';
 import { handleInstanceDiscovery, handleKeys, handleOpenIdConfiguration, handleToken } from './identity.ts';
 import type { IdentityContext } from './identity.ts';
+import { createIdTokenKeys } from './id-tokens.ts';
 import { createTokenSigner } from './jwt.ts';
 import { SandboxState } from './state.ts';
 
@@ -36,7 +38,7 @@ export interface SandboxOptions {
 
 export interface SandboxCloud {
   url: string;
-  /** Plain-HTTP loopback origin of the browser-facing pages (admin consent). */
+  /** Plain-HTTP loopback origin of the browser-facing pages (admin consent, sign-in). */
   pagesUrl: string;
   caPem: string;
   state: SandboxState;
@@ -49,6 +51,7 @@ const OPENID_PATH = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/;
 const DISCOVERY_PATH = /^\/([^/]+)\/discovery\/instance$/;
 const KEYS_PATH = /^\/([^/]+)\/discovery\/v2\.0\/keys$/;
 const CONSENT_PATH = /^\/([^/]+)\/adminconsent$/;
+const AUTHORIZE_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/;
 
 export async function startSandboxCloud(options: SandboxOptions): Promise<SandboxCloud> {
   const tls = await ensureSandboxTls(options.dir);
@@ -57,7 +60,14 @@ export async function startSandboxCloud(options: SandboxOptions): Promise<Sandbo
   state.globalLatencyMs = options.latencyMs ?? state.globalLatencyMs;
   const signer = createTokenSigner();
   // baseUrl is known only after listen() when port 0 is used; contexts read it lazily.
-  const ctx: IdentityContext = { state, signer, baseUrl: '', tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599 };
+  const ctx: IdentityContext = {
+    state,
+    signer,
+    baseUrl: '',
+    pagesUrl: '',
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
+    idTokenKeys: await createIdTokenKeys(),
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', ctx.baseUrl);
@@ -74,7 +84,8 @@ export async function startSandboxCloud(options: SandboxOptions): Promise<Sandbo
     if (method === 'POST' && (m = TOKEN_PATH.exec(path))) return handleToken(ctx, req, res, decodeURIComponent(m[1] ?? ''));
     if (method === 'GET' && (m = OPENID_PATH.exec(path))) return handleOpenIdConfiguration(ctx, res, decodeURIComponent(m[1] ?? ''));
     if (method === 'GET' && DISCOVERY_PATH.test(path)) return handleInstanceDiscovery(ctx, res);
-    if (method === 'GET' && KEYS_PATH.test(path)) return handleKeys(res);
+    if (method === 'GET' && KEYS_PATH.test(path)) return handleKeys(ctx, res);
+    if ((method === 'GET' || method === 'POST') && (m = AUTHORIZE_PATH.exec(path))) return handleAuthorize(ctx, req, res, url, decodeURIComponent(m[1] ?? ''));
     if ((method === 'GET' || method === 'POST') && (m = CONSENT_PATH.exec(path))) {
       return handleAdminConsent(state, req, res, url, decodeURIComponent(m[1] ?? ''));
     }
@@ -105,14 +116,24 @@ export async function startSandboxCloud(options: SandboxOptions): Promise<Sandbo
   const url = `https://${hostPart}:${port}`;
   ctx.baseUrl = url;
 
-  // The consent page is the one page a person's browser opens. Served over plain HTTP on
-  // loopback too, so the demo's browser does not meet a certificate it was never told to
-  // trust; the token and Graph endpoints stay HTTPS-only.
-  const pages = createHttpServer((req, res) => {
+  // The consent and sign-in pages are the pages a person's browser opens. Served over plain
+  // HTTP on loopback too, so the demo's browser does not meet a certificate it was never told
+  // to trust; the token, keys and Graph endpoints stay HTTPS-only.
+  async function pageRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', 'http://sandbox');
-    const m = CONSENT_PATH.exec(u.pathname);
-    if (!m || (req.method !== 'GET' && req.method !== 'POST')) return sendJson(res, 404, graphError('NotFound', 'Only the consent page is served here.'));
-    handleAdminConsent(state, req, res, u, decodeURIComponent(m[1] ?? '')).catch(() => sendJson(res, 500, graphError('InternalServerError', 'Sandbox internal error.')));
+    let m: RegExpExecArray | null;
+    if (req.method === 'GET' || req.method === 'POST') {
+      if ((m = CONSENT_PATH.exec(u.pathname))) return handleAdminConsent(state, req, res, u, decodeURIComponent(m[1] ?? ''));
+      if ((m = AUTHORIZE_PATH.exec(u.pathname))) return handleAuthorize(ctx, req, res, u, decodeURIComponent(m[1] ?? ''));
+    }
+    sendJson(res, 404, graphError('NotFound', 'Only the consent and sign-in pages are served here.'));
+  }
+  const pages = createHttpServer((req, res) => {
+    pageRoute(req, res).catch((err: unknown) => {
+      if (err instanceof BodyTooLargeError) return sendJson(res, 413, graphError('RequestEntityTooLarge', 'Request body too large.'));
+      if (err instanceof URIError) return sendJson(res, 400, graphError('BadRequest', 'Malformed URL encoding.'));
+      sendJson(res, 500, graphError('InternalServerError', 'Sandbox internal error.'));
+    });
   });
   pages.on('clientError', (_err, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
@@ -120,6 +141,7 @@ export async function startSandboxCloud(options: SandboxOptions): Promise<Sandbo
     pages.listen(0, host, () => resolve());
   });
   const pagesUrl = `http://${hostPart}:${(pages.address() as AddressInfo).port}`;
+  ctx.pagesUrl = pagesUrl;
 
   return {
     url,

@@ -9,6 +9,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AssertionReplayGuard, certificateView, matchesThumbprint, parseCertificate, type CertificateView, type SandboxCertificate } from './certificates.ts';
 import type { GraphObject, TenantCounts, TenantData } from './data.ts';
+import { AuthorizationCodes, SandboxDirectory } from './directory.ts';
 import { DEFAULT_COUNTS, generateTenantData } from './data.ts';
 
 export interface SandboxFaults {
@@ -49,6 +50,8 @@ export interface SandboxApp {
   tokenGeneration: number;
   /** Public certificates uploaded to the app: client assertions signed with their keys authenticate it. */
   certificates: SandboxCertificate[];
+  /** Where the sign-in page may send a browser back (authorize.ts); none: loopback URIs only. */
+  redirectUris: string[];
 }
 
 /** What the control API shows: everything but the secret (certificates without their PEM). */
@@ -117,6 +120,10 @@ export class SandboxState {
   globalLatencyMs = 0;
   /** Client-assertion ids already used, across every app (single use, see certificates.ts). */
   readonly assertionReplay = new AssertionReplayGuard();
+  /** The people of each tenant, who sign in at the authorize page (directory.ts). */
+  readonly directory = new SandboxDirectory();
+  /** Authorization codes handed out by sign-ins, each redeemable once. */
+  readonly authCodes = new AuthorizationCodes();
   private readonly counterMap = new Map<string, number>();
   private readonly recentLog: RequestRecord[] = [];
 
@@ -160,6 +167,7 @@ export class SandboxState {
     const tenant = this.requireTenant(id);
     this.tenants.delete(tenant.id);
     for (const [key, app] of this.apps) if (app.tenantId === tenant.id) this.apps.delete(key);
+    this.directory.removeTenant(tenant.id);
   }
 
   tenantView(tenant: SandboxTenant): TenantView {
@@ -203,6 +211,7 @@ export class SandboxState {
       faults: { ...input.faults },
       tokenGeneration: 0,
       certificates: [],
+      redirectUris: [...(input.redirectUris ?? [])],
     };
     this.apps.set(key, app);
     return { app, secret };
@@ -228,6 +237,7 @@ export class SandboxState {
     if (patch.consentGranted !== undefined) app.consentGranted = patch.consentGranted;
     if (patch.grantedRoles !== undefined) app.grantedRoles = [...patch.grantedRoles];
     if (patch.faults !== undefined) app.faults = { ...patch.faults };
+    if (patch.redirectUris !== undefined) app.redirectUris = [...patch.redirectUris];
     return app;
   }
 
@@ -252,6 +262,7 @@ export class SandboxState {
     return {
       ...rest,
       grantedRoles: [...app.grantedRoles],
+      redirectUris: [...app.redirectUris],
       faults: { ...app.faults },
       secretExpired: isSecretExpired(app, now),
       certificates: certificates.map((c) => certificateView(c, now)),

@@ -1,6 +1,6 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
-import { ApiError } from '../api.ts';
+import { ApiError, request } from '../api.ts';
 import { useDocumentTitle } from '../hooks.ts';
 import { useSession } from '../session.tsx';
 
@@ -19,6 +19,15 @@ export function LoginPage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const next = safeNext(params.get('next'));
+  // "Sign in with Microsoft" and the like, where the server has them configured.
+  const [providers, setProviders] = useState<{ id: string; label: string; url: string }[]>([]);
+  useEffect(() => {
+    const ac = new AbortController();
+    request<{ items: { id: string; label: string; url: string }[] }>('GET', '/api/auth/providers', undefined, ac.signal)
+      .then((r) => setProviders(r.items))
+      .catch(() => undefined);
+    return () => ac.abort();
+  }, []);
 
   if (session) return <Navigate to={next} replace />;
 
@@ -65,6 +74,17 @@ export function LoginPage() {
         <button type="submit" className="button button-primary button-block" disabled={busy || !email || !password}>
           Sign in
         </button>
+        {providers.length > 0 ? (
+          <>
+            <p className="login-or muted">or</p>
+            {providers.map((p) => (
+              // A navigation, not a fetch: the browser goes to the identity platform and back.
+              <a key={p.id} className="button button-secondary button-block" href={`${p.url}?next=${encodeURIComponent(next)}`}>
+                {p.label}
+              </a>
+            ))}
+          </>
+        ) : null}
       </form>
     </div>
   );
