@@ -12,18 +12,30 @@ export interface Scope {
   secret: string;
 }
 
-/** `n` healthy connections on one tenant, each a protected scope of its own. */
+/**
+ * `n` healthy connections, each a protected scope of its own, each on a tenant of its own (as an
+ * MSP's customer tenants are): the tenant-data operations are deduped per tenant, so scopes on
+ * one tenant would mostly answer "already running" and leave little to admit. The tenants share
+ * the named demo tenant's workspace and Entra tenant id, so the sandbox serves (and slows) them
+ * all through that one tenant.
+ */
 export async function createScopes(db: Db, box: SecretBox, tenantSlug: string, n: number, prefix = 'rel'): Promise<Scope[]> {
-  const tenant = await tenantBySlug(db, tenantSlug);
+  const base = await tenantBySlug(db, tenantSlug);
   const specs = Array.from({ length: n }, (_, i) => ({
     clientId: randomUUID(),
     secret: `sbx~${prefix}-${i}-${randomUUID()}`.slice(0, 40),
     name: `${prefix}-${i}`,
   }));
+  const tenants = await db
+    .insertInto('tenants')
+    .values(specs.map((s) => ({ workspace_id: base.workspace_id, slug: `${prefix}-${s.clientId.slice(0, 8)}`, name: `Reliability ${s.name}`, entra_tenant_id: base.entra_tenant_id, status: 'active' as const })))
+    .returning(['id', 'slug'])
+    .execute();
+  const tenantOf = (s: (typeof specs)[number]) => tenants.find((t) => t.slug === `${prefix}-${s.clientId.slice(0, 8)}`)!.id;
   const rows = await db
     .insertInto('provider_connections')
     .values(specs.map((s) => ({
-      tenant_id: tenant.id,
+      tenant_id: tenantOf(s),
       name: s.name,
       cloud: 'sandbox' as const,
       client_id: s.clientId,
@@ -34,11 +46,11 @@ export async function createScopes(db: Db, box: SecretBox, tenantSlug: string, n
       last_verified_at: new Date(),
       verification_status: 'succeeded' as const,
     })))
-    .returning(['id', 'client_id'])
+    .returning(['id', 'client_id', 'tenant_id'])
     .execute();
   return rows.map((r) => {
     const s = specs.find((x) => x.clientId === r.client_id)!;
-    return { tenantId: tenant.id, connectionId: r.id, clientId: s.clientId, secret: s.secret };
+    return { tenantId: r.tenant_id, connectionId: r.id, clientId: s.clientId, secret: s.secret };
   });
 }
 

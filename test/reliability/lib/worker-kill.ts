@@ -217,7 +217,9 @@ export async function runWorkerKill(o: KillOptions): Promise<KillReport> {
         continue;
       }
       const scope = scopes.find((s) => s.connectionId === scopeId)!;
-      const again = await start(db, { type: 'compliance.snapshot', tenantId: scope.tenantId, trigger: 'operator', initiatorUserId: operator.id, providerConnectionId: scopeId });
+      // A connection check: its identity is the connection, so the answer tells whether this
+      // scope is free (a tenant-data type would be deduped to the same work on another scope).
+      const again = await start(db, { type: 'provider_connection.check', tenantId: scope.tenantId, trigger: 'operator', initiatorUserId: operator.id, providerConnectionId: scopeId });
       if (again.outcome === 'accepted') scopesReadmitted++;
     }
 
