@@ -1,7 +1,6 @@
 // What every covered operation declares. The gate, the presenter and the worker read only
 // this; nothing else knows about individual operation types.
 import type { Capability } from '../access/capabilities.ts';
-import type { JobHandler } from './job-context.ts';
 
 /** Stored strings; the legacy ones (entra_group_sync, directory_role_definitions.sync) stay as they are. */
 export const OPERATION_TYPES = [
@@ -51,5 +50,4 @@ export interface OperationDefinition {
   allowedDuringOnboarding: boolean;
   /** May be chosen as an onboarding bootstrap step. */
   bootstrap: boolean;
-  job: JobHandler;
 }

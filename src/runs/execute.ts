@@ -5,6 +5,7 @@ import type { Db } from '../db/connect.ts';
 import type { OperationRun } from '../db/schema.ts';
 import type { JobContext, JobResult, PinnedProvider } from '../operations/job-context.ts';
 import { getDefinition } from '../operations/registry.ts';
+import { JOBS } from '../operations/jobs.ts';
 import { isOperationType } from '../operations/definition.ts';
 import type { ProviderClient } from '../provider/microsoft/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -158,5 +159,5 @@ async function runJob(deps: ExecutionDeps, run: OperationRun, cp: Checkpoints): 
       cp.checkpoint();
     },
   };
-  return def.job(ctx);
+  return JOBS[def.type](ctx);
 }

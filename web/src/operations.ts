@@ -1,7 +1,8 @@
-// What the console needs to know about operation types: the button label (verb + object,
-// the registry's `action`), the noun for headings (the registry's `title`) and the capability.
-// The registry itself carries server-side jobs, so it cannot be bundled; this table mirrors
-// it and test/browser/labels.test.ts fails if the two ever disagree.
+// What the console needs to know about operation types: the button label (verb + object, the
+// registry's `action`), the noun for headings (the registry's `title`) and the capability —
+// read from the server's registry itself (definitions are plain data; the jobs live apart in
+// src/operations/jobs.ts), so the two cannot disagree.
+import { REGISTRY } from '../../src/operations/registry.ts';
 import type { Capability, OperationType } from './types.ts';
 import { PERMISSIONS, type Feature } from '../../src/operations/permissions.ts';
 
@@ -11,22 +12,14 @@ export interface OperationInfo {
   capability: Capability;
 }
 
-export const OPERATIONS: Record<OperationType, OperationInfo> = {
-  'tenant.verification': { action: 'Verify tenant', title: 'Tenant verification', capability: 'tenant.verify' },
-  'provider_connection.check': { action: 'Check connection', title: 'Connection check', capability: 'provider_connection.run_checks' },
-  'inventory.sync': { action: 'Sync inventory', title: 'Inventory sync', capability: 'inventory.sync' },
-  'compliance.snapshot': { action: 'Take compliance snapshot', title: 'Compliance snapshot', capability: 'compliance.snapshot' },
-  'restore.execute': { action: 'Execute restore', title: 'Restore', capability: 'restore.execute' },
-  entra_group_sync: { action: 'Sync groups', title: 'Group sync', capability: 'directory.sync' },
-  'directory_role_definitions.sync': { action: 'Sync role definitions', title: 'Role definitions sync', capability: 'directory.sync' },
-  'onboarding.verification': { action: 'Verify connection', title: 'Onboarding verification', capability: 'onboarding.manage' },
-  'backup.capture': { action: 'Capture backup', title: 'Backup capture', capability: 'restore.execute' },
-};
+export const OPERATIONS: Record<OperationType, OperationInfo> = Object.fromEntries(
+  Object.values(REGISTRY).map((d) => [d.type, { action: d.action, title: d.title, capability: d.capability }]),
+) as Record<OperationType, OperationInfo>;
 
 export const OPERATION_TYPES = Object.keys(OPERATIONS) as OperationType[];
 
 /** Types an onboarding wizard may bootstrap (the registry's `bootstrap: true`). */
-export const BOOTSTRAP_TYPES: OperationType[] = ['inventory.sync', 'compliance.snapshot', 'entra_group_sync', 'directory_role_definitions.sync'];
+export const BOOTSTRAP_TYPES: OperationType[] = Object.values(REGISTRY).filter((d) => d.bootstrap).map((d) => d.type);
 
 export function operationTitle(type: string): string {
   return (OPERATIONS as Record<string, OperationInfo | undefined>)[type]?.title ?? type;

@@ -1,6 +1,5 @@
 import type { OperationDefinition } from '../definition.ts';
 import { PERMISSIONS } from '../permissions.ts';
-import { captureBackup } from './job.ts';
 
 export const backupCapture: OperationDefinition = {
   type: 'backup.capture',
@@ -14,5 +13,4 @@ export const backupCapture: OperationDefinition = {
   refreshesReadiness: false,
   allowedDuringOnboarding: false,
   bootstrap: false,
-  job: captureBackup,
 };

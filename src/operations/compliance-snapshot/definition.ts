@@ -1,6 +1,5 @@
 import type { OperationDefinition } from '../definition.ts';
 import { PERMISSIONS } from '../permissions.ts';
-import { takeComplianceSnapshot } from './job.ts';
 
 export const complianceSnapshot: OperationDefinition = {
   type: 'compliance.snapshot',
@@ -12,5 +11,4 @@ export const complianceSnapshot: OperationDefinition = {
   refreshesReadiness: false,
   allowedDuringOnboarding: true,
   bootstrap: true,
-  job: takeComplianceSnapshot,
 };

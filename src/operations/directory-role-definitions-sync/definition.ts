@@ -1,6 +1,5 @@
 import type { OperationDefinition } from '../definition.ts';
 import { PERMISSIONS } from '../permissions.ts';
-import { syncRoleDefinitions } from './job.ts';
 
 export const directoryRoleDefinitionsSync: OperationDefinition = {
   type: 'directory_role_definitions.sync',
@@ -12,5 +11,4 @@ export const directoryRoleDefinitionsSync: OperationDefinition = {
   refreshesReadiness: false,
   allowedDuringOnboarding: true,
   bootstrap: true,
-  job: syncRoleDefinitions,
 };

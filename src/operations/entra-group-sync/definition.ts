@@ -1,6 +1,5 @@
 import type { OperationDefinition } from '../definition.ts';
 import { PERMISSIONS } from '../permissions.ts';
-import { syncGroups } from './job.ts';
 
 export const entraGroupSync: OperationDefinition = {
   type: 'entra_group_sync',
@@ -12,5 +11,4 @@ export const entraGroupSync: OperationDefinition = {
   refreshesReadiness: false,
   allowedDuringOnboarding: true,
   bootstrap: true,
-  job: syncGroups,
 };

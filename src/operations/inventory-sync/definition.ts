@@ -1,6 +1,5 @@
 import type { OperationDefinition } from '../definition.ts';
 import { PERMISSIONS } from '../permissions.ts';
-import { syncInventory } from './job.ts';
 
 export const inventorySync: OperationDefinition = {
   type: 'inventory.sync',
@@ -12,5 +11,4 @@ export const inventorySync: OperationDefinition = {
   refreshesReadiness: false,
   allowedDuringOnboarding: true,
   bootstrap: true,
-  job: syncInventory,
 };

@@ -1,5 +1,4 @@
 import type { OperationDefinition } from '../definition.ts';
-import { verifyConnection } from '../verification.ts';
 
 export const onboardingVerification: OperationDefinition = {
   type: 'onboarding.verification',
@@ -11,5 +10,4 @@ export const onboardingVerification: OperationDefinition = {
   refreshesReadiness: true,
   allowedDuringOnboarding: true,
   bootstrap: false,
-  job: verifyConnection,
 };

@@ -1,5 +1,4 @@
 import type { OperationDefinition } from '../definition.ts';
-import { verifyConnection } from '../verification.ts';
 
 export const providerConnectionCheck: OperationDefinition = {
   type: 'provider_connection.check',
@@ -11,5 +10,4 @@ export const providerConnectionCheck: OperationDefinition = {
   refreshesReadiness: true,
   allowedDuringOnboarding: false,
   bootstrap: false,
-  job: verifyConnection,
 };

@@ -1,6 +1,5 @@
 import type { OperationDefinition } from '../definition.ts';
 import { PERMISSIONS } from '../permissions.ts';
-import { executeRestore } from './job.ts';
 
 export const restoreExecute: OperationDefinition = {
   type: 'restore.execute',
@@ -12,5 +11,4 @@ export const restoreExecute: OperationDefinition = {
   refreshesReadiness: false,
   allowedDuringOnboarding: false,
   bootstrap: false,
-  job: executeRestore,
 };

@@ -1,5 +1,4 @@
 import type { OperationDefinition } from '../definition.ts';
-import { verifyConnection } from '../verification.ts';
 
 export const tenantVerification: OperationDefinition = {
   type: 'tenant.verification',
@@ -11,5 +10,4 @@ export const tenantVerification: OperationDefinition = {
   refreshesReadiness: true,
   allowedDuringOnboarding: false,
   bootstrap: false,
-  job: verifyConnection,
 };
