@@ -14,12 +14,14 @@ export interface BootedDatabase extends Database {
 }
 
 const APP_DB = 'opsgate';
+/** The embedded PostgreSQL's password, beside the encryption key (src/db/embedded.ts). */
+export const PG_PASSWORD_FILE = 'postgres.password';
 
 export async function openDatabase(config: Config, opts: { migrate?: boolean; poolSize?: number } = {}): Promise<BootedDatabase> {
   let url = config.databaseUrl;
   let stopServer: (() => Promise<void>) | null = null;
   if (!url) {
-    const server = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'pg') });
+    const server = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'pg'), passwordFile: path.join(config.dataDir, PG_PASSWORD_FILE) });
     stopServer = server.stop;
     const admin = new pg.Client(server.url);
     await admin.connect();

@@ -20,3 +20,14 @@ export async function auditSignIn(
     .values(workspaces.length ? workspaces.map((w) => row(w.workspace_id)) : [row(null)])
     .execute();
 }
+
+/** "Sign out everywhere", in each of the user's workspaces like a sign-in: how many sessions ended. */
+export async function auditSignOutEverywhere(db: Db, a: { userId: string; sessions: number; address?: string }): Promise<void> {
+  const workspaces = await db.selectFrom('workspace_members').select('workspace_id').where('user_id', '=', a.userId).execute();
+  const details = JSON.stringify({ sessions: a.sessions, ...(a.address ? { address: a.address } : {}) });
+  const row = (workspaceId: string | null) => ({ workspace_id: workspaceId, actor_user_id: a.userId, action: 'session.sign_out_everywhere', outcome: 'succeeded' as const, details });
+  await db
+    .insertInto('audit_log')
+    .values(workspaces.length ? workspaces.map((w) => row(w.workspace_id)) : [row(null)])
+    .execute();
+}

@@ -251,6 +251,8 @@ export interface HttpSessionsTable {
   user_id: string;
   created_at: Timestamp;
   expires_at: Timestamp;
+  /** Last use by its person (at most once a minute); idle sessions end (src/http/auth.ts). */
+  last_seen_at: Timestamp;
 }
 
 export interface ConsentRequestsTable {

@@ -14,7 +14,7 @@ import type { OperationType } from '../operations/definition.ts';
 import { REGISTRY } from '../operations/registry.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { OidcClient } from '../sso/oidc.ts';
-import { SESSION_COOKIE, sessionUser, type LoginLimiter, type SessionUser } from './auth.ts';
+import { isBackgroundRequest, SESSION_COOKIE, sessionUser, type LoginLimiter, type SessionUser } from './auth.ts';
 import { requireCapability, requireTenantAccess, type TenantAccess } from './authorize.ts';
 import { forbidden, invalid, notFound, unauthenticated } from './errors.ts';
 import { parsePart } from './validate.ts';
@@ -32,6 +32,8 @@ export interface Deps {
   /** "Sign in with Microsoft" (src/http/sso.ts); null when not configured. */
   sso: OidcClient | null;
   sessionTtlSeconds: number;
+  /** A session unused this long ends (src/http/auth.ts). */
+  sessionIdleSeconds: number;
   /** The identity-platform host of a connection's cloud, for admin-consent links; null when none is configured. */
   authorityFor(cloud: 'global' | 'sandbox'): string | null;
   /** The onboarding presets of the sandbox this process talks to; none without a sandbox. */
@@ -106,7 +108,7 @@ const part = <S extends z.ZodType | undefined>(schema: S | undefined, name: 'par
   (schema ? parsePart(schema, name, value) : undefined) as In<S>;
 
 export async function currentUser(deps: Deps, req: FastifyRequest): Promise<SessionUser | null> {
-  const user = await sessionUser(deps.db, req.cookies[SESSION_COOKIE]);
+  const user = await sessionUser(deps.db, req.cookies[SESSION_COOKIE], { idleSeconds: deps.sessionIdleSeconds, activity: !isBackgroundRequest(req) });
   req.userId = user?.id ?? null; // for the request's log line (request-log.ts)
   return user;
 }

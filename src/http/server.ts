@@ -10,7 +10,7 @@ import { DEFAULT_EXPIRY_WARNING_DAYS, type TrustProxy } from '../config.ts';
 import type { Db } from '../db/connect.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SecretBox } from '../security/secret-box.ts';
-import { createLoginLimiter, DEFAULT_LOGIN_LIMIT, SESSION_TTL_SECONDS, type LoginLimit } from './auth.ts';
+import { createLoginLimiter, DEFAULT_LOGIN_LIMIT, SESSION_IDLE_SECONDS, SESSION_TTL_SECONDS, type LoginLimit } from './auth.ts';
 import { errorBody, HttpError, NOT_FOUND_MESSAGE, toHttpError } from './errors.ts';
 import type { Deps } from './route.ts';
 import { ROUTES } from './routes/index.ts';
@@ -39,6 +39,8 @@ export interface ServerDeps {
   /** Failed sign-ins allowed per account and per client address per window (default 10 and 50 a minute). */
   loginLimit?: LoginLimit;
   sessionTtlSeconds?: number;
+  /** A session unused this long ends (default SESSION_IDLE_SECONDS, 2 hours). */
+  sessionIdleSeconds?: number;
   /** The identity-platform host per cloud (admin consent); default: Microsoft's global cloud only. */
   authorityFor?: (cloud: 'global' | 'sandbox') => string | null;
   /** Onboarding presets (the demo's Fourth Coffee); default: none, as in production. */
@@ -71,6 +73,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     publicUrl: deps.publicUrl ?? null,
     sso: deps.sso ? createOidcClient(deps.sso) : null,
     sessionTtlSeconds: deps.sessionTtlSeconds ?? SESSION_TTL_SECONDS,
+    sessionIdleSeconds: deps.sessionIdleSeconds ?? SESSION_IDLE_SECONDS,
     authorityFor: deps.authorityFor ?? ((cloud) => (cloud === 'global' ? MICROSOFT_GLOBAL_CLOUD.authorityHost : null)),
     demoPresets: deps.demoPresets ?? noDemoPresets,
     expiryWarningDays: deps.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,

@@ -15,7 +15,6 @@ import { SsoError, type SsoFailure } from '../sso/oidc.ts';
 import { SSO_CALLBACK_PATH, SSO_START_PATH } from '../sso/paths.ts';
 import { beginSsoRequest, consumeSsoRequest, SSO_REQUEST_TTL_SECONDS } from '../sso/requests.ts';
 import { signInWithMicrosoft, type SsoRefusal } from '../sso/sign-in.ts';
-import { endSession, SESSION_COOKIE } from './auth.ts';
 import { notFound } from './errors.ts';
 import { publicOrigin } from './public-origin.ts';
 import type { Deps } from './route.ts';
@@ -155,9 +154,8 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
       await auditSignIn(deps.db, { outcome: 'failed', ...(result.userId ? { userId: result.userId } : { email: identity.email }), via: 'microsoft', address: req.ip, reason: result.reason });
       return refuse(403, result.reason, REFUSALS[result.reason](identity.email));
     }
-    // Whoever was signed in in this browser before, this person is now.
-    await endSession(deps.db, req.cookies[SESSION_COOKIE]);
-    await setSessionCookie(deps, reply, result.user.id);
+    // Whoever was signed in in this browser before, this person is now (their session ends).
+    await setSessionCookie(deps, req, reply, result.user.id);
     req.userId = result.user.id;
     await auditSignIn(deps.db, { outcome: 'succeeded', userId: result.user.id, via: 'microsoft', address: req.ip });
     return reply.redirect(consumed.nextPath ?? DEFAULT_NEXT, 302);

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Db, DbOrTx } from '../db/connect.ts';
 import type { InvitationsTable, Role } from '../db/schema.ts';
-import { hashPassword, verifyPassword } from '../security/passwords.ts';
+import { hashPassword, upgradeStoredHash, verifyPassword } from '../security/passwords.ts';
 import { MIN_PASSWORD_LENGTH } from '../setup/first-run.ts';
 import { MemberError } from './errors.ts';
 import { applyGrant, grantSlugs, resolveTenants, type Grant, type TenantsRequest } from './members.ts';
@@ -163,6 +163,8 @@ export async function acceptInvitation(
     if (!(await verifyPassword(input.password, existing.password_hash))) {
       throw new MemberError('wrong_password', `${inv.email} already has an account: enter its password to accept.`);
     }
+    // A sign-in like any other: a hash below today's cost is replaced.
+    await upgradeStoredHash(db, existing.id, existing.password_hash, input.password);
   } else {
     if (!input.displayName) throw new MemberError('invalid', 'is required for a new account', 'displayName');
     if (input.password.length < MIN_PASSWORD_LENGTH) throw new MemberError('invalid', `must be at least ${MIN_PASSWORD_LENGTH} characters`, 'password');

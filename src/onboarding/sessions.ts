@@ -22,18 +22,24 @@ export class OnboardingError extends Error {
   }
 }
 
+/** The one answer for a slug that is taken, wherever it is taken. */
+export const SLUG_NOT_AVAILABLE = 'is not available';
+
 export async function createSession(
   db: Db,
   input: { workspaceId: string; userId: string; name: string; slug: string; entraTenantId: string },
 ): Promise<OnboardingSession> {
   return db.transaction().execute(async (tx) => {
-    const taken = await tx.selectFrom('tenants').select('id').where('slug', '=', input.slug).executeTakeFirst();
-    if (taken) throw new OnboardingError('conflict', `slug "${input.slug}" is already used by another tenant`, 'slug');
+    // Slugs are unique across all workspaces. A taken one (here or in another workspace, or by a
+    // racing onboarding) answers like any other invalid field, the same words either way: the
+    // answer never tells that a slug exists in a workspace the caller cannot see.
     const tenant = await tx
       .insertInto('tenants')
       .values({ workspace_id: input.workspaceId, slug: input.slug, name: input.name, entra_tenant_id: input.entraTenantId.toLowerCase(), status: 'onboarding' })
+      .onConflict((oc) => oc.column('slug').doNothing())
       .returning('id')
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!tenant) throw new OnboardingError('invalid', SLUG_NOT_AVAILABLE, 'slug');
     // Whoever onboards a tenant owns it; others are added by membership management later.
     await tx.insertInto('tenant_memberships').values({ tenant_id: tenant.id, user_id: input.userId, role: 'owner' }).execute();
     await tx

@@ -57,6 +57,8 @@ interface Sample {
   operationType?: OperationType;
   /** Needs a session of its own (sign-out would end the shared one). */
   fresh?: boolean;
+  /** Ends every session of the persona (sign out everywhere): signed in again afterwards. */
+  relogin?: boolean;
 }
 
 // Operations started from their own surfaces (onboarding) need a session id the generic
@@ -67,9 +69,11 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'GET /healthz': () => [{ path: '/healthz' }],
   'GET /readyz': () => [{ path: '/readyz' }],
   'GET /openapi.json': () => [{ path: '/openapi.json' }],
-  'POST /api/session': () => [{ path: '/api/session', body: { email: PERSONAS.owner, password: 'opsgate-demo' } }],
+  // Signing in ends the session the request's cookie held (rotation): a session of its own.
+  'POST /api/session': () => [{ path: '/api/session', body: { email: PERSONAS.owner, password: 'opsgate-demo' }, fresh: true }],
   'GET /api/session': () => [{ path: '/api/session' }],
   'DELETE /api/session': () => [{ path: '/api/session', fresh: true }],
+  'POST /api/session/sign-out-everywhere': () => [{ path: '/api/session/sign-out-everywhere', body: {}, relogin: true }],
   'GET /api/setup': () => [{ path: '/api/setup' }],
   'GET /api/auth/providers': () => [{ path: '/api/auth/providers' }],
   // Same password again: allowed for everyone, changes nothing the other samples depend on.
@@ -303,6 +307,7 @@ describe('the 404/403 matrix', () => {
           await freeAllScopes(s.tdb.db);
           const cookie = sample.fresh && persona !== 'anonymous' ? await login(s.base, PERSONAS[persona]) : cookies[persona];
           const res = await call(s.base, route.method, sample.path, { cookie, body: sample.body });
+          if (sample.relogin && persona !== 'anonymous') cookies[persona] = await login(s.base, PERSONAS[persona]);
           const want = expected(route, persona, sample);
           const label = `${persona} ${route.method} ${sample.path} ${sample.operationType ?? ''} -> ${res.status} ${res.text.slice(0, 200)}`;
           seen.push(`${persona}:${res.status}`);

@@ -40,13 +40,21 @@ function errorFrom(status: number, body: unknown): ApiError {
   return new ApiError(status, e?.code ?? `http_${status}`, e?.message ?? fallback, body);
 }
 
-export async function request<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+/**
+ * `background`: an automatic refresh, not something the person did. The server does not count
+ * it as use of the session, so a console left open still signs out after the idle time.
+ */
+export async function request<T>(method: string, url: string, body?: unknown, signal?: AbortSignal, background = false): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(background ? { 'x-opsgate-background': '1' } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
@@ -61,7 +69,7 @@ export async function request<T>(method: string, url: string, body?: unknown, si
 }
 
 export const api = {
-  get: <T>(url: string, signal?: AbortSignal) => request<T>('GET', url, undefined, signal),
+  get: <T>(url: string, signal?: AbortSignal, background = false) => request<T>('GET', url, undefined, signal, background),
   post: <T>(url: string, body: unknown = {}) => request<T>('POST', url, body),
   patch: <T>(url: string, body: unknown) => request<T>('PATCH', url, body),
   // State-changing requests are JSON, even without fields (the server refuses other types).

@@ -50,6 +50,12 @@ export function useResource<T>(url: string | null, options: ResourceOptions<T> =
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
   useOnChange(reload);
+  // Whether the next load is a timer's (polling): sent as a background request.
+  const polled = useRef(false);
+  const pollAgain = useCallback(() => {
+    polled.current = true;
+    reload();
+  }, [reload]);
 
   useEffect(() => {
     if (url === null) {
@@ -66,8 +72,10 @@ export function useResource<T>(url: string | null, options: ResourceOptions<T> =
     }
     const ctrl = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const background = polled.current && !urlChanged;
+    polled.current = false;
     api
-      .get<T>(url, ctrl.signal)
+      .get<T>(url, ctrl.signal, background)
       .then((d) => {
         setData(d);
         setError(null);
@@ -75,7 +83,7 @@ export function useResource<T>(url: string | null, options: ResourceOptions<T> =
         const { poll, intervalMs = 1500, idleIntervalMs } = opts.current;
         const moving = poll ? poll(d) : false;
         const wait = moving ? intervalMs : idleIntervalMs;
-        if (wait) timer = setTimeout(reload, wait);
+        if (wait) timer = setTimeout(pollAgain, wait);
       })
       .catch((err: unknown) => {
         if ((err as Error).name === 'AbortError') return;
@@ -83,13 +91,13 @@ export function useResource<T>(url: string | null, options: ResourceOptions<T> =
         setLoading(false);
         const { idleIntervalMs } = opts.current;
         // Keep trying in the background when the network blipped, not on 4xx answers.
-        if (idleIntervalMs && !(err instanceof ApiError && err.status >= 400 && err.status < 500)) timer = setTimeout(reload, idleIntervalMs);
+        if (idleIntervalMs && !(err instanceof ApiError && err.status >= 400 && err.status < 500)) timer = setTimeout(pollAgain, idleIntervalMs);
       });
     return () => {
       ctrl.abort();
       if (timer) clearTimeout(timer);
     };
-  }, [url, tick, reload]);
+  }, [url, tick, pollAgain]);
 
   return { data, error, loading, reload };
 }

@@ -13,6 +13,8 @@ interface SessionState {
   error: ApiError | null;
   signIn(email: string, password: string): Promise<void>;
   signOut(): Promise<void>;
+  /** Ends every session of the user, in every browser (this one too). */
+  signOutEverywhere(): Promise<void>;
   refresh(): Promise<void>;
 }
 
@@ -73,8 +75,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     await api.del('/api/session').catch(() => undefined);
     setSession(null);
   }, []);
+  const signOutEverywhere = useCallback(async () => {
+    await api.post('/api/session/sign-out-everywhere', {});
+    setSession(null);
+  }, []);
 
-  const value = useMemo(() => ({ session, loading, error, signIn, signOut, refresh }), [session, loading, error, signIn, signOut, refresh]);
+  const value = useMemo(
+    () => ({ session, loading, error, signIn, signOut, signOutEverywhere, refresh }),
+    [session, loading, error, signIn, signOut, signOutEverywhere, refresh],
+  );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { MemberError } from '../../members/errors.ts';
 import { acceptInvitation, createInvitation, describeInvitation, invitationStatus, listInvitations, pendingInvitation, revokeInvitation } from '../../members/invitations.ts';
 import { displayNameField, emailField, urlTokenField } from '../account-fields.ts';
-import { endSession, SESSION_COOKIE } from '../auth.ts';
 import { publicOrigin } from '../public-origin.ts';
 import { publicRoute, type Route } from '../route.ts';
 import { isoDate, items, uuid } from '../schemas.ts';
@@ -152,9 +151,8 @@ const accept = publicRoute({
       throw err;
     }
     await release();
-    // Whoever was signed in in this browser before, the invitee is now.
-    await endSession(deps.db, req.cookies[SESSION_COOKIE]);
-    await setSessionCookie(deps, reply, accepted.userId);
+    // Whoever was signed in in this browser before, the invitee is now (their session ends).
+    await setSessionCookie(deps, req, reply, accepted.userId);
     return { status: 201, body: await sessionView(deps.db, { id: accepted.userId, email: accepted.email, displayName: accepted.displayName }) };
   },
 });

@@ -4,9 +4,11 @@ import { z } from 'zod';
 import { ROLE_CAPABILITIES } from '../../access/capabilities.ts';
 import { auditSignIn } from '../../audit/sign-in.ts';
 import type { Db } from '../../db/connect.ts';
-import { checkPassword, createSession, endSession, SESSION_COOKIE, type SessionUser } from '../auth.ts';
+import { auditSignOutEverywhere } from '../../audit/sign-in.ts';
+import { checkPassword, endAllSessions, endSession, SESSION_COOKIE, type SessionUser } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { reserveSignIn } from '../sign-in-limit.ts';
+import { setSessionCookie } from '../session-cookie.ts';
 import { SSO_START_PATH } from '../../sso/paths.ts';
 import { publicRoute, userRoute, type Route } from '../route.ts';
 import { emptyBody, tenantSummarySchema } from '../schemas.ts';
@@ -61,15 +63,9 @@ const login = publicRoute({
       throw new HttpError(401, 'unauthenticated', 'Email or password is wrong.');
     }
     await release();
-    const token = await createSession(deps.db, user.id, deps.sessionTtlSeconds);
+    // A new session; the one this browser held before (anyone's) ends.
+    await setSessionCookie(deps, req, reply, user.id);
     await auditSignIn(deps.db, { outcome: 'succeeded', userId: user.id, address: req.ip });
-    reply.setCookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure: deps.cookieSecure,
-      maxAge: deps.sessionTtlSeconds,
-    });
     return { status: 200, body: await sessionView(deps.db, user) };
   },
 });
@@ -99,6 +95,21 @@ const logout = publicRoute({
   },
 });
 
+const logoutEverywhere = userRoute({
+  method: 'POST',
+  url: '/api/session/sign-out-everywhere',
+  summary: 'Sign out everywhere: ends every session of the signed-in user, in every browser, this one included.',
+  tag: 'session',
+  body: emptyBody,
+  responses: { 204: { description: 'Every session of the user ended' } },
+  async handler({ deps, req, reply, user }) {
+    const ended = await endAllSessions(deps.db, user.id);
+    await auditSignOutEverywhere(deps.db, { userId: user.id, sessions: ended, address: req.ip });
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.cookieSecure });
+    return { status: 204 };
+  },
+});
+
 const providers = publicRoute({
   method: 'GET',
   url: '/api/auth/providers',
@@ -115,4 +126,4 @@ const providers = publicRoute({
   },
 });
 
-export const sessionRoutes: Route[] = [login, whoAmI, logout, providers];
+export const sessionRoutes: Route[] = [login, whoAmI, logout, logoutEverywhere, providers];

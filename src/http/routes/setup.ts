@@ -39,7 +39,7 @@ const setup = publicRoute({
     403: { description: 'forbidden: the token is wrong' },
     409: { description: 'already_set_up: a user exists' },
   },
-  async handler({ deps, reply, body }) {
+  async handler({ deps, req, reply, body }) {
     let userId: string;
     try {
       ({ userId } = await completeSetup(deps.db, { ...body, via: 'web' }));
@@ -47,7 +47,7 @@ const setup = publicRoute({
       if (!(err instanceof SetupError)) throw err;
       throw err.code === 'already_set_up' ? new HttpError(409, 'already_set_up', err.message) : new HttpError(403, 'forbidden', err.message);
     }
-    await setSessionCookie(deps, reply, userId);
+    await setSessionCookie(deps, req, reply, userId);
     return { status: 201, body: await sessionView(deps.db, { id: userId, email: body.email, displayName: body.displayName }) };
   },
 });

