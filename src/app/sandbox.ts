@@ -7,6 +7,7 @@ import { SANDBOX_TLS_FILES, startSandboxCloud, type SandboxCloud } from '../prov
 import type { CloudEndpoints } from '../provider/types.ts';
 import { registerDemoInSandbox } from '../seed/sandbox-demo.ts';
 import { registerSsoDemo } from '../seed/sso-demo.ts';
+import { registerMspAppInSandbox } from '../seed/msp-app.ts';
 
 export const sandboxDir = (config: Config) => path.join(config.dataDir, 'sandbox');
 
@@ -16,6 +17,8 @@ export async function startOwnSandbox(config: Config, opts: { demo: boolean }): 
     registerDemoInSandbox(cloud.state);
     // The MSP's own directory and its sign-in app: "Sign in with Microsoft" in the demo.
     registerSsoDemo(cloud.state, { publicUrl: config.publicUrl ?? null });
+    // After the sign-in demo, which registers the same home tenant with its people.
+    registerMspAppInSandbox(cloud.state);
   }
   return cloud;
 }

@@ -1,7 +1,8 @@
 // The stored facts needs-attention decides on, for every tenant of a workspace at once: one
 // read of tenants with all their connections, one read of each tenant's last scheduled run
 // per operation type. Never a provider call, never the credential itself (only whether one
-// is stored, with the same rule as the gate's facts read in src/gate/resolve.ts).
+// is stored, with the same rule as the gate's facts read in src/gate/resolve.ts). A connection
+// on a workspace app has the app's credential facts, as the gate reads them.
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/connect.ts';
 import type { ReasonParams, Role, TenantStatus } from '../db/schema.ts';
@@ -15,6 +16,9 @@ export interface AttentionScope {
 }
 
 export interface ConnectionFacts extends GateConnection {
+  /** The workspace app the connection is on (its credential facts are the app's), or null. */
+  app_registration_id: string | null;
+  app_name: string | null;
   is_default: boolean;
   last_verified_at: Date | null;
   created_at: Date;
@@ -62,17 +66,21 @@ export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope): Pro
   const { rows } = await sql<Row>`
     select t.id as t_id, t.workspace_id as t_workspace_id, t.slug as t_slug, t.name as t_name, t.status as t_status,
       t.created_at as t_created_at, t.updated_at as t_updated_at, ${role} as viewer_role,
-      c.id as c_id, c.name as c_name, c.enabled as c_enabled, c.credential_kind as c_credential_kind,
-      c.credential_expires_at as c_credential_expires_at, c.verification_status as c_verification_status,
+      c.id as c_id, c.name as c_name, c.enabled as c_enabled,
+      case when c.app_registration_id is null then c.credential_kind else a.credential_kind end as c_credential_kind,
+      case when c.app_registration_id is null then c.credential_expires_at else a.credential_expires_at end as c_credential_expires_at,
+      c.verification_status as c_verification_status,
       c.verification_reason_code as c_verification_reason_code, c.consent_status as c_consent_status,
       c.granted_permissions as c_granted_permissions,
-      coalesce(c.secret_ciphertext, '') <> '' as c_has_secret,
-      coalesce(c.certificate_thumbprint, '') <> '' as c_has_thumbprint,
+      coalesce(case when c.app_registration_id is null then c.secret_ciphertext else a.secret_ciphertext end, '') <> '' as c_has_secret,
+      coalesce(case when c.app_registration_id is null then c.certificate_thumbprint else a.certificate_thumbprint end, '') <> '' as c_has_thumbprint,
+      c.app_registration_id as c_app_registration_id, a.name as c_app_name,
       c.is_default as c_is_default, c.last_verified_at as c_last_verified_at,
       c.created_at as c_created_at, c.updated_at as c_updated_at
     from tenants t
     ${member}
     left join provider_connections c on c.tenant_id = t.id
+    left join app_registrations a on a.id = c.app_registration_id
     where t.workspace_id = ${scope.workspaceId} and t.status = any(${LISTED_STATUSES}::text[])
     order by t.slug, c.is_default desc nulls last, c.name, c.id`.execute(db);
 
@@ -100,6 +108,7 @@ function connectionOf(r: Row): ConnectionFacts {
     credential_expires_at: r.c_credential_expires_at, verification_status: r.c_verification_status!,
     verification_reason_code: r.c_verification_reason_code, consent_status: r.c_consent_status!,
     granted_permissions: r.c_granted_permissions!, has_secret: r.c_has_secret!, has_thumbprint: r.c_has_thumbprint!,
+    app_registration_id: r.c_app_registration_id, app_name: r.c_app_name,
     is_default: r.c_is_default!, last_verified_at: r.c_last_verified_at, created_at: r.c_created_at!, updated_at: r.c_updated_at!,
   };
 }

@@ -10,8 +10,10 @@ import { attentionItems, type AttentionItem, type Severity } from './items.ts';
 export type { AttentionItem, Severity } from './items.ts';
 
 export interface AttentionView {
-  tenant: { slug: string; name: string };
+  /** null for an item about a workspace app and every tenant on it (`appRegistration`). */
+  tenant: { slug: string; name: string } | null;
   providerConnection: { id: string; name: string } | null;
+  appRegistration: { id: string; name: string; tenantCount: number } | null;
   code: string;
   severity: Severity;
   message: string;
@@ -29,25 +31,32 @@ export function compareItems(a: AttentionItem, b: AttentionItem): number {
   if (a.severity !== b.severity) return a.severity === 'critical' ? -1 : 1;
   return (
     a.since.getTime() - b.since.getTime() ||
-    a.tenant.slug.localeCompare(b.tenant.slug) ||
+    (a.tenant?.slug ?? '').localeCompare(b.tenant?.slug ?? '') ||
     (a.providerConnection?.name ?? '').localeCompare(b.providerConnection?.name ?? '') ||
     a.code.localeCompare(b.code)
   );
 }
 
-/** Every item of the scope, sorted, with the viewer's role on each item's tenant. */
+/**
+ * Every item of the scope, sorted, with the viewer's role on each item's tenant; for an item
+ * about a workspace app, their role on the workspace (apps are managed there).
+ */
 export async function findAttention(db: DbOrTx, scope: AttentionScope, opts: AttentionOptions): Promise<{ item: AttentionItem; viewerRole: Role | null }[]> {
   const tenants = await readAttentionFacts(db, scope);
   const roles = new Map(tenants.map((t) => [t.id, t.viewerRole]));
-  return attentionItems(tenants, { now: opts.now ?? new Date(), expiryWarningDays: opts.expiryWarningDays })
-    .sort(compareItems)
-    .map((item) => ({ item, viewerRole: roles.get(item.tenant.id) ?? null }));
+  const items = attentionItems(tenants, { now: opts.now ?? new Date(), expiryWarningDays: opts.expiryWarningDays }).sort(compareItems);
+  const workspaceRole =
+    scope.userId && items.some((i) => i.tenant === null)
+      ? ((await db.selectFrom('workspace_members').select('role').where('workspace_id', '=', scope.workspaceId).where('user_id', '=', scope.userId).executeTakeFirst())?.role ?? null)
+      : null;
+  return items.map((item) => ({ item, viewerRole: item.tenant ? (roles.get(item.tenant.id) ?? null) : workspaceRole }));
 }
 
 export function presentAttention(item: AttentionItem, viewerRole: Role | null): AttentionView {
   return {
-    tenant: { slug: item.tenant.slug, name: item.tenant.name },
+    tenant: item.tenant ? { slug: item.tenant.slug, name: item.tenant.name } : null,
     providerConnection: item.providerConnection,
+    appRegistration: item.appRegistration,
     code: item.code,
     severity: item.severity,
     message: item.message,

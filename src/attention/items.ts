@@ -11,6 +11,7 @@ import { operationNoun } from '../presenter/labels.ts';
 import { stepsAfterRun } from '../presenter/next-steps.ts';
 import { explain, type NextStep, type ReasonLinks } from '../reasons/catalogue.ts';
 import { isReasonCode, type ReasonCode } from '../reasons/codes.ts';
+import { foldAppCredentialItems } from './app-items.ts';
 import type { ConnectionFacts, TenantFacts } from './facts.ts';
 
 export type Severity = 'critical' | 'warning';
@@ -18,8 +19,11 @@ export type Severity = 'critical' | 'warning';
 export interface AttentionItem {
   /** Stable while the condition lasts: what attention.raised compares between scans. */
   key: string;
-  tenant: { id: string; slug: string; name: string };
+  /** null for an item about a workspace app, which concerns every tenant on it (app-items.ts). */
+  tenant: { id: string; slug: string; name: string } | null;
   providerConnection: { id: string; name: string } | null;
+  /** The workspace app an item is about, with the number of tenants on it the reader sees. */
+  appRegistration: { id: string; name: string; tenantCount: number } | null;
   code: ReasonCode;
   severity: Severity;
   message: string;
@@ -61,7 +65,7 @@ export interface DeriveOptions {
 }
 
 export function attentionItems(tenants: readonly TenantFacts[], opts: DeriveOptions): AttentionItem[] {
-  return tenants.flatMap((t) => tenantItems(t, opts));
+  return foldAppCredentialItems(tenants.flatMap((t) => tenantItems(t, opts)), tenants, opts.now);
 }
 
 function tenantItems(t: TenantFacts, opts: DeriveOptions): AttentionItem[] {
@@ -73,6 +77,7 @@ function tenantItems(t: TenantFacts, opts: DeriveOptions): AttentionItem[] {
       key: `${t.id}:${conn?.id ?? '-'}:${code}`,
       tenant,
       providerConnection: conn ? { id: conn.id, name: conn.name } : null,
+      appRegistration: null,
       code,
       severity: severityOf(code),
       message: ex.message,

@@ -65,7 +65,8 @@ export async function deleteConnection(
           providerConnectionId: row.id,
           name: row.name,
           clientId: row.client_id,
-          credentialKind: row.credential_kind,
+          // A connection on a workspace app has no credential of its own: its app is named.
+          ...(row.app_registration_id ? { appRegistrationId: row.app_registration_id } : { credentialKind: row.credential_kind }),
           wasDefault: row.is_default,
         }),
       })

@@ -3,6 +3,7 @@
 // stored facts are refreshed the only way they ever are: a verification through the gate.
 import type { FastifyInstance } from 'fastify';
 import { start } from '../gate/start.ts';
+import { startVerification } from '../onboarding/sessions.ts';
 import { completeAdminConsent } from '../remediation/admin-consent.ts';
 import { SESSION_COOKIE, sessionUser } from './auth.ts';
 import type { Deps } from './route.ts';
@@ -22,6 +23,18 @@ export function registerConsentCallback(app: FastifyInstance, deps: Deps): void 
       `${connectionId ? `/admin/provider-connections/${connectionId}` : '/admin/provider-connections'}?${new URLSearchParams(params)}`;
     switch (result.kind) {
       case 'granted': {
+        // A tenant being onboarded (no secret, only consent, on a workspace app) is verified by
+        // its wizard's own operation: tenant verification cannot run before onboarding ends.
+        const session = await deps.db
+          .selectFrom('onboarding_sessions')
+          .selectAll()
+          .where('provider_connection_id', '=', result.connectionId)
+          .where('status', '=', 'draft')
+          .executeTakeFirst();
+        if (session) {
+          const verification = await startVerification(deps.db, session, user.id);
+          return reply.redirect(`/admin/onboarding/${session.id}?${new URLSearchParams({ consent: 'granted', verification: verification.outcome })}`);
+        }
         const run = await start(deps.db, {
           type: 'tenant.verification',
           tenantId: result.tenantId,

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'invitation_revoked',
   // connection lifecycle: a queued or running run holds the connection
   'connection_in_use',
+  // a workspace app registration still has connections on it
+  'app_in_use',
   'unavailable',
   'internal_error',
 ] as const;

@@ -1,5 +1,6 @@
 // Onboarding sessions: a wizard draft that creates a tenant in `onboarding` state, stores
-// its connection (secret sealed, never returned), starts verification through the gate,
+// its connection (secret sealed, never returned; or on a workspace app, which needs no secret at
+// all, only the tenant admin's consent), starts verification through the gate,
 // and finishes (tenant becomes active) or is cancelled (tenant archived).
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
@@ -8,6 +9,7 @@ import { start } from '../gate/start.ts';
 import type { StartResult } from '../gate/result.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { Selectable } from 'kysely';
+import { findAppForConnection, NO_SUCH_APP } from '../connections/on-app.ts';
 
 export type OnboardingSession = Selectable<OnboardingSessionsTable>;
 
@@ -54,21 +56,32 @@ export async function createSession(
   });
 }
 
-export async function setConnection(
-  db: Db,
-  box: SecretBox,
-  session: OnboardingSession,
-  actorId: string,
-  input: { name: string; clientId: string; clientSecret: string; secretExpiresAt: Date; cloud: 'global' | 'sandbox' },
-): Promise<void> {
+export type ConnectionInput =
+  | { name: string; clientId: string; clientSecret: string; secretExpiresAt: Date; cloud: 'global' | 'sandbox' }
+  /** On a workspace app of the session's workspace: no credential of its own. */
+  | { name: string; appRegistrationId: string };
+
+export async function setConnection(db: Db, box: SecretBox, session: OnboardingSession, actorId: string, input: ConnectionInput): Promise<void> {
   requireDraft(session);
   await db.transaction().execute(async (tx) => {
+    let credential;
+    if ('appRegistrationId' in input) {
+      const app = await findAppForConnection(tx, session.workspace_id, input.appRegistrationId);
+      if (!app) throw new OnboardingError('invalid', NO_SUCH_APP, 'appRegistrationId');
+      credential = {
+        cloud: app.cloud, client_id: app.client_id, app_registration_id: app.id,
+        // The app's credential applies; a replaced own credential is forgotten.
+        credential_kind: 'secret' as const, secret_ciphertext: null, certificate_thumbprint: null, certificate_pem: null, private_key_ciphertext: null, credential_expires_at: null,
+      };
+    } else {
+      credential = {
+        cloud: input.cloud, client_id: input.clientId.toLowerCase(), app_registration_id: null,
+        secret_ciphertext: box.seal(input.clientSecret), credential_expires_at: input.secretExpiresAt,
+      };
+    }
     const values = {
       name: input.name,
-      cloud: input.cloud,
-      client_id: input.clientId.toLowerCase(),
-      secret_ciphertext: box.seal(input.clientSecret),
-      credential_expires_at: input.secretExpiresAt,
+      ...credential,
       // New credentials: nothing is known about consent until verification says so.
       consent_status: 'unknown' as const,
       granted_permissions: [],
@@ -97,7 +110,12 @@ export async function setConnection(
         tenant_id: session.tenant_id,
         actor_user_id: actorId,
         action: 'provider_connection.credentials_set',
-        details: JSON.stringify({ providerConnectionId: connectionId, clientId: values.client_id, source: 'onboarding' }),
+        details: JSON.stringify({
+          providerConnectionId: connectionId,
+          clientId: values.client_id,
+          source: 'onboarding',
+          ...(values.app_registration_id ? { appRegistrationId: values.app_registration_id } : {}),
+        }),
       })
       .execute();
   });

@@ -1,5 +1,6 @@
 // An onboarding session as the wizard shows it: each bootstrap selection's state (with
 // running derived from its run), its run link and its reason in the catalogue's words.
+import { appOf } from '../apps/connection-facts.ts';
 import type { Db } from '../db/connect.ts';
 import type { Role, SelectionState } from '../db/schema.ts';
 import type { OnboardingSession } from '../onboarding/sessions.ts';
@@ -29,6 +30,8 @@ export interface OnboardingView {
   providerConnection: {
     id: string; name: string; clientId: string; cloud: string; credentialExpiresAt: string | null;
     consentStatus: string; grantedPermissions: string[]; verificationStatus: string;
+    /** On a workspace app (its credential, no secret of its own) or on the tenant's own app. */
+    kind: 'own_app' | 'workspace_app'; appRegistration: { id: string; name: string } | null;
   } | null;
   verification: { run: { id: string; url: string }; status: string; outcome: string; reason: PresentedReason | null; nextSteps: PresentedStep[] } | null;
   selections: SelectionView[];
@@ -44,6 +47,8 @@ export async function presentOnboarding(db: Db, s: OnboardingSession, viewerRole
   const conn = s.provider_connection_id
     ? await db.selectFrom('provider_connections').selectAll().where('id', '=', s.provider_connection_id).executeTakeFirst()
     : undefined;
+  // A connection on a workspace app shows the app's credential expiry.
+  const app = conn ? await appOf(db, conn.app_registration_id) : null;
   const rows = await db
     .selectFrom('onboarding_selections as sel')
     .leftJoin('operation_runs as r', 'r.id', 'sel.run_id')
@@ -80,8 +85,10 @@ export async function presentOnboarding(db: Db, s: OnboardingSession, viewerRole
     providerConnection: conn
       ? {
           id: conn.id, name: conn.name, clientId: conn.client_id, cloud: conn.cloud,
-          credentialExpiresAt: conn.credential_expires_at?.toISOString() ?? null,
+          credentialExpiresAt: ((conn.app_registration_id ? app?.credential_expires_at : conn.credential_expires_at) ?? null)?.toISOString() ?? null,
           consentStatus: conn.consent_status, grantedPermissions: [...conn.granted_permissions], verificationStatus: conn.verification_status,
+          kind: conn.app_registration_id ? 'workspace_app' : 'own_app',
+          appRegistration: conn.app_registration_id ? { id: conn.app_registration_id, name: app?.name ?? '' } : null,
         }
       : null,
     verification,

@@ -8,7 +8,7 @@
  */
 
 export type ProviderReasonCode =
-  | 'provider_consent_missing' // token has no roles claim / AADSTS65001 / Graph 401 after a fresh token
+  | 'provider_consent_missing' // token has no roles claim / AADSTS65001 / Graph 401 after a fresh token; on a workspace app also 700016 / 7000229
   | 'provider_permission_missing' // params: { missing: string[] }
   | 'provider_credentials_expired' // AADSTS7000222; AADSTS700027 "the key used is expired"
   | 'provider_credentials_invalid' // AADSTS7000215; AADSTS700027 (certificate unknown or bad signature), 700024
@@ -117,6 +117,12 @@ export const MICROSOFT_GLOBAL_CLOUD: CloudEndpoints = {
 interface CredentialsBase {
   entraTenantId: string;
   clientId: string;
+  /**
+   * The app is a workspace's multi-tenant app, registered in the MSP's tenant and used in this
+   * customer tenant through admin consent: Entra's "not found in the directory" then means "no
+   * admin of this tenant consented yet" (classify.ts).
+   */
+  workspaceApp?: boolean;
 }
 
 /** An app registration's client secret (client_secret_post). */

@@ -7,6 +7,11 @@
 //   GET https://login.microsoftonline.com/{tenant}/adminconsent?client_id=…&redirect_uri=…&state=…
 //   success:  {redirect_uri}?admin_consent=True&tenant={tenant-id}&state=…
 //   failure:  {redirect_uri}?error=access_denied&error_description=…&state=…
+// A connection on a workspace app (one multi-tenant app registered in the MSP's tenant) uses the
+// v2.0 endpoint for the customer tenant, which consents to every application permission the
+// app's registration requests (`scope=https://graph.microsoft.com/.default`):
+//   GET https://login.microsoftonline.com/{customer tenant}/v2.0/adminconsent?client_id=…&scope=…&redirect_uri=…&state=…
+// Its answer has the same shape; consenting creates the app's service principal in that tenant.
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
@@ -14,9 +19,14 @@ import type { Db } from '../db/connect.ts';
 export const CONSENT_STATE_TTL_SECONDS = 15 * 60;
 const hash = (s: string) => crypto.createHash('sha256').update(s).digest('base64url');
 
-export function adminConsentUrl(p: { authorityHost: string; entraTenantId: string; clientId: string; redirectUri: string; state: string }): string {
-  const u = new URL(`${p.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(p.entraTenantId)}/adminconsent`);
+/** The application permissions a multi-tenant app's registration requests, all at once. */
+export const WORKSPACE_APP_CONSENT_SCOPE = 'https://graph.microsoft.com/.default';
+
+export function adminConsentUrl(p: { authorityHost: string; entraTenantId: string; clientId: string; redirectUri: string; state: string; multiTenant?: boolean }): string {
+  const path = p.multiTenant ? 'v2.0/adminconsent' : 'adminconsent';
+  const u = new URL(`${p.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(p.entraTenantId)}/${path}`);
   u.searchParams.set('client_id', p.clientId);
+  if (p.multiTenant) u.searchParams.set('scope', WORKSPACE_APP_CONSENT_SCOPE);
   u.searchParams.set('redirect_uri', p.redirectUri);
   u.searchParams.set('state', p.state);
   return u.toString();
@@ -30,7 +40,7 @@ export async function beginAdminConsent(
   const conn = await db
     .selectFrom('provider_connections as c')
     .innerJoin('tenants as t', 't.id', 'c.tenant_id')
-    .select(['c.client_id', 't.entra_tenant_id', 't.workspace_id', 't.id as tenant_id'])
+    .select(['c.client_id', 'c.app_registration_id', 't.entra_tenant_id', 't.workspace_id', 't.id as tenant_id'])
     .where('c.id', '=', p.connectionId)
     .executeTakeFirstOrThrow();
   const state = crypto.randomBytes(24).toString('base64url');
@@ -48,7 +58,15 @@ export async function beginAdminConsent(
     .insertInto('audit_log')
     .values({ workspace_id: conn.workspace_id, tenant_id: conn.tenant_id, actor_user_id: p.userId, action: 'provider_connection.consent_requested', details: JSON.stringify({ providerConnectionId: p.connectionId }) })
     .execute();
-  return adminConsentUrl({ authorityHost: p.authorityHost, entraTenantId: conn.entra_tenant_id, clientId: conn.client_id, redirectUri: p.redirectUri, state });
+  // The customer tenant's consent to the app: the connection's client id is its app's.
+  return adminConsentUrl({
+    authorityHost: p.authorityHost,
+    entraTenantId: conn.entra_tenant_id,
+    clientId: conn.client_id,
+    redirectUri: p.redirectUri,
+    state,
+    multiTenant: conn.app_registration_id !== null,
+  });
 }
 
 export type ConsentCallback =

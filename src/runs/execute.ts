@@ -13,7 +13,7 @@ import { runDuration } from '../observability/metrics.ts';
 import { isProviderError } from '../provider/types.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { complete, heartbeat, markRunning, type Beat, type Completion } from './run-service.ts';
-import { connectionCredentials } from '../connections/credentials.ts';
+import { loadConnectionCredentials } from '../connections/credentials.ts';
 
 /** Thrown at a checkpoint of a run that was asked to cancel; ends the run `cancelled`. */
 class RunCancelled extends Error {
@@ -134,7 +134,9 @@ async function runJob(deps: ExecutionDeps, run: OperationRun, cp: Checkpoints): 
     .where('id', '=', run.provider_connection_id!)
     .executeTakeFirstOrThrow();
   const client = deps.providerFor(connection.cloud);
-  const credentials = connectionCredentials(deps.box, tenant.entra_tenant_id, connection);
+  // Tokens come from the customer tenant's authority; on a workspace app, with the app's
+  // credential as it is now (a rotation after the click is what this run uses).
+  const credentials = await loadConnectionCredentials(deps.db, deps.box, tenant.entra_tenant_id, connection);
   const graph = client.graph(credentials, def.requiredPermissions, { checkpoint: cp.checkpoint });
   // Every Graph call is a checkpoint: a cancelled run writes nothing more to the tenant.
   const at = <T>(call: () => Promise<T>) => {

@@ -6,6 +6,7 @@ import { hashPassword } from '../security/passwords.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import { nextFire } from '../schedules/cron.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from './demo-fixture.ts';
+import { DEMO_MSP_APP, seedMspApp } from './msp-app.ts';
 
 const DAY = 86_400_000;
 
@@ -64,6 +65,8 @@ export async function seedDemo(db: Db, box: SecretBox, now = new Date()): Promis
           for (const r of t.restoreRuns) await seedRestoreRun(tx, tenantId, r, existing);
         }
       }
+      // The workspace app, with no connection on it yet (msp-app.ts).
+      if (ws.slug === DEMO_MSP_APP.workspaceSlug) await seedMspApp(tx, box, workspaceId, now);
       for (const sc of ws.schedules ?? []) {
         await tx
           .insertInto('schedules')

@@ -45,12 +45,15 @@ export function attentionPayload(item: AttentionItem, raisedAt: Date, linkBase: 
   const steps = presentSteps(item.nextSteps, 'owner');
   const first = steps[0];
   const on = item.providerConnection ? ` (connection “${item.providerConnection.name}”)` : '';
+  // An item about a workspace app concerns every tenant on it: its message names the app.
+  const about = item.tenant ? `${item.tenant.name}${on}` : `workspace app “${item.appRegistration?.name ?? ''}”`;
   return {
     event: 'attention.raised',
-    text: `Needs attention: ${item.tenant.name}${on}. ${item.message}${first ? ` Next step: ${first.label}.` : ''}`,
+    text: `Needs attention: ${about}. ${item.message}${first ? ` Next step: ${first.label}.` : ''}`,
     occurredAt: raisedAt.toISOString(),
-    tenant: { slug: item.tenant.slug, name: item.tenant.name },
+    tenant: item.tenant ? { slug: item.tenant.slug, name: item.tenant.name } : null,
     providerConnection: item.providerConnection,
+    appRegistration: item.appRegistration,
     code: item.code,
     severity: item.severity,
     message: item.message,

@@ -111,6 +111,8 @@ describe('adding a connection (the fix for "no connection")', () => {
     await blocked.feedback.getByRole('link', { name: 'Add or choose a default connection' }).click();
     await page.waitForURL(/\/admin\/provider-connections\?tenant=adatum$/);
 
+    // The workspace has an app (the demo's), offered first: this one is the tenant's own.
+    await page.getByLabel('Use an app registration of this tenant').check();
     await page.getByLabel('Application (client) ID').fill('6f1e2d3c-4b5a-4978-8a1b-2c3d4e5f6a7b');
     await page.getByLabel('Client secret').fill('adatum-new-secret');
     await page.getByLabel('Secret expires on').fill(new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10));

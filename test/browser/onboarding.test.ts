@@ -38,6 +38,8 @@ describe('onboarding /admin/onboarding and /admin/onboarding/{id}', () => {
     await page.getByRole('heading', { name: /Tailwind Traders/ }).waitFor();
 
     // The app registration, with a write-only secret.
+    // The workspace has an app (the demo's), offered first: this one is the tenant's own.
+    await page.getByLabel('Use an app registration of this tenant').check();
     await page.getByLabel('Application (client) ID').fill(clientId);
     await page.getByLabel('Cloud').selectOption('sandbox');
     await page.getByLabel('Client secret').fill(secret);

@@ -14,6 +14,7 @@ import { createSchedule } from '../../src/schedules/store.ts';
 import { createSession as createOnboarding } from '../../src/onboarding/sessions.ts';
 import { connectionOf, tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
 import { createWebhook } from '../../src/webhooks/store.ts';
+import { createApp } from '../../src/apps/store.ts';
 import { call, freeAllScopes, insertCompletedRun, login, loginAll, PERSONAS, startTestServer, type Persona, type TestServer } from './helpers.ts';
 
 interface Fixture {
@@ -45,6 +46,9 @@ interface Fixture {
   /** Schedules: one per persona to delete (in its own workspace), one per workspace to read or change. */
   scheduleIds: Record<Persona, string>;
   schedules: { contoso: string; fabrikam: string };
+  /** Workspace app registrations: one per persona to delete (in its own workspace), one per workspace to change. */
+  appIds: Record<Persona, string>;
+  apps: { contoso: string; fabrikam: string };
 }
 
 /** Workspace routes act in the persona's own workspace; other workspaces are checked below. */
@@ -154,6 +158,8 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
       path: `/api/tenants/${f.tenant}/provider-connections`,
       body: { name: `Matrix ${p} ${crypto.randomBytes(2).toString('hex')}`, clientId: crypto.randomUUID(), clientSecret: 'matrix-secret', secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString(), isDefault: false },
     },
+    // On the workspace app: the same route, the same rules.
+    { path: `/api/tenants/${f.tenant}/provider-connections`, body: { name: `Matrix app ${p} ${crypto.randomBytes(2).toString('hex')}`, appRegistrationId: f.apps.contoso, isDefault: false } },
   ],
   'POST /api/provider-connections/:id/admin-consent': (f) => [{ path: `/api/provider-connections/${f.connectionId}/admin-consent`, body: {} }],
   'GET /api/onboarding/:id': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}` }],
@@ -176,6 +182,17 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'GET /api/workspaces/:ws/webhooks': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/webhooks` }],
   'DELETE /api/webhooks/:id': (f, p) => [{ path: `/api/webhooks/${f.webhookIds[p]}`, body: {} }],
   'GET /api/webhooks/:id/deliveries': (f, p) => [{ path: `/api/webhooks/${p === 'outsider' ? f.webhooks.fabrikam : f.webhooks.contoso}/deliveries` }],
+  'GET /api/workspaces/:ws/app-registrations': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/app-registrations` }],
+  'POST /api/workspaces/:ws/app-registrations': (_f, p) => [
+    {
+      path: `/api/workspaces/${wsOf(p)}/app-registrations`,
+      body: { name: `Matrix ${p} ${crypto.randomBytes(3).toString('hex')}`, clientId: crypto.randomUUID(), cloud: 'sandbox', credential: { type: 'secret', secret: 'matrix-secret', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } },
+    },
+  ],
+  'PATCH /api/app-registrations/:id': (f, p) => [
+    { path: `/api/app-registrations/${p === 'outsider' ? f.apps.fabrikam : f.apps.contoso}`, body: { credential: { type: 'secret', secret: 'matrix-rotated', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } } },
+  ],
+  'DELETE /api/app-registrations/:id': (f, p) => [{ path: `/api/app-registrations/${f.appIds[p]}`, body: {} }],
   'GET /api/workspaces/:ws/attention': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/attention` }],
 };
 
@@ -289,7 +306,14 @@ beforeAll(async () => {
     webhookIds[p] = p === 'anonymous' ? crypto.randomUUID() : p === 'outsider' ? await hook(fabrikam.workspace_id, outsider.id) : await hook(northwind.workspace_id, owner.id);
   }
   const webhooks = { contoso: await hook(northwind.workspace_id, owner.id), fabrikam: await hook(fabrikam.workspace_id, outsider.id) };
-  fixture = { scheduleIds, schedules, bulkIds, tenant: 'northwind', connectionId: conn.id, deletableConnectionIds, spareConnectionId, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims, webhookIds, webhooks };
+  const app = (workspaceId: string, actorId: string) =>
+    createApp(db, testBox, { workspaceId, actorId, name: `Matrix app ${crypto.randomBytes(4).toString('hex')}`, clientId: crypto.randomUUID(), cloud: 'sandbox', credential: { type: 'secret', secret: 'matrix-secret', expiresAt: new Date(Date.now() + 86_400_000) } });
+  const appIds = {} as Record<Persona, string>;
+  for (const p of PERSONA_LIST) {
+    appIds[p] = p === 'anonymous' ? crypto.randomUUID() : p === 'outsider' ? await app(fabrikam.workspace_id, outsider.id) : await app(northwind.workspace_id, owner.id);
+  }
+  const apps = { contoso: await app(northwind.workspace_id, owner.id), fabrikam: await app(fabrikam.workspace_id, outsider.id) };
+  fixture = { appIds, apps, scheduleIds, schedules, bulkIds, tenant: 'northwind', connectionId: conn.id, deletableConnectionIds, spareConnectionId, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims, webhookIds, webhooks };
 });
 afterAll(async () => s?.close());
 
@@ -354,6 +378,8 @@ describe('the 404/403 matrix', () => {
       bulkIds: fixture.bulkIds,
       scheduleIds: fixture.scheduleIds,
       schedules: fixture.schedules,
+      appIds: fixture.appIds,
+      apps: fixture.apps,
     };
     for (const route of ROUTES.filter((r) => r.access.kind === 'tenant')) {
       for (const sample of SAMPLES[key(route)]!(missing, 'owner')) {

@@ -5,8 +5,10 @@ import { useSession } from './session.tsx';
 import type { NextStep, SessionWorkspace } from './types.ts';
 
 export interface AttentionItem {
-  tenant: { slug: string; name: string };
+  /** null for an item about a workspace app: one item for every tenant on it. */
+  tenant: { slug: string; name: string } | null;
   providerConnection: { id: string; name: string } | null;
+  appRegistration?: { id: string; name: string; tenantCount: number } | null;
   code: string;
   severity: 'critical' | 'warning';
   message: string;

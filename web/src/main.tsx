@@ -9,6 +9,7 @@ import { BulkOperationPage } from './pages/BulkOperationPage.tsx';
 import { BulkPage } from './pages/BulkPage.tsx';
 import { SchedulesPage } from './pages/SchedulesPage.tsx';
 import { WebhooksPage } from './pages/WebhooksPage.tsx';
+import { AppRegistrationsPage } from './pages/AppRegistrationsPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { ConnectionPage } from './pages/ConnectionPage.tsx';
 import { ConnectionsPage } from './pages/ConnectionsPage.tsx';
@@ -79,6 +80,7 @@ const router = createBrowserRouter([
           { path: '/admin/bulk/:id', element: <BulkOperationPage /> },
           { path: '/admin/schedules', element: <SchedulesPage /> },
           { path: '/admin/settings/webhooks', element: <WebhooksPage /> },
+          { path: '/admin/settings/app-registrations', element: <AppRegistrationsPage /> },
           { path: '*', element: <NotFoundPage /> },
         ],
       },

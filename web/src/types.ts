@@ -111,6 +111,9 @@ export interface ProviderConnection {
   hasCredential?: boolean;
   /** A certificate connection's public certificate, for upload to the app registration. */
   certificate?: ConnectionCertificate | null;
+  /** On its own app registration in the customer tenant, or on a workspace (multi-tenant) app. */
+  kind?: 'own_app' | 'workspace_app';
+  appRegistration?: { id: string; name: string } | null;
   tenant?: { id: string; slug: string; name?: string };
   tenantId?: string;
   createdAt?: string;
@@ -251,6 +254,8 @@ export interface OnboardingSession {
     consentStatus?: 'granted' | 'missing' | 'unknown';
     grantedPermissions?: string[];
     verificationStatus?: string;
+    kind?: 'own_app' | 'workspace_app';
+    appRegistration?: { id: string; name: string } | null;
   } | null;
   verification: { run: RunLink; status: RunStatus; outcome: RunOutcome; reason: Reason | null; nextSteps: NextStep[] } | null;
   selections: OnboardingSelection[];

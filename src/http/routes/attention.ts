@@ -8,8 +8,10 @@ import { workspaceParams, workspacePathRoute } from '../workspaces.ts';
 import type { Route } from '../route.ts';
 
 export const attentionItemSchema = z.strictObject({
-  tenant: z.strictObject({ slug: z.string(), name: z.string() }),
+  /** null for an item about a workspace app: one item for every tenant on it (`appRegistration`). */
+  tenant: z.strictObject({ slug: z.string(), name: z.string() }).nullable(),
   providerConnection: z.strictObject({ id: z.string(), name: z.string() }).nullable(),
+  appRegistration: z.strictObject({ id: z.string(), name: z.string(), tenantCount: z.number() }).nullable(),
   code: z.string(),
   severity: z.enum(['critical', 'warning']),
   message: z.string(),

@@ -1,6 +1,7 @@
 // Every API route, in one table: the server registers it, /openapi.json documents it and the
 // 404/403 matrix test walks it.
 import type { Route } from '../route.ts';
+import { appRegistrationRoutes } from './app-registrations.ts';
 import { attentionRoutes } from './attention.ts';
 import { backupRoutes } from './backups.ts';
 import { bulkRoutes } from './bulk.ts';
@@ -49,6 +50,7 @@ export const API_ROUTES: readonly Route[] = [
   ...onboardingPresetRoutes,
   ...onboardingRoutes,
   ...remediationRoutes,
+  ...appRegistrationRoutes,
   ...auditRoutes,
   ...attentionRoutes,
   ...webhookRoutes,

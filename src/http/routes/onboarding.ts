@@ -77,20 +77,47 @@ const detail = tenantRoute({
   },
 });
 
+/** Today's secret body, or `{"name", "appRegistrationId"}` (the app brings the rest). */
+const connectionBody = z
+  .strictObject({
+    ...newConnectionFields,
+    clientId: newConnectionFields.clientId.optional(),
+    clientSecret: newConnectionFields.clientSecret.optional(),
+    secretExpiresAt: newConnectionFields.secretExpiresAt.optional(),
+    appRegistrationId: uuid().optional(),
+  })
+  .superRefine((b, ctx) => {
+    const own = ['clientId', 'clientSecret', 'secretExpiresAt', 'cloud'] as const;
+    for (const field of own) {
+      if (b.appRegistrationId !== undefined && b[field] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with appRegistrationId (the workspace app brings it)' });
+      } else if (b.appRegistrationId === undefined && field !== 'cloud' && b[field] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [field], message: 'is required (or give "appRegistrationId" to use a workspace app)' });
+      }
+    }
+  });
+
 const connection = tenantRoute({
   method: 'POST',
   url: '/api/onboarding/:id/connection',
-  summary: 'Store (or replace) the connection of the tenant being onboarded. The secret is sealed at rest and never returned.',
+  summary:
+    'Store (or replace) the connection of the tenant being onboarded: {"name", "clientId", "clientSecret", "secretExpiresAt", "cloud"?} (the secret is sealed at rest and never returned), or {"name", "appRegistrationId"}: the workspace\'s multi-tenant app, which needs no secret, only the tenant admin\'s consent.',
   tag: 'onboarding',
   params: idParams,
-  body: z.strictObject({
-    ...newConnectionFields,
-  }),
+  body: connectionBody,
   locate: bySession,
   capability: 'onboarding.manage',
   responses: { 200: { description: 'The session', schema: sessionSchema }, 409: { description: 'The session is no longer a draft' } },
   async handler({ deps, found, access, user, body }) {
-    await setConnection(deps.db, deps.box, found, user.id, { ...body, secretExpiresAt: new Date(body.secretExpiresAt), cloud: body.cloud ?? 'global' });
+    await setConnection(
+      deps.db,
+      deps.box,
+      found,
+      user.id,
+      body.appRegistrationId !== undefined
+        ? { name: body.name, appRegistrationId: body.appRegistrationId }
+        : { name: body.name, clientId: body.clientId!, clientSecret: body.clientSecret!, secretExpiresAt: new Date(body.secretExpiresAt!), cloud: body.cloud ?? 'global' },
+    );
     return { status: 200, body: await view(deps, found, access) };
   },
 });

@@ -1,7 +1,10 @@
 // Provider connections: readiness facts for the console, and the manager's changes (default,
-// enabled, secret rotation, a new generated certificate). The secret and the certificate's
-// private key are write-only: sealed on the way in, never read back into any answer; views are
-// built field by field, never by spreading the row. The public certificate is shown, always.
+// enabled, secret rotation, a new generated certificate). A connection is either on its own app
+// registration (in the customer tenant, with its own credential) or on a workspace app (one
+// multi-tenant app, whose credential facts it shows and which is rotated on the app). The secret
+// and the certificate's private key are write-only: sealed on the way in, never read back into
+// any answer; views are built field by field, never by spreading the row. The public certificate
+// is shown, always.
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/connect.ts';
@@ -11,8 +14,9 @@ import { isReasonCode } from '../../reasons/codes.ts';
 import type { ProviderConnection } from '../../db/schema.ts';
 import { hasStoredCredential } from '../../gate/readiness.ts';
 import { certificateView, newCertificateColumns, secretColumns } from '../../connections/credentials.ts';
+import { appOf, appsByIds, type ConnectionApp } from '../../apps/connection-facts.ts';
 import { canSeeTenant, tenantIdByRef } from '../authorize.ts';
-import { notFound } from '../errors.ts';
+import { invalid, notFound } from '../errors.ts';
 import { byConnection, byTenantRef } from '../locate.ts';
 import { tenantRoute, userRoute, type Route } from '../route.ts';
 import { idParams, isoDate, items, tenantParams, tenantRef } from '../schemas.ts';
@@ -23,8 +27,12 @@ export const connectionSchema = z.strictObject({
   tenant: z.strictObject({ id: z.string(), slug: z.string() }),
   cloud: z.enum(['global', 'sandbox']),
   clientId: z.string(),
+  /** On its own app registration in the customer tenant, or on a workspace app (multi-tenant). */
+  kind: z.enum(['own_app', 'workspace_app']),
+  appRegistration: z.strictObject({ id: z.string(), name: z.string() }).nullable(),
   isDefault: z.boolean(),
   enabled: z.boolean(),
+  /** On a workspace app: the app's (kind, presence, expiry); rotated on the app, once for all. */
   credentialKind: z.enum(['secret', 'certificate']),
   /** Whether a secret or certificate is stored; the secret itself is never returned. */
   hasCredential: z.boolean(),
@@ -52,19 +60,29 @@ export const connectionSchema = z.strictObject({
 });
 type ConnectionView = z.output<typeof connectionSchema>;
 
-export function presentConnection(c: ProviderConnection, tenantSlug: string): ConnectionView {
+/**
+ * `app`: the workspace app the connection is on (appsByIds), whose credential facts it shows.
+ * Its certificate is the app's business (shown on the app registrations page), not repeated here.
+ */
+export function presentConnection(c: ProviderConnection, tenantSlug: string, app: ConnectionApp | null = null): ConnectionView {
+  const onApp = c.app_registration_id !== null;
+  const kind = onApp ? (app?.credential_kind ?? c.credential_kind) : c.credential_kind;
   return {
     id: c.id,
     name: c.name,
     tenant: { id: c.tenant_id, slug: tenantSlug },
     cloud: c.cloud,
     clientId: c.client_id,
+    kind: onApp ? 'workspace_app' : 'own_app',
+    appRegistration: onApp ? { id: c.app_registration_id!, name: app?.name ?? '' } : null,
     isDefault: c.is_default,
     enabled: c.enabled,
-    credentialKind: c.credential_kind,
-    hasCredential: hasStoredCredential(c.credential_kind, !!c.secret_ciphertext, !!c.certificate_thumbprint),
-    credentialExpiresAt: c.credential_expires_at?.toISOString() ?? null,
-    certificate: certificateView(c),
+    credentialKind: kind,
+    hasCredential: onApp
+      ? !!app && hasStoredCredential(app.credential_kind, app.has_secret, app.has_thumbprint)
+      : hasStoredCredential(c.credential_kind, !!c.secret_ciphertext, !!c.certificate_thumbprint),
+    credentialExpiresAt: ((onApp ? app?.credential_expires_at : c.credential_expires_at) ?? null)?.toISOString() ?? null,
+    certificate: onApp ? null : certificateView(c),
     consentStatus: c.consent_status,
     grantedPermissions: [...c.granted_permissions],
     lastVerifiedAt: c.last_verified_at?.toISOString() ?? null,
@@ -82,6 +100,17 @@ export function presentConnection(c: ProviderConnection, tenantSlug: string): Co
         }
       : null,
   };
+}
+
+/** Connections with their tenant's slug, each presented with its workspace app's facts. */
+export async function presentConnections(db: Db, rows: (ProviderConnection & { tenant_slug: string })[]): Promise<ConnectionView[]> {
+  const apps = await appsByIds(db, rows.map((r) => r.app_registration_id));
+  return rows.map(({ tenant_slug, ...c }) => presentConnection(c, tenant_slug, c.app_registration_id ? (apps.get(c.app_registration_id) ?? null) : null));
+}
+
+/** One connection, with its workspace app's facts when it is on one. */
+export async function presentOne(db: Db, c: ProviderConnection, tenantSlug: string): Promise<ConnectionView> {
+  return presentConnection(c, tenantSlug, await appOf(db, c.app_registration_id));
 }
 
 async function connectionsOf(db: Db, tenantIds: string[]) {
@@ -108,8 +137,7 @@ const listForTenant = tenantRoute({
   capability: 'tenant.view',
   responses: { 200: { description: 'Connections', schema: items(connectionSchema) } },
   async handler({ deps, access }) {
-    const rows = await connectionsOf(deps.db, [access.tenant.id]);
-    return { status: 200, body: { items: rows.map(({ tenant_slug, ...c }) => presentConnection(c, tenant_slug)) } };
+    return { status: 200, body: { items: await presentConnections(deps.db, await connectionsOf(deps.db, [access.tenant.id])) } };
   },
 });
 
@@ -131,8 +159,7 @@ const listAll = userRoute({
       const rows = await deps.db.selectFrom('tenant_memberships').select('tenant_id').where('user_id', '=', user.id).execute();
       tenantIds = rows.map((r) => r.tenant_id);
     }
-    const rows = await connectionsOf(deps.db, tenantIds);
-    return { status: 200, body: { items: rows.map(({ tenant_slug, ...c }) => presentConnection(c, tenant_slug)) } };
+    return { status: 200, body: { items: await presentConnections(deps.db, await connectionsOf(deps.db, tenantIds)) } };
   },
 });
 
@@ -145,8 +172,8 @@ const detail = tenantRoute({
   locate: byConnection,
   capability: 'tenant.view',
   responses: { 200: { description: 'The connection', schema: connectionSchema } },
-  async handler({ access, found }) {
-    return { status: 200, body: presentConnection(found, access.tenant.slug) };
+  async handler({ deps, access, found }) {
+    return { status: 200, body: await presentOne(deps.db, found, access.tenant.slug) };
   },
 });
 
@@ -191,6 +218,13 @@ const update = tenantRoute({
   responses: { 200: { description: 'The updated connection', schema: connectionSchema } },
   async handler({ deps, user, access, found, body }) {
     const tenant = access.tenant;
+    if (found.app_registration_id !== null && (body.clientSecret !== undefined || body.credential !== undefined)) {
+      // One credential for every tenant on the app: it is rotated on the app, not per connection.
+      throw invalid(
+        body.credential !== undefined ? 'credential' : 'clientSecret',
+        `this connection uses its workspace app's credential: rotate it on the app (PATCH /api/app-registrations/${found.app_registration_id})`,
+      );
+    }
     // Key generation takes a moment: done before the transaction, which then only writes.
     const certificate = body.credential ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: found.name }) : null;
     const updated = await deps.db.transaction().execute(async (tx) => {
@@ -252,7 +286,7 @@ const update = tenantRoute({
         .execute();
       return row;
     });
-    return { status: 200, body: presentConnection(updated, tenant.slug) };
+    return { status: 200, body: await presentOne(deps.db, updated, tenant.slug) };
   },
 });
 

@@ -10,24 +10,36 @@ import { publicOrigin } from '../public-origin.ts';
 import { byConnection, byTenantRef } from '../locate.ts';
 import { tenantRoute, type Route } from '../route.ts';
 import { newCertificateColumns, secretColumns } from '../../connections/credentials.ts';
-import { emptyBody, idParams, newConnectionFields, tenantParams } from '../schemas.ts';
-import { connectionSchema, presentConnection } from './provider-connections.ts';
+import { emptyBody, idParams, newConnectionFields, tenantParams, uuid } from '../schemas.ts';
+import { connectionSchema, presentOne } from './provider-connections.ts';
+import { findAppForConnection, NO_SUCH_APP } from '../../connections/on-app.ts';
 
 const { clientSecret, secretExpiresAt, ...identityFields } = newConnectionFields;
 
 /**
  * Today's secret body, or `"credential": {"type": "certificate"}`: opsgate then generates the key
- * pair and answers the public certificate in `certificate` for the operator to upload.
+ * pair and answers the public certificate in `certificate` for the operator to upload. Or
+ * `"appRegistrationId"`: a connection on a workspace app, with no credential of its own.
  */
 const addConnectionBody = z
   .strictObject({
     ...identityFields,
+    clientId: identityFields.clientId.optional(),
     clientSecret: clientSecret.optional(),
     secretExpiresAt: secretExpiresAt.optional(),
     credential: z.strictObject({ type: z.literal('certificate') }).optional(),
+    appRegistrationId: uuid().optional(),
     isDefault: z.boolean().optional(),
   })
   .superRefine((b, ctx) => {
+    if (b.appRegistrationId !== undefined) {
+      // The app brings the client id, the cloud and the credential.
+      for (const field of ['clientId', 'clientSecret', 'secretExpiresAt', 'credential', 'cloud'] as const) {
+        if (b[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with appRegistrationId (the workspace app brings it)' });
+      }
+      return;
+    }
+    if (b.clientId === undefined) ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'is required (or give "appRegistrationId" to use a workspace app)' });
     if (b.credential) {
       for (const field of ['clientSecret', 'secretExpiresAt'] as const) {
         if (b[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with a certificate credential' });
@@ -43,7 +55,7 @@ const addConnection = tenantRoute({
   method: 'POST',
   url: '/api/tenants/:tenant/provider-connections',
   summary:
-    'Add a provider connection (an app registration of the customer tenant): with {"clientSecret", "secretExpiresAt"} (write-only), or {"credential": {"type": "certificate"}} to have opsgate generate a key pair and answer the public certificate (PEM and thumbprints) to upload to the app registration; the private key is never returned. The first connection becomes the default.',
+    'Add a provider connection: an app registration of the customer tenant with {"clientId", "clientSecret", "secretExpiresAt"} (write-only), or {"clientId", "credential": {"type": "certificate"}} to have opsgate generate a key pair and answer the public certificate (PEM and thumbprints) to upload to the app registration (the private key is never returned); or {"appRegistrationId"}: the workspace\'s multi-tenant app in this tenant (no credential of its own; consent is unknown until an admin of the tenant consents). The first connection becomes the default.',
   tag: 'provider connections',
   params: tenantParams,
   body: addConnectionBody,
@@ -53,11 +65,16 @@ const addConnection = tenantRoute({
   async handler({ deps, access, user, body }) {
     const tenant = access.tenant;
     // Key generation takes a moment: done before the transaction, which then only writes.
-    const credential = body.credential
-      ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: body.name })
-      : secretColumns(deps.box, body.clientSecret!, new Date(body.secretExpiresAt!));
+    const credential = body.appRegistrationId
+      ? {}
+      : body.credential
+        ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: body.name })
+        : secretColumns(deps.box, body.clientSecret!, new Date(body.secretExpiresAt!));
     const row = await deps.db.transaction().execute(async (tx) => {
       await sql`select id from tenants where id = ${tenant.id} for update`.execute(tx);
+      // The workspace's own app only (locked, so it cannot be deleted under this connection).
+      const app = body.appRegistrationId ? await findAppForConnection(tx, tenant.workspace_id, body.appRegistrationId) : null;
+      if (body.appRegistrationId && !app) throw new HttpError(400, 'invalid_request', `appRegistrationId: ${NO_SUCH_APP}`);
       const clash = await tx.selectFrom('provider_connections').select('id').where('tenant_id', '=', tenant.id).where('name', '=', body.name).executeTakeFirst();
       if (clash) throw new HttpError(409, 'conflict', `name: "${body.name}" is already a connection of this tenant`);
       const hasDefault = await tx.selectFrom('provider_connections').select('id').where('tenant_id', '=', tenant.id).where('is_default', '=', true).executeTakeFirst();
@@ -68,9 +85,10 @@ const addConnection = tenantRoute({
         .values({
           tenant_id: tenant.id,
           name: body.name,
-          cloud: body.cloud ?? 'global',
-          client_id: body.clientId.toLowerCase(),
+          cloud: app?.cloud ?? body.cloud ?? 'global',
+          client_id: app?.client_id ?? body.clientId!.toLowerCase(),
           ...credential,
+          app_registration_id: app?.id ?? null,
           is_default: makeDefault,
         })
         .returningAll()
@@ -83,7 +101,7 @@ const addConnection = tenantRoute({
             providerConnectionId: created.id,
             clientId: created.client_id,
             isDefault: makeDefault,
-            credentialKind: created.credential_kind,
+            ...(app ? { appRegistrationId: app.id } : { credentialKind: created.credential_kind }),
             // Public facts of a certificate only; never the secret or the key.
             ...(created.certificate_thumbprint ? { thumbprintSha256: created.certificate_thumbprint } : {}),
           }),
@@ -91,7 +109,7 @@ const addConnection = tenantRoute({
         .execute();
       return created;
     });
-    return { status: 201, body: presentConnection(row, tenant.slug) };
+    return { status: 201, body: await presentOne(deps.db, row, tenant.slug) };
   },
 });
 

@@ -39,13 +39,27 @@ const TENANT_NOT_FOUND = new Set(['90002', '900023']);
 // Documented transient AAD-side failures.
 const TRANSIENT = new Set(['90033', '90055', '50196']);
 
+// A workspace's multi-tenant app (registered in the MSP's tenant) exists in a customer tenant only
+// as the service principal an admin's consent creates there. So for such an app, "application
+// not found in the directory" (700016) and "missing service principal" (7000229) mean that this
+// tenant never consented (or the consent was removed): what the operator is told is "Grant admin
+// consent", the one step that fixes it. For an app registered in the customer tenant itself they
+// mean the registration is gone or the client id is wrong: unusable, review the registration.
+const NOT_CONSENTED_HERE = new Set(['700016', '7000229']);
+
+/** What the caller knows about the app: only a workspace app changes what a code means. */
+export interface ClassifyContext {
+  workspaceApp?: boolean;
+}
+
 /** Classify an AADSTS code ("AADSTS7000222" or "7000222"). */
-export function classifyAadsts(aadsts: string, httpStatus?: number): ProviderFailure {
+export function classifyAadsts(aadsts: string, httpStatus?: number, context: ClassifyContext = {}): ProviderFailure {
   const num = aadsts.replace(/^AADSTS/i, '');
   const code = `AADSTS${num}`;
   const withStatus = (f: ProviderFailure): ProviderFailure =>
     httpStatus === undefined ? f : { ...f, httpStatus };
   if (CONSENT_MISSING.has(num)) return withStatus({ code: 'provider_consent_missing', params: { aadsts: code } });
+  if (context.workspaceApp && NOT_CONSENTED_HERE.has(num)) return withStatus({ code: 'provider_consent_missing', params: { aadsts: code } });
   if (CREDENTIALS_EXPIRED.has(num)) return withStatus({ code: 'provider_credentials_expired', params: { aadsts: code } });
   if (CREDENTIALS_INVALID.has(num)) return withStatus({ code: 'provider_credentials_invalid', params: { aadsts: code } });
   if (CONNECTION_UNUSABLE.has(num)) return withStatus({ code: 'provider_connection_unusable', params: { aadsts: code } });
@@ -82,7 +96,7 @@ function certificateExpired(...texts: ReadonlyArray<string | number | undefined>
  * Classify whatever MSAL threw. Duck-typed on AuthError/ServerError fields
  * (errorCode, errorMessage, subError, errorNo, status) so this stays pure.
  */
-export function classifyTokenError(err: unknown): ProviderFailure {
+export function classifyTokenError(err: unknown, context: ClassifyContext = {}): ProviderFailure {
   const errorCode = field(err, 'errorCode');
   const status = field(err, 'status');
   const httpStatus = typeof status === 'number' ? status : undefined;
@@ -98,7 +112,7 @@ export function classifyTokenError(err: unknown): ProviderFailure {
     // new certificate, like an expired secret, not a hunt for a wrong upload.
     return { code: 'provider_credentials_expired', params: { aadsts }, ...(httpStatus === undefined ? {} : { httpStatus }) };
   }
-  if (aadsts) return classifyAadsts(aadsts, httpStatus);
+  if (aadsts) return classifyAadsts(aadsts, httpStatus, context);
 
   const withStatus = (f: ProviderFailure): ProviderFailure =>
     httpStatus === undefined ? f : { ...f, httpStatus };
@@ -106,6 +120,7 @@ export function classifyTokenError(err: unknown): ProviderFailure {
   if (httpStatus !== undefined && httpStatus >= 500) return withStatus({ code: 'provider_unavailable', params: {} });
   if (errorCode === 'invalid_client') return withStatus({ code: 'provider_credentials_invalid', params: {} });
   if (errorCode === 'unauthorized_client') {
+    if (context.workspaceApp) return withStatus({ code: 'provider_consent_missing', params: {} });
     return withStatus({ code: 'provider_connection_unusable', params: { aadsts: 'unknown' } });
   }
   if (typeof errorCode === 'string' && MSAL_TRANSPORT_CODES.has(errorCode)) {

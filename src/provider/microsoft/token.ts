@@ -184,7 +184,7 @@ export function createTokenProvider(endpoints: CloudEndpoints, options: TokenPro
         // Forget this application: MSAL remembers 429/5xx answers per app and would
         // replay them without asking the server; retry policy belongs to our callers.
         clients.delete(key);
-        throw new ProviderError(classifyTokenError(err));
+        throw new ProviderError(classifyTokenError(err, { workspaceApp: credentials.workspaceApp === true }));
       }
       if (!result || !result.accessToken) {
         clients.delete(key);

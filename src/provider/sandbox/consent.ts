@@ -4,12 +4,17 @@
  * application permissions and accepts or cancels; the browser is sent back to redirect_uri
  * with `admin_consent=True&tenant=…&state=…` or `error=access_denied&error_description=…&state=…`.
  *
+ * The v2.0 form (`/{tenant}/v2.0/adminconsent?…&scope=…/.default`) is served too. For another
+ * tenant's multi-tenant app the page names the app's publisher (its home tenant), and accepting
+ * creates the app's service principal in this tenant (multi-tenant.ts).
+ *
  * Sandbox-only: the page also lets the admin tick permissions the app registration does not
  * request yet (in Entra that is an edit of the app registration before consenting), so the
  * "permission missing" remediation can run end to end locally.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from './http-util.ts';
+import { consentInTenant, multiTenantHomeApp, registrationOf } from './multi-tenant.ts';
 import type { SandboxState } from './state.ts';
 
 /** The Graph application permissions the sandbox's endpoints enforce. */
@@ -57,13 +62,18 @@ export async function handleAdminConsent(state: SandboxState, req: IncomingMessa
   const stateParam = params.get('state') ?? '';
   const redirectTo = allowedRedirect(params.get('redirect_uri'));
   const tenant = state.getTenant(tenantSegment);
-  const app = tenant ? state.getApp(tenant.id, clientId) : undefined;
+  const own = tenant ? state.getApp(tenant.id, clientId) : undefined;
+  // Another tenant's multi-tenant app: registered at home, consented here (its service principal).
+  const home = own ? (own.homeTenantId !== null ? registrationOf(state, own) : undefined) : multiTenantHomeApp(state, clientId);
+  const app = own && own.homeTenantId === null ? own : home;
   if (!redirectTo) return html(res, 400, `<h1>Invalid request</h1><p>AADSTS50011: The redirect URI is missing or not allowed.</p>`);
   if (!tenant || !app || !app.appExists) {
     return html(res, 400, `<h1>Application not found</h1><p>AADSTS700016: Application with identifier '${esc(clientId)}' was not found in the directory.</p>`);
   }
+  const publisher = home ? state.getTenant(home.tenantId) : undefined;
 
   if (method === 'GET') {
+    // What the registration requests (a multi-tenant app's, as registered in its home tenant).
     const requested = new Set(app.grantedRoles);
     const boxes = KNOWN_PERMISSIONS.map(
       (p) => `<label><input type="checkbox" name="role" value="${esc(p)}"${requested.has(p) ? ' checked' : ''}> ${esc(p)}${requested.has(p) ? '' : ' <span class="muted">(not requested by the app yet)</span>'}</label>`,
@@ -75,7 +85,7 @@ export async function handleAdminConsent(state: SandboxState, req: IncomingMessa
       res,
       200,
       `<div class="card"><h1>Permissions requested</h1>
-<p><strong>${esc(app.displayName)}</strong> wants to access <strong>${esc(tenant.displayName)}</strong> with these application permissions:</p>
+<p><strong>${esc(app.displayName)}</strong>${publisher ? ` <span data-publisher>(published by <strong>${esc(publisher.displayName)}</strong>, ${esc(publisher.defaultDomain)})</span>` : ''} wants to access <strong>${esc(tenant.displayName)}</strong> with these application permissions:</p>
 <form method="post">${hidden}${boxes}
 <p class="muted">Accepting grants them for the whole organization.</p>
 <button class="primary" type="submit" name="decision" value="accept">Accept</button>
@@ -86,9 +96,14 @@ export async function handleAdminConsent(state: SandboxState, req: IncomingMessa
   const back = new URL(redirectTo.toString());
   if (params.get('decision') === 'accept') {
     const roles = params.getAll('role').filter((r) => KNOWN_PERMISSIONS.includes(r));
-    state.updateApp(tenant.id, app.clientId, { consentGranted: true, grantedRoles: roles });
-    // Tokens issued before the grant do not carry it, as in Entra.
-    state.revokeTokens(tenant.id, app.clientId);
+    if (home) {
+      // Creates (or updates) the app's service principal in this tenant.
+      consentInTenant(state, tenant.id, home, roles);
+    } else {
+      state.updateApp(tenant.id, app.clientId, { consentGranted: true, grantedRoles: roles });
+      // Tokens issued before the grant do not carry it, as in Entra.
+      state.revokeTokens(tenant.id, app.clientId);
+    }
     back.searchParams.set('admin_consent', 'True');
     back.searchParams.set('tenant', tenant.id);
   } else {

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { DirectoryError } from './directory.ts';
 import { readBody, sendEmpty, sendJson } from './http-util.ts';
+import { consentInTenant, multiTenantHomeApp } from './multi-tenant.ts';
 import type { SandboxState } from './state.ts';
 import { SandboxStateError } from './state.ts';
 
@@ -55,12 +56,16 @@ const appFields = {
   consentGranted: z.boolean().optional(),
   grantedRoles: z.array(z.string().min(1).max(200)).max(200).optional(),
   faults: faultsSchema.optional(),
+  multiTenant: z.boolean().optional(),
   redirectUris: z.array(z.url({ protocol: /^https?$/ }).max(2000)).max(50).optional(),
 };
 const appCreateSchema = z.object({ clientId: z.string().min(1).max(100).optional(), ...appFields }).strict();
 const appPatchSchema = z.object(appFields).strict();
 const latencySchema = z.object({ latencyMs: z.number().int().min(0).max(120_000) }).strict();
 const certificateSchema = z.object({ pem: z.string().min(1).max(20_000) }).strict();
+const servicePrincipalSchema = z
+  .object({ clientId: z.string().min(1).max(100), consentGranted: z.boolean().optional(), grantedRoles: z.array(z.string().min(1).max(200)).max(200).optional() })
+  .strict();
 const userFields = {
   userPrincipalName: z.email().max(320),
   mail: z.email().max(320).nullable().optional(),
@@ -161,6 +166,17 @@ route('POST', `/tenants/${T}/apps/${T}/certificates`, async (s, req, res, [tid =
 route('DELETE', `/tenants/${T}/apps/${T}/certificates/${T}`, (s, _q, res, [tid = '', cid = '', thumbprint = '']) => {
   s.removeCertificate(tid, cid, thumbprint);
   sendEmpty(res, 204);
+});
+// What a customer admin's consent to another tenant's multi-tenant app creates, without the page:
+// its service principal here, with the roles the app requests unless others are given.
+route('POST', `/tenants/${T}/service-principals`, async (s, req, res, [tid = '']) => {
+  const tenant = s.requireTenant(tid);
+  const body = await parse(req, servicePrincipalSchema);
+  const home = multiTenantHomeApp(s, body.clientId);
+  if (!home) throw new SandboxStateError(404, `no multi-tenant app ${body.clientId} is registered in any tenant`);
+  if (home.tenantId === tenant.id) throw new SandboxStateError(409, `app ${home.clientId} is registered in tenant ${tenant.id} itself`);
+  if (s.getApp(tenant.id, home.clientId)) throw new SandboxStateError(409, `app ${home.clientId} already has a service principal in tenant ${tenant.id}`);
+  sendJson(res, 201, s.appView(consentInTenant(s, tenant.id, home, body.grantedRoles ?? home.grantedRoles, body.consentGranted ?? true)));
 });
 route('POST', `/tenants/${T}/apps/${T}/revoke-tokens`, (s, _q, res, [tid = '', cid = '']) =>
   sendJson(res, 200, s.appView(s.revokeTokens(tid, cid))),

@@ -13,8 +13,8 @@ import { JWT_BEARER, verifyClientAssertion } from './certificates.ts';
 import { publishedKeys, type IdTokenKeys } from './id-tokens.ts';
 import type { TokenSigner } from './jwt.ts';
 import { readBody, sendJson, sleep } from './http-util.ts';
+import { credentialsOf } from './multi-tenant.ts';
 import type { SandboxState, SandboxTenant } from './state.ts';
-import { isSecretExpired } from './state.ts';
 
 export interface IdentityContext {
   state: SandboxState;
@@ -110,6 +110,11 @@ export async function handleToken(ctx: IdentityContext, req: IncomingMessage, re
   if (!app.servicePrincipalExists) {
     return aadError(res, 400, 'invalid_client', 7000229, `The client application ${app.clientId} is missing service principal in the tenant ${tenant.id}.`);
   }
+  // A multi-tenant app's service principal authenticates with its home registration's credentials.
+  const creds = credentialsOf(ctx.state, app);
+  if (!creds) {
+    return aadError(res, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
+  }
   if (assertion !== null) {
     if (form.get('client_assertion_type') !== JWT_BEARER) {
       return aadError(res, 400, 'invalid_request', 50027, `JWT token is invalid or malformed: client_assertion_type must be ${JWT_BEARER}.`);
@@ -118,17 +123,21 @@ export async function handleToken(ctx: IdentityContext, req: IncomingMessage, re
     const check = await verifyClientAssertion({
       assertion,
       clientId: app.clientId,
-      certificates: app.certificates,
+      certificates: creds.certificates,
       audiences: [path(tenant.id), path(tenant.defaultDomain), path(tenantSegment)],
       replay: ctx.state.assertionReplay,
     });
     if (!check.ok) return aadError(res, 401, 'invalid_client', check.aadsts, check.description);
   } else if (!secret) {
     return aadError(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-  } else if (!secretsEqual(secret, app.secret)) {
+  } else if (!secretsEqual(secret, creds.secret)) {
     return aadError(res, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`);
-  } else if (isSecretExpired(app)) {
+  } else if (creds.secretExpired) {
     return aadError(res, 401, 'invalid_client', 7000222, `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`);
+  }
+  if (app.homeTenantId !== null && !app.consentGranted) {
+    // The service principal exists but this tenant's consent was withdrawn.
+    return aadError(res, 400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource.`);
   }
   const scope = form.get('scope') ?? '';
   const resource = scope.replace(/\/\.default$/, '');

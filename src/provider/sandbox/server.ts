@@ -50,7 +50,8 @@ const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token$/;
 const OPENID_PATH = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/;
 const DISCOVERY_PATH = /^\/([^/]+)\/discovery\/instance$/;
 const KEYS_PATH = /^\/([^/]+)\/discovery\/v2\.0\/keys$/;
-const CONSENT_PATH = /^\/([^/]+)\/adminconsent$/;
+// Both the v1 form and the v2.0 form a multi-tenant app's consent link uses.
+const CONSENT_PATH = /^\/([^/]+)(?:\/v2\.0)?\/adminconsent$/;
 const AUTHORIZE_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/;
 
 export async function startSandboxCloud(options: SandboxOptions): Promise<SandboxCloud> {

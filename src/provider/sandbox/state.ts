@@ -50,6 +50,13 @@ export interface SandboxApp {
   tokenGeneration: number;
   /** Public certificates uploaded to the app: client assertions signed with their keys authenticate it. */
   certificates: SandboxCertificate[];
+  /** Accounts in any organizational directory: other tenants' admins may consent to it (multi-tenant.ts). */
+  multiTenant: boolean;
+  /**
+   * Set on the service principal of another tenant's multi-tenant app, created by this tenant's
+   * admin consent: the app's home (publisher) tenant, whose registration holds the credentials.
+   */
+  homeTenantId: string | null;
   /** Where the sign-in page may send a browser back (authorize.ts); none: loopback URIs only. */
   redirectUris: string[];
 }
@@ -211,6 +218,8 @@ export class SandboxState {
       faults: { ...input.faults },
       tokenGeneration: 0,
       certificates: [],
+      multiTenant: input.multiTenant ?? false,
+      homeTenantId: input.homeTenantId ?? null,
       redirectUris: [...(input.redirectUris ?? [])],
     };
     this.apps.set(key, app);
@@ -237,6 +246,7 @@ export class SandboxState {
     if (patch.consentGranted !== undefined) app.consentGranted = patch.consentGranted;
     if (patch.grantedRoles !== undefined) app.grantedRoles = [...patch.grantedRoles];
     if (patch.faults !== undefined) app.faults = { ...patch.faults };
+    if (patch.multiTenant !== undefined) app.multiTenant = patch.multiTenant;
     if (patch.redirectUris !== undefined) app.redirectUris = [...patch.redirectUris];
     return app;
   }

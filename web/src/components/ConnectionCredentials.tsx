@@ -2,14 +2,42 @@
 // "Rotate the certificate" next steps land): the expiry, then either the secret rotation form
 // or the public certificate with "Generate a new certificate". Switching kinds is possible
 // both ways. Secrets and private keys are never shown; the public certificate always is.
+// A connection on a workspace app has no credential of its own: the card shows the app's and
+// sends the rotation to the app registrations page, where it is done once for every tenant.
 import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router-dom';
+import { APP_REGISTRATIONS_PATH } from '../app-registrations.ts';
 import { expiryFact, Fact } from './Readiness.tsx';
 import { CertificatePanel } from './CertificatePanel.tsx';
 import type { ProviderConnection } from '../types.ts';
 
 type Patch = (body: Record<string, unknown>, done: string) => Promise<boolean>;
 
-export function ConnectionCredentials({ c, canManage, busy, patch, now }: { c: ProviderConnection; canManage: boolean; busy: boolean; patch: Patch; now: number }) {
+export function ConnectionCredentials(props: { c: ProviderConnection; canManage: boolean; busy: boolean; patch: Patch; now: number }) {
+  return props.c.kind === 'workspace_app' ? <AppCredential c={props.c} now={props.now} /> : <OwnCredential {...props} />;
+}
+
+function AppCredential({ c, now }: { c: ProviderConnection; now: number }) {
+  const noun = c.credentialKind === 'certificate' ? 'certificate' : 'client secret';
+  const app = c.appRegistration;
+  return (
+    <section className="card" id="credentials" aria-labelledby="cred-title" data-testid="app-credential">
+      <h2 className="card-title" id="cred-title">
+        Credential of the workspace app
+      </h2>
+      <p>
+        <Fact {...(c.hasCredential === false ? { tone: 'bad' as const, text: 'The app has no credential stored' } : expiryFact(c, now))} />
+      </p>
+      <p className="muted small">
+        This connection uses the {noun} of the workspace app <strong>{app?.name}</strong>, registered in your own tenant: one credential for every tenant
+        on the app, rotated once.{' '}
+        {app ? <Link to={`${APP_REGISTRATIONS_PATH}#app-${app.id}`}>Rotate it on App registrations</Link> : null} (owners and managers of the workspace).
+      </p>
+    </section>
+  );
+}
+
+function OwnCredential({ c, canManage, busy, patch, now }: { c: ProviderConnection; canManage: boolean; busy: boolean; patch: Patch; now: number }) {
   const certificate = c.credentialKind === 'certificate';
   const [secret, setSecret] = useState('');
   const [expires, setExpires] = useState('');

@@ -21,6 +21,8 @@ const AUDIT_NAV = { to: '/admin/audit', label: 'Audit log' };
 const ATTENTION_NAV = { to: '/admin/attention', label: 'Needs attention' };
 /** Only for workspace owners (webhook.manage). */
 const WEBHOOKS_NAV = { to: '/admin/settings/webhooks', label: 'Webhooks' };
+/** For those who may manage connections on the workspace (owners, managers): its multi-tenant apps. */
+const APPS_NAV = { to: '/admin/settings/app-registrations', label: 'App registrations' };
 
 export function Shell() {
   const { session, signOut, signOutEverywhere } = useSession();
@@ -39,6 +41,7 @@ export function Shell() {
   const canManageMembers = !!useWorkspaceWith('workspace.manage_members');
   const attention = useAttention().data?.items.length ?? 0;
   const canManageWebhooks = !!useWorkspaceWith('webhook.manage');
+  const canManageApps = !!useWorkspaceWith('provider_connection.manage');
   const canAudit = !!session && (session.workspaces?.some((w) => w.capabilities.includes('audit.view')) || session.tenants.some((t) => membershipCan(t, 'audit.view')));
   return (
     <div className="shell">
@@ -57,7 +60,7 @@ export function Shell() {
           {session?.workspace?.name ? <div className="workspace-name">{session.workspace.name}</div> : null}
           <nav aria-label="Main">
             <ul>
-              {[NAV[0]!, ATTENTION_NAV, ...NAV.slice(1), ...(canManageMembers ? [MEMBERS_NAV] : []), ...(canAudit ? [AUDIT_NAV] : []), ...(canManageWebhooks ? [WEBHOOKS_NAV] : [])].map((n) => (
+              {[NAV[0]!, ATTENTION_NAV, ...NAV.slice(1), ...(canManageMembers ? [MEMBERS_NAV] : []), ...(canAudit ? [AUDIT_NAV] : []), ...(canManageApps ? [APPS_NAV] : []), ...(canManageWebhooks ? [WEBHOOKS_NAV] : [])].map((n) => (
                 <li key={n.to}>
                   <NavLink to={n.to} className={({ isActive }) => `nav-link${isActive || (n.to === '/admin/tenants' && currentSlug) ? ' active' : ''}`}>
                     {n.label}

@@ -1,8 +1,10 @@
 // /admin/attention: what needs attention across every tenant the user may see, critical first,
 // grouped by tenant or by reason (?group=reason keeps the choice in the URL). Each item has the
-// same next steps a blocked start would show, as links or as "ask …" hints.
+// same next steps a blocked start would show, as links or as "ask …" hints. A workspace app's
+// credential problem is one item for all its tenants, grouped under the app.
 import { Link, useSearchParams } from 'react-router-dom';
 import { REASON_TITLES, useAttention, type AttentionItem } from '../attention.ts';
+import { APP_REGISTRATIONS_PATH } from '../app-registrations.ts';
 import { NextSteps } from '../components/NextSteps.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { formatDateTime, humanizeKey, relativeTime } from '../format.ts';
@@ -21,13 +23,15 @@ interface Group {
 function groupBy(items: AttentionItem[], by: Grouping): Group[] {
   const groups = new Map<string, Group>();
   for (const i of items) {
-    const key = by === 'tenant' ? i.tenant.slug : i.code;
+    const key = by === 'tenant' ? (i.tenant?.slug ?? `app:${i.appRegistration?.id ?? ''}`) : i.code;
     let g = groups.get(key);
     if (!g) {
       g =
-        by === 'tenant'
-          ? { key, title: i.tenant.name, link: `/admin/t/${encodeURIComponent(i.tenant.slug)}`, items: [] }
-          : { key, title: REASON_TITLES[i.code] ?? humanizeKey(i.code), link: null, items: [] };
+        by === 'reason'
+          ? { key, title: REASON_TITLES[i.code] ?? humanizeKey(i.code), link: null, items: [] }
+          : i.tenant
+            ? { key, title: i.tenant.name, link: `/admin/t/${encodeURIComponent(i.tenant.slug)}`, items: [] }
+            : { key, title: `Workspace app ${i.appRegistration?.name ?? ''}`, link: appLink(i), items: [] };
       groups.set(key, g);
     }
     g.items.push(i);
@@ -83,6 +87,8 @@ export function AttentionPage() {
   );
 }
 
+const appLink = (i: AttentionItem) => `${APP_REGISTRATIONS_PATH}#app-${i.appRegistration?.id ?? ''}`;
+
 function AttentionGroup({ group, by }: { group: Group; by: Grouping }) {
   const now = useNow(60_000);
   return (
@@ -93,13 +99,25 @@ function AttentionGroup({ group, by }: { group: Group; by: Grouping }) {
       </h2>
       <ul className="attention-list">
         {group.items.map((i) => (
-          <li key={`${i.tenant.slug}-${i.providerConnection?.id ?? ''}-${i.code}-${i.message}`} className={`attention-item tone-border-${i.severity === 'critical' ? 'bad' : 'warn'}`} data-code={i.code} data-tenant={i.tenant.slug}>
+          <li
+            key={`${i.tenant?.slug ?? i.appRegistration?.id ?? ''}-${i.providerConnection?.id ?? ''}-${i.code}-${i.message}`}
+            className={`attention-item tone-border-${i.severity === 'critical' ? 'bad' : 'warn'}`}
+            data-code={i.code}
+            data-tenant={i.tenant?.slug}
+            data-app={i.appRegistration?.id}
+          >
             <div className="attention-head">
               <span className={`badge ${i.severity === 'critical' ? 'tone-bad' : 'tone-warn'}`}>{i.severity}</span>
               {by === 'reason' ? (
-                <Link to={`/admin/t/${encodeURIComponent(i.tenant.slug)}`} className="strong-link">
-                  {i.tenant.name}
-                </Link>
+                i.tenant ? (
+                  <Link to={`/admin/t/${encodeURIComponent(i.tenant.slug)}`} className="strong-link">
+                    {i.tenant.name}
+                  </Link>
+                ) : (
+                  <Link to={appLink(i)} className="strong-link">
+                    Workspace app {i.appRegistration?.name}
+                  </Link>
+                )
               ) : (
                 <strong>{REASON_TITLES[i.code] ?? humanizeKey(i.code)}</strong>
               )}

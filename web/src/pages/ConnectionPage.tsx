@@ -70,6 +70,7 @@ function ConnectionView({ c, reload }: { c: ProviderConnection; reload: () => vo
           <p className="muted small">
             {c.clientId ? <>App (client) ID {c.clientId}</> : null}
             {c.cloud ? <> · cloud: {c.cloud}</> : null}
+            {c.appRegistration ? <> · workspace app {c.appRegistration.name}</> : c.kind ? <> · own app registration</> : null}
           </p>
         </div>
       </div>

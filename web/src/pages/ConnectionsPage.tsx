@@ -1,5 +1,6 @@
-// /admin/provider-connections[?tenant=slug]: every connection the user may see, with its
-// readiness at a glance and "Check connection" on each row.
+// /admin/provider-connections[?tenant=slug]: every connection the user may see, with its kind
+// (the tenant's own app registration, or a workspace app), its readiness at a glance and
+// "Check connection" on each row.
 import { Link, useLocation, useSearchParams } from 'react-router-dom';
 import { AddConnectionForm } from '../components/AddConnectionForm.tsx';
 import { ConnectionLink, consentFact, expiryFact, Fact, headlineFact, verificationFact } from '../components/Readiness.tsx';
@@ -69,6 +70,7 @@ export function ConnectionsPage() {
               <thead>
                 <tr>
                   <th scope="col">Connection</th>
+                  <th scope="col">App</th>
                   <th scope="col">Tenant</th>
                   <th scope="col">Readiness</th>
                   <th scope="col">Consent</th>
@@ -95,6 +97,16 @@ export function ConnectionsPage() {
   );
 }
 
+/** Which app a connection uses: the tenant's own registration, or a workspace app (named). */
+export function ConnectionKind({ c }: { c: Pick<ProviderConnection, 'kind' | 'appRegistration'> }) {
+  if (c.kind !== 'workspace_app') return <span className="muted">Own app registration</span>;
+  return (
+    <span>
+      Workspace app <span className="badge tone-info">{c.appRegistration?.name ?? 'app'}</span>
+    </span>
+  );
+}
+
 function shortExpiry(c: ProviderConnection, now: number): string {
   const days = daysUntil(c.credentialExpiresAt, now);
   if (days === null) return 'no expiry recorded';
@@ -116,6 +128,7 @@ function TenantRows({ tenant, connections }: { tenant: SessionTenant; connection
       <tbody>
         <tr>
           <td className="muted">No provider connection</td>
+          <td />
           {tenantCell}
           <td colSpan={5}>
             <Fact tone="bad" text="Starts blocked: no connection" />
@@ -131,6 +144,9 @@ function TenantRows({ tenant, connections }: { tenant: SessionTenant; connection
           <td>
             <ConnectionLink c={c} /> {c.isDefault ? <span className="badge tone-info">default</span> : null}
             {!c.enabled ? <span className="badge tone-bad">disabled</span> : null}
+          </td>
+          <td data-testid="connection-kind" data-kind={c.kind ?? 'own_app'}>
+            <ConnectionKind c={c} />
           </td>
           {tenantCell}
           <td>

@@ -2,17 +2,17 @@
 // onboarding routes answer the same start answer) and show the same StartFeedback.
 // Bootstrap admits one operation at a time; the others wait as "pending" and are admitted,
 // through the gate, as each one completes — shown live in the steps table.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ApiError, startRequest } from '../api.ts';
-import { DemoPresetOffer } from '../components/DemoPresetOffer.tsx';
 import { consentFact, expiryFact, Fact } from '../components/Readiness.tsx';
+import { ConnectionForm } from '../components/OnboardingConnectionForm.tsx';
 import { NextSteps } from '../components/NextSteps.tsx';
 import { RunBadge } from '../components/RunsTable.tsx';
 import { StartActions, StartButton } from '../components/StartButton.tsx';
 import { runUrl, StartFeedback } from '../components/StartFeedback.tsx';
 import { Guard } from '../components/States.tsx';
-import { useDemoPresets, type DemoPreset } from '../demo-presets.ts';
+import { useDemoPresets } from '../demo-presets.ts';
 import { humanizeKey } from '../format.ts';
 import { announceChange, useDocumentTitle, useResource } from '../hooks.ts';
 import { BOOTSTRAP_TYPES, OPERATIONS, operationTitle } from '../operations.ts';
@@ -125,6 +125,7 @@ function Wizard({ s, reload }: { s: OnboardingSession; reload: () => void }) {
                 </Link>
                 {s.providerConnection.clientId ? <span className="muted small"> · app {s.providerConnection.clientId}</span> : null}
                 {s.providerConnection.cloud ? <span className="muted small"> · {s.providerConnection.cloud} cloud</span> : null}
+                {s.providerConnection.appRegistration ? <span className="muted small"> · workspace app {s.providerConnection.appRegistration.name}</span> : null}
               </p>
               <p className="facts-inline">
                 {s.providerConnection.consentStatus ? <Fact {...consentFact({ consentStatus: s.providerConnection.consentStatus })} /> : null}
@@ -171,99 +172,6 @@ function Wizard({ s, reload }: { s: OnboardingSession; reload: () => void }) {
         </li>
       </ol>
     </div>
-  );
-}
-
-function ConnectionForm({ sessionId, disabled, preset, onDone }: { sessionId: string; disabled: boolean; preset?: DemoPreset; onDone: () => void }) {
-  const [name, setName] = useState('Primary');
-  const [clientId, setClientId] = useState('');
-  const [secret, setSecret] = useState('');
-  const [expires, setExpires] = useState('');
-  const [cloud, setCloud] = useState<'global' | 'sandbox'>('global');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  function applyPreset(p: DemoPreset) {
-    setName(p.connection.name);
-    setClientId(p.connection.clientId);
-    setSecret(p.connection.clientSecret);
-    setExpires(p.connection.secretExpiresAt.slice(0, 10));
-    setCloud(p.connection.cloud);
-    setError(null);
-  }
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    const at = new Date(`${expires}T23:59:59Z`);
-    if (!name.trim() || !clientId.trim() || !secret || Number.isNaN(at.getTime())) {
-      setError('Enter a name, the application (client) ID, the client secret and its expiry date.');
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post(`/api/onboarding/${encodeURIComponent(sessionId)}/connection`, {
-        name: name.trim(),
-        clientId: clientId.trim(),
-        clientSecret: secret,
-        secretExpiresAt: at.toISOString(),
-        cloud,
-      });
-      setSecret('');
-      onDone();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <form onSubmit={(e) => void submit(e)} noValidate>
-      {preset && !disabled ? (
-        <DemoPresetOffer
-          preset={preset}
-          detail={`${preset.tenant.name}'s app registration is consented in the sandbox cloud already: this fills in its client ID, secret and expiry, on the sandbox cloud.`}
-          disabled={busy}
-          onUse={() => applyPreset(preset)}
-        />
-      ) : null}
-      {error ? (
-        <div className="callout callout-error" role="alert">
-          {error}
-        </div>
-      ) : null}
-      <fieldset disabled={disabled || busy} className="form-grid-fields">
-        <div className="field">
-          <label htmlFor="oc-name">Connection name</label>
-          <input id="oc-name" value={name} onChange={(e) => setName(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="oc-client">Application (client) ID</label>
-          <input id="oc-client" value={clientId} onChange={(e) => setClientId(e.target.value)} spellCheck={false} placeholder="00000000-0000-0000-0000-000000000000" />
-        </div>
-        <div className="field">
-          <label htmlFor="oc-cloud">Cloud</label>
-          <select id="oc-cloud" value={cloud} onChange={(e) => setCloud(e.target.value as 'global' | 'sandbox')}>
-            <option value="global">Microsoft global cloud</option>
-            <option value="sandbox">Sandbox cloud (local demo)</option>
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="oc-secret">Client secret</label>
-          <input id="oc-secret" type="password" autoComplete="new-password" value={secret} onChange={(e) => setSecret(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="oc-expires">Secret expires on</label>
-          <input id="oc-expires" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
-        </div>
-        <div>
-          <button type="submit" className="button button-primary">
-            Save connection
-          </button>
-        </div>
-      </fieldset>
-    </form>
   );
 }
 
