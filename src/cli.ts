@@ -1,4 +1,4 @@
-// opsgate <command>: start | serve | worker | migrate | seed | setup | sandbox
+// opsgate <command>: start | serve | worker | migrate | seed | setup | rotate-key | sandbox
 import path from 'node:path';
 import { openDatabase } from './app/database.ts';
 import { startRuntime, type Mode } from './app/runtime.ts';
@@ -9,7 +9,8 @@ import { installConnectionGuard } from './runs/connection-guard.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from './seed/demo-fixture.ts';
 import { seedDemo } from './seed/demo.ts';
 import { runSetupCommand } from './setup/cli-setup.ts';
-import { createSecretBox, loadKey } from './security/secret-box.ts';
+import { describeRotation, rotateKey } from './security/rotate-key.ts';
+import { openSecretBox } from './security/secret-box.ts';
 
 const USAGE = `usage: opsgate <command>
   start     everything in one process: embedded database, migrations, demo seed, sandbox cloud, API, web console, worker
@@ -18,6 +19,7 @@ const USAGE = `usage: opsgate <command>
   migrate   apply migrations, then exit
   seed      seed the demo fixtures into an empty database, then exit
   setup     first run without the web page: --workspace NAME --email E --display-name N (password from OPSGATE_SETUP_PASSWORD)
+  rotate-key  re-seal every stored credential under a new key in one transaction, then make it the current key
   sandbox   only the sandbox cloud; prints its URL`;
 
 function onStop(stop: () => Promise<void>, say: (line: string) => void = (l) => console.log(`\n${l}`)): void {
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
     }
     case 'seed': {
       const db = await openDatabase(config);
-      const box = createSecretBox(loadKey({ configuredKey: config.encryptionKey, dataDir: config.dataDir }));
+      const box = openSecretBox({ configuredKey: config.encryptionKey, dataDir: config.dataDir });
       const { seeded } = await seedDemo(db.db, box);
       console.log(seeded ? 'demo fixtures seeded' : 'database not empty: nothing seeded');
       return db.shutdown();
@@ -85,6 +87,15 @@ async function main(): Promise<void> {
     case 'setup':
       // Exit explicitly: the embedded database's exit hook would turn a natural exit into 0.
       return process.exit(await runSetupCommand(config, process.argv.slice(3), process.env));
+    case 'rotate-key': {
+      const db = await openDatabase(config);
+      try {
+        for (const line of describeRotation(await rotateKey(db.db, { configuredKey: config.encryptionKey, dataDir: config.dataDir }))) console.log(line);
+      } finally {
+        await db.shutdown();
+      }
+      return;
+    }
     case 'sandbox': {
       const cloud = await startOwnSandbox(config, { demo: config.seed === 'demo' });
       onStop(cloud.close);

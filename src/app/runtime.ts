@@ -18,7 +18,7 @@ import { seedDemo } from '../seed/demo.ts';
 import { DEMO_SSO } from '../seed/sso-demo.ts';
 import type { SsoSettings } from '../sso/oidc.ts';
 import { issueSetupToken } from '../setup/first-run.ts';
-import { createSecretBox, loadKey } from '../security/secret-box.ts';
+import { openSecretBox } from '../security/secret-box.ts';
 import { openDatabase, type BootedDatabase } from './database.ts';
 import { remoteSandboxEndpoints, startOwnSandbox } from './sandbox.ts';
 
@@ -48,7 +48,8 @@ const webRoot = path.resolve(import.meta.dirname, '../../web/dist');
 export async function startRuntime(config: Config, mode: Mode, log?: (line: string) => void): Promise<Runtime> {
   const logger = createLogger({ level: config.logLevel, ...(log ? { destination: lineDestination(log) } : {}) });
   const database = await openDatabase(config);
-  const box = createSecretBox(loadKey({ configuredKey: config.encryptionKey, dataDir: config.dataDir }));
+  // Follows `opsgate rotate-key` without a restart (the key file is read again when needed).
+  const box = openSecretBox({ configuredKey: config.encryptionKey, dataDir: config.dataDir });
   const cleanups: (() => Promise<void>)[] = [];
   // What takes work in (HTTP, the worker) stops first and in parallel, each finishing what it
   // has within the grace period; then the rest closes in order.

@@ -4,6 +4,7 @@
 // delete only while no connection uses it. The secret and the private key are write-only: reads
 // never select them (only whether one is stored), views are built field by field. Every change
 // writes its audit row in the same transaction, with public facts only.
+import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/connect.ts';
 import type { Cloud, CredentialKind } from '../db/schema.ts';
@@ -96,9 +97,11 @@ export async function appWorkspace(db: DbOrTx, id: string): Promise<string | nul
   return (await db.selectFrom('app_registrations').select('workspace_id').where('id', '=', id).executeTakeFirst())?.workspace_id ?? null;
 }
 
-async function credentialColumns(box: SecretBox, credential: NewCredential, appName: string): Promise<CredentialColumns> {
+async function credentialColumns(box: SecretBox, credential: NewCredential, appName: string, appId: string): Promise<CredentialColumns> {
   // Key generation takes a moment: done before any transaction, which then only writes.
-  return credential.type === 'certificate' ? newCertificateColumns(box, { appName }) : secretColumns(box, credential.secret, credential.expiresAt);
+  // Sealed values are bound to the app's row (credentialAad).
+  const row = { table: 'app_registrations' as const, id: appId };
+  return credential.type === 'certificate' ? newCertificateColumns(box, { appName }, undefined, row) : secretColumns(box, credential.secret, credential.expiresAt, row);
 }
 
 /** Public facts of a credential for the audit log: kind, expiry, a certificate's thumbprint. */
@@ -136,14 +139,16 @@ export async function createApp(
   input: { workspaceId: string; actorId: string; name: string; clientId: string; cloud: Cloud; credential: NewCredential },
 ): Promise<string> {
   const clientId = input.clientId.toLowerCase();
-  const columns = await credentialColumns(box, input.credential, input.name);
+  // The row's id is chosen first: its sealed credential is bound to it.
+  const appId = crypto.randomUUID();
+  const columns = await credentialColumns(box, input.credential, input.name, appId);
   return db.transaction().execute(async (tx) => {
     // Changes to a workspace's apps take turns, so the uniqueness checks answer for the insert.
     await sql`select id from workspaces where id = ${input.workspaceId} for update`.execute(tx);
     await assertFree(tx, input.workspaceId, { name: input.name, clientId });
     const { id } = await tx
       .insertInto('app_registrations')
-      .values({ workspace_id: input.workspaceId, name: input.name, client_id: clientId, cloud: input.cloud, ...columns, created_by: input.actorId })
+      .values({ id: appId, workspace_id: input.workspaceId, name: input.name, client_id: clientId, cloud: input.cloud, ...columns, created_by: input.actorId })
       .returning('id')
       .executeTakeFirstOrThrow();
     await audit(tx, input.workspaceId, input.actorId, 'app_registration.created', { appRegistrationId: id, name: input.name, clientId, cloud: input.cloud, ...auditedCredential(columns) });
@@ -162,7 +167,7 @@ export async function updateApp(
   input: { appId: string; workspaceId: string; actorId: string; name?: string; credential?: NewCredential },
 ): Promise<void> {
   const current = await db.selectFrom('app_registrations').select('name').where('id', '=', input.appId).executeTakeFirstOrThrow();
-  const columns = input.credential ? await credentialColumns(box, input.credential, input.name ?? current.name) : null;
+  const columns = input.credential ? await credentialColumns(box, input.credential, input.name ?? current.name, input.appId) : null;
   await db.transaction().execute(async (tx) => {
     await sql`select id from workspaces where id = ${input.workspaceId} for update`.execute(tx);
     const app = await tx.selectFrom('app_registrations').select(['id', 'name']).where('id', '=', input.appId).forUpdate().executeTakeFirstOrThrow();

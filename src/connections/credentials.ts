@@ -7,17 +7,18 @@ import type { Db } from '../db/connect.ts';
 import type { ProviderConnection } from '../db/schema.ts';
 import type { ConnectionCredentials } from '../provider/types.ts';
 import { certificateFacts, generateCertificate, type CertificateFacts } from '../security/certificate.ts';
-import type { SecretBox } from '../security/secret-box.ts';
+import { credentialAad, type SealedRow, type SecretBox } from '../security/secret-box.ts';
 
 export type CredentialColumns = Pick<
   ProviderConnection,
   'credential_kind' | 'secret_ciphertext' | 'certificate_thumbprint' | 'certificate_pem' | 'private_key_ciphertext' | 'credential_expires_at'
 >;
 
-export function secretColumns(box: SecretBox, secret: string, expiresAt: Date): CredentialColumns {
+/** `row`: the row the secret is stored in; the sealed value is bound to it (credentialAad). */
+export function secretColumns(box: SecretBox, secret: string, expiresAt: Date, row?: SealedRow): CredentialColumns {
   return {
     credential_kind: 'secret',
-    secret_ciphertext: box.seal(secret),
+    secret_ciphertext: box.seal(secret, row && credentialAad(row, 'secret_ciphertext')),
     certificate_thumbprint: null,
     certificate_pem: null,
     private_key_ciphertext: null,
@@ -32,7 +33,8 @@ export type CertificateOwner = { tenantSlug: string; connectionName: string } | 
  * A new key pair and certificate; the private key is sealed before it leaves this function.
  * The certificate's notAfter is the credential's expiry, which readiness blocks on.
  */
-export async function newCertificateColumns(box: SecretBox, owner: CertificateOwner, now: Date = new Date()): Promise<CredentialColumns> {
+/** `row`: the row the key is stored in; the sealed key is bound to it (credentialAad). */
+export async function newCertificateColumns(box: SecretBox, owner: CertificateOwner, now: Date = new Date(), row?: SealedRow): Promise<CredentialColumns> {
   const commonName = 'appName' in owner ? `opsgate ${owner.appName}` : `opsgate ${owner.tenantSlug} ${owner.connectionName}`;
   const cert = await generateCertificate({ commonName, now });
   return {
@@ -40,7 +42,7 @@ export async function newCertificateColumns(box: SecretBox, owner: CertificateOw
     secret_ciphertext: null,
     certificate_thumbprint: cert.thumbprintSha256,
     certificate_pem: cert.certificatePem,
-    private_key_ciphertext: box.seal(cert.privateKeyPem),
+    private_key_ciphertext: box.seal(cert.privateKeyPem, row && credentialAad(row, 'private_key_ciphertext')),
     credential_expires_at: cert.notAfter,
   };
 }
@@ -69,7 +71,7 @@ export function certificateView(c: Pick<ProviderConnection, 'credential_kind' | 
 }
 
 /** A workspace app's credential and client id, as the job needs them. */
-export type AppCredential = CredentialColumns & { client_id: string };
+export type AppCredential = CredentialColumns & { id: string; client_id: string };
 
 /**
  * What the provider needs for the pinned connection. A connection on a workspace app uses the
@@ -81,10 +83,13 @@ export type AppCredential = CredentialColumns & { client_id: string };
 export function connectionCredentials(
   box: SecretBox,
   entraTenantId: string,
-  c: Pick<ProviderConnection, 'client_id' | 'app_registration_id'> & CredentialColumns,
+  c: Pick<ProviderConnection, 'id' | 'client_id' | 'app_registration_id'> & CredentialColumns,
   app: AppCredential | null = null,
 ): ConnectionCredentials {
   const onApp = c.app_registration_id !== null;
+  // Values are bound to the row that holds them (credentialAad): the connection's own, or the app's.
+  const sealedIn: SealedRow | null = onApp ? (app ? { table: 'app_registrations', id: app.id } : null) : { table: 'provider_connections', id: c.id };
+  const aadOf = (column: string) => (sealedIn ? credentialAad(sealedIn, column) : undefined);
   const source = onApp ? app : c;
   const clientId = onApp ? (app?.client_id ?? c.client_id) : c.client_id;
   // Entra's answers mean other things for a multi-tenant app (see classify.ts).
@@ -94,12 +99,12 @@ export function connectionCredentials(
       kind: 'certificate',
       entraTenantId,
       clientId,
-      privateKeyPem: source.private_key_ciphertext ? box.open(source.private_key_ciphertext) : '',
+      privateKeyPem: source.private_key_ciphertext ? box.open(source.private_key_ciphertext, aadOf('private_key_ciphertext')) : '',
       thumbprintSha256: source.certificate_thumbprint ?? '',
       ...marker,
     };
   }
-  return { entraTenantId, clientId, clientSecret: source?.secret_ciphertext ? box.open(source.secret_ciphertext) : '', ...marker };
+  return { entraTenantId, clientId, clientSecret: source?.secret_ciphertext ? box.open(source.secret_ciphertext, aadOf('secret_ciphertext')) : '', ...marker };
 }
 
 /**
@@ -111,12 +116,12 @@ export async function loadConnectionCredentials(
   db: Db,
   box: SecretBox,
   entraTenantId: string,
-  c: Pick<ProviderConnection, 'client_id' | 'app_registration_id'> & CredentialColumns,
+  c: Pick<ProviderConnection, 'id' | 'client_id' | 'app_registration_id'> & CredentialColumns,
 ): Promise<ConnectionCredentials> {
   if (c.app_registration_id === null) return connectionCredentials(box, entraTenantId, c);
   const app = await db
     .selectFrom('app_registrations')
-    .select(['client_id', 'credential_kind', 'secret_ciphertext', 'certificate_thumbprint', 'certificate_pem', 'private_key_ciphertext', 'credential_expires_at'])
+    .select(['id', 'client_id', 'credential_kind', 'secret_ciphertext', 'certificate_thumbprint', 'certificate_pem', 'private_key_ciphertext', 'credential_expires_at'])
     .where('id', '=', c.app_registration_id)
     .executeTakeFirst();
   return connectionCredentials(box, entraTenantId, c, app ?? null);

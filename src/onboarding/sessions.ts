@@ -2,12 +2,13 @@
 // its connection (secret sealed, never returned; or on a workspace app, which needs no secret at
 // all, only the tenant admin's consent), starts verification through the gate,
 // and finishes (tenant becomes active) or is cancelled (tenant archived).
+import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
 import type { OnboardingSessionsTable } from '../db/schema.ts';
 import { start } from '../gate/start.ts';
 import type { StartResult } from '../gate/result.ts';
-import type { SecretBox } from '../security/secret-box.ts';
+import { credentialAad, type SecretBox } from '../security/secret-box.ts';
 import type { Selectable } from 'kysely';
 import { findAppForConnection, NO_SUCH_APP } from '../connections/on-app.ts';
 
@@ -63,6 +64,8 @@ export type ConnectionInput =
 
 export async function setConnection(db: Db, box: SecretBox, session: OnboardingSession, actorId: string, input: ConnectionInput): Promise<void> {
   requireDraft(session);
+  // The connection's id is known before its secret is sealed: the secret is bound to it.
+  const connectionId = session.provider_connection_id ?? crypto.randomUUID();
   await db.transaction().execute(async (tx) => {
     let credential;
     if ('appRegistrationId' in input) {
@@ -76,7 +79,7 @@ export async function setConnection(db: Db, box: SecretBox, session: OnboardingS
     } else {
       credential = {
         cloud: input.cloud, client_id: input.clientId.toLowerCase(), app_registration_id: null,
-        secret_ciphertext: box.seal(input.clientSecret), credential_expires_at: input.secretExpiresAt,
+        secret_ciphertext: box.seal(input.clientSecret, credentialAad({ table: 'provider_connections', id: connectionId }, 'secret_ciphertext')), credential_expires_at: input.secretExpiresAt,
       };
     }
     const values = {
@@ -90,17 +93,10 @@ export async function setConnection(db: Db, box: SecretBox, session: OnboardingS
       last_verified_at: null,
       updated_at: sql<Date>`now()`,
     };
-    let connectionId = session.provider_connection_id;
-    if (connectionId) {
+    if (session.provider_connection_id) {
       await tx.updateTable('provider_connections').set(values).where('id', '=', connectionId).execute();
     } else {
-      connectionId = (
-        await tx
-          .insertInto('provider_connections')
-          .values({ ...values, tenant_id: session.tenant_id, is_default: true })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
+      await tx.insertInto('provider_connections').values({ ...values, id: connectionId, tenant_id: session.tenant_id, is_default: true }).execute();
       await tx.updateTable('onboarding_sessions').set({ provider_connection_id: connectionId, updated_at: sql<Date>`now()` }).where('id', '=', session.id).execute();
     }
     await tx

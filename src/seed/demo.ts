@@ -1,9 +1,10 @@
 // Seeds the demo fixtures into an empty database (no workspace yet); otherwise does nothing.
+import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
 import { DEFAULT_COUNTS, generateTenantData } from '../provider/sandbox/index.ts';
 import { hashPassword } from '../security/passwords.ts';
-import type { SecretBox } from '../security/secret-box.ts';
+import { credentialAad, type SecretBox } from '../security/secret-box.ts';
 import { nextFire } from '../schedules/cron.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from './demo-fixture.ts';
 import { DEMO_MSP_APP, seedMspApp } from './msp-app.ts';
@@ -40,14 +41,16 @@ export async function seedDemo(db: Db, box: SecretBox, now = new Date()): Promis
           .executeTakeFirstOrThrow();
         await tx.insertInto('tenant_memberships').values(members.map((m) => ({ tenant_id: tenantId, user_id: m.id, role: m.role }))).execute();
         for (const c of t.connections) {
+          const id = crypto.randomUUID();
           await tx
             .insertInto('provider_connections')
             .values({
+              id,
               tenant_id: tenantId,
               name: c.name,
               cloud: 'sandbox',
               client_id: c.clientId,
-              secret_ciphertext: box.seal(c.secret),
+              secret_ciphertext: box.seal(c.secret, credentialAad({ table: 'provider_connections', id }, 'secret_ciphertext')),
               credential_expires_at: new Date(now.getTime() + c.secretExpiresInDays * DAY),
               is_default: c.isDefault,
               consent_status: c.consent,

@@ -5,10 +5,11 @@
 // connection on it (adatum has none today) walks the consent loop: blocked on consent ->
 // "Grant admin consent" -> the sandbox's consent page naming Contoso MSP as the publisher ->
 // back, verified -> the same start queued. Sandbox-only identifiers and secret.
+import crypto from 'node:crypto';
 import type { DbOrTx } from '../db/connect.ts';
 import { ALL_PERMISSIONS } from '../operations/permissions.ts';
 import type { SandboxState } from '../provider/sandbox/index.ts';
-import type { SecretBox } from '../security/secret-box.ts';
+import { credentialAad, type SecretBox } from '../security/secret-box.ts';
 
 const DAY = 86_400_000;
 
@@ -30,15 +31,17 @@ export const DEMO_MSP_APP = {
 /** The console's side: the workspace app registration, secret sealed. */
 export async function seedMspApp(tx: DbOrTx, box: SecretBox, workspaceId: string, now: Date): Promise<void> {
   const a = DEMO_MSP_APP;
+  const id = crypto.randomUUID();
   await tx
     .insertInto('app_registrations')
     .values({
+      id,
       workspace_id: workspaceId,
       name: a.name,
       client_id: a.clientId,
       cloud: 'sandbox',
       credential_kind: 'secret',
-      secret_ciphertext: box.seal(a.secret),
+      secret_ciphertext: box.seal(a.secret, credentialAad({ table: 'app_registrations', id }, 'secret_ciphertext')),
       credential_expires_at: new Date(now.getTime() + a.secretExpiresInDays * DAY),
     })
     .execute();

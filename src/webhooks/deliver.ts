@@ -4,7 +4,7 @@
 // (attempts, last status or error, when).
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
-import type { SecretBox } from '../security/secret-box.ts';
+import { credentialAad, type SecretBox } from '../security/secret-box.ts';
 import { enqueueDeliveries } from './queue.ts';
 import { SIGNATURE_HEADER, sign } from './signature.ts';
 
@@ -26,7 +26,7 @@ export function backoffMs(attempt: number, base: number, max: number): number {
   return Math.min(max, base * 2 ** Math.max(0, attempt - 1));
 }
 
-type Claimed = { id: string; event: string; body: string; attempts: number; url: string; secret_ciphertext: string };
+type Claimed = { id: string; event: string; body: string; attempts: number; webhook_id: string; url: string; secret_ciphertext: string };
 
 export async function deliver(db: Db, opts: DeliveryOptions, deliveryId: string): Promise<'delivered' | 'retry' | 'failed' | 'skipped'> {
   const o = { ...DELIVERY_DEFAULTS, ...definedOnly(opts) };
@@ -38,7 +38,7 @@ export async function deliver(db: Db, opts: DeliveryOptions, deliveryId: string)
        set attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
       from webhooks w
      where d.id = ${deliveryId} and w.id = d.webhook_id and d.status = 'pending' and d.next_attempt_at <= now()
-    returning d.id, d.event, d.body, d.attempts, w.url, w.secret_ciphertext`.execute(db);
+    returning d.id, d.event, d.body, d.attempts, w.id as webhook_id, w.url, w.secret_ciphertext`.execute(db);
   const claimed = rows[0];
   if (!claimed) return 'skipped';
 
@@ -72,7 +72,7 @@ export async function deliver(db: Db, opts: DeliveryOptions, deliveryId: string)
 async function post(d: Claimed, box: SecretBox, timeoutMs: number): Promise<{ ok: boolean; status: number | null; error: string | null }> {
   let secret: string;
   try {
-    secret = box.open(d.secret_ciphertext);
+    secret = box.open(d.secret_ciphertext, credentialAad({ table: 'webhooks', id: d.webhook_id }, 'secret_ciphertext'));
   } catch {
     // Sealed with another key (the key changed): no attempt can succeed until it is re-created.
     return { ok: false, status: null, error: 'the webhook secret cannot be opened with this server key; create the webhook again' };

@@ -2,10 +2,11 @@
 // box before it is stored and is never read back by anything but the sender (deliver.ts): no
 // view here has a field for it. Creating and deleting write their audit row in the same
 // transaction.
+import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
 import type { DeliveryStatus } from '../db/schema.ts';
-import type { SecretBox } from '../security/secret-box.ts';
+import { credentialAad, type SecretBox } from '../security/secret-box.ts';
 import type { WebhookEvent } from './events.ts';
 
 export interface WebhookView {
@@ -53,10 +54,13 @@ export async function createWebhook(
   box: SecretBox,
   input: { workspaceId: string; actorId: string; url: string; events: WebhookEvent[]; secret: string },
 ): Promise<WebhookView> {
+  // The row's id is chosen first: the sealed secret is bound to it (credentialAad).
+  const webhookId = crypto.randomUUID();
+  const secretCiphertext = box.seal(input.secret, credentialAad({ table: 'webhooks', id: webhookId }, 'secret_ciphertext'));
   const id = await db.transaction().execute(async (tx) => {
     const row = await tx
       .insertInto('webhooks')
-      .values({ workspace_id: input.workspaceId, url: input.url, events: input.events, secret_ciphertext: box.seal(input.secret), created_by: input.actorId })
+      .values({ id: webhookId, workspace_id: input.workspaceId, url: input.url, events: input.events, secret_ciphertext: secretCiphertext, created_by: input.actorId })
       .returning('id')
       .executeTakeFirstOrThrow();
     await tx

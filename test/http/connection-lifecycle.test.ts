@@ -8,6 +8,7 @@ import { connectionSchema } from '../../src/http/routes/provider-connections.ts'
 import { connectionInUseSchema } from '../../src/http/routes/connection-lifecycle.ts';
 import { errorSchema, preflightAnswerSchema, runSchema } from '../../src/http/schemas.ts';
 import { connectionOf, tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
+import { credentialAad } from '../../src/security/secret-box.ts';
 import { call, freeAllScopes, insertCompletedRun, loginAll, startTestServer, type Persona, type TestServer } from './helpers.ts';
 
 let s: TestServer;
@@ -147,7 +148,7 @@ describe('certificate credentials', () => {
     const row = await s.tdb.db.selectFrom('provider_connections').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ credential_kind: 'certificate', certificate_thumbprint: c.certificate!.thumbprintSha256, secret_ciphertext: null });
     expect(row.private_key_ciphertext).not.toContain('PRIVATE KEY');
-    expect(cert.checkPrivateKey(createPrivateKey(testBox.open(row.private_key_ciphertext!)))).toBe(true);
+    expect(cert.checkPrivateKey(createPrivateKey(testBox.open(row.private_key_ciphertext!, credentialAad({ table: 'provider_connections', id: row.id }, 'private_key_ciphertext'))))).toBe(true);
 
     for (const path of [`/api/provider-connections/${c.id}`, '/api/tenants/adatum/provider-connections', '/api/provider-connections']) {
       const read = await api('GET', path, 'readonly');

@@ -6,6 +6,7 @@ import { items, runSchema } from '../../src/http/schemas.ts';
 import { REGISTRY } from '../../src/operations/registry.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { connectionOf, tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
+import { credentialAad } from '../../src/security/secret-box.ts';
 import { call, freeAllScopes, insertCompletedRun, loginAll, startTestServer, type Persona, type TestServer } from './helpers.ts';
 
 let s: TestServer;
@@ -95,7 +96,7 @@ describe('provider connections', () => {
     expect(r.text).not.toContain(newSecret);
     const row = await connectionOf(s.tdb.db, 'tailspin');
     expect(row.secret_ciphertext).not.toContain(newSecret);
-    expect(testBox.open(row.secret_ciphertext!)).toBe(newSecret);
+    expect(testBox.open(row.secret_ciphertext!, credentialAad({ table: 'provider_connections', id: row.id }, 'secret_ciphertext'))).toBe(newSecret);
     const audit = await s.tdb.db.selectFrom('audit_log').selectAll().where('action', '=', 'provider_connection.credential_rotated').execute();
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(newSecret);

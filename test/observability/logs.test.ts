@@ -12,6 +12,7 @@ import { startWorker, type WorkerHandle } from '../../src/runs/worker.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { call, freeAllScopes, login, PERSONAS } from '../http/helpers.ts';
 import { connectionOf, testBox, userByEmail } from '../helpers/seed.ts';
+import { credentialAad } from '../../src/security/secret-box.ts';
 import { createWorkerEnv, waitForRun, type WorkerEnv } from '../helpers/worker-env.ts';
 
 const lines: string[] = [];
@@ -106,8 +107,8 @@ describe('the log', () => {
   it('holds no secret, token, password, session or consent state', async () => {
     const text = lines.join('\n');
     const secrets = [DEMO_PASSWORD, 'a-wrong-password-31c9', WRONG_SECRET, consentState, cookie.split('=')[1]!];
-    for (const c of await env.tdb.db.selectFrom('provider_connections').select('secret_ciphertext').execute()) {
-      if (c.secret_ciphertext) secrets.push(testBox.open(c.secret_ciphertext));
+    for (const c of await env.tdb.db.selectFrom('provider_connections').select(['id', 'secret_ciphertext']).execute()) {
+      if (c.secret_ciphertext) secrets.push(testBox.open(c.secret_ciphertext, credentialAad({ table: 'provider_connections', id: c.id }, 'secret_ciphertext')));
     }
     for (const s of secrets) expect(text.includes(s), `a secret starting ${s.slice(0, 6)}`).toBe(false);
     // No bearer token or JWT of any kind (the sandbox issues JWTs like Entra's).

@@ -7,6 +7,7 @@
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionCredentials } from '../../src/connections/credentials.ts';
+import { credentialAad } from '../../src/security/secret-box.ts';
 import { createProviderClient } from '../../src/provider/microsoft/index.ts';
 import type { SandboxApp, SandboxTenant } from '../../src/provider/sandbox/index.ts';
 import type { CertificateCredentials, SecretCredentials } from '../../src/provider/types.ts';
@@ -143,9 +144,14 @@ describe('a multi-tenant app in a customer tenant', () => {
   });
 
   it("a connection on a workspace app hands the app's credential and client id to the provider, for the customer tenant", () => {
-    const appRow = { client_id: app.clientId, credential_kind: 'secret' as const, secret_ciphertext: testBox.seal(SECRET), certificate_thumbprint: null, certificate_pem: null, private_key_ciphertext: null, credential_expires_at: null };
-    const conn = { client_id: app.clientId, app_registration_id: crypto.randomUUID(), credential_kind: 'secret' as const, secret_ciphertext: null, certificate_thumbprint: null, certificate_pem: null, private_key_ciphertext: null, credential_expires_at: null };
+    const appId = crypto.randomUUID();
+    // Sealed for the app's row, as src/apps/store.ts stores it.
+    const sealed = testBox.seal(SECRET, credentialAad({ table: 'app_registrations', id: appId }, 'secret_ciphertext'));
+    const appRow = { id: appId, client_id: app.clientId, credential_kind: 'secret' as const, secret_ciphertext: sealed, certificate_thumbprint: null, certificate_pem: null, private_key_ciphertext: null, credential_expires_at: null };
+    const conn = { id: crypto.randomUUID(), client_id: app.clientId, app_registration_id: appId, credential_kind: 'secret' as const, secret_ciphertext: null, certificate_thumbprint: null, certificate_pem: null, private_key_ciphertext: null, credential_expires_at: null };
     expect(connectionCredentials(testBox, 'customer-tenant-id', conn, appRow)).toEqual({ entraTenantId: 'customer-tenant-id', clientId: app.clientId, clientSecret: SECRET, workspaceApp: true });
+    // The app's secret copied into another app's row does not open there.
+    expect(() => connectionCredentials(testBox, 'customer-tenant-id', conn, { ...appRow, id: crypto.randomUUID() })).toThrow(/does not open/);
     // The app's row missing: an empty credential, refused without a request.
     expect(connectionCredentials(testBox, 'customer-tenant-id', conn, null)).toMatchObject({ clientSecret: '', workspaceApp: true });
   });

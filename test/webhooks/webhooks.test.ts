@@ -11,6 +11,7 @@ import { ProviderError } from '../../src/provider/types.ts';
 import { startWorker, type WorkerHandle } from '../../src/runs/worker.ts';
 import { SIGNATURE_HEADER, verify } from '../../src/webhooks/signature.ts';
 import { connectionOf, tenantBySlug, testBox } from '../helpers/seed.ts';
+import { credentialAad } from '../../src/security/secret-box.ts';
 import { call, insertCompletedRun, loginAll, type Loose, type Persona, type TestServer, startTestServer } from '../http/helpers.ts';
 
 interface Received {
@@ -119,7 +120,7 @@ describe('the webhooks API', () => {
     const id = await createHook('https://hooks.example.test/services/T0/B0/abcdef', ['run.completed', 'run.blocked']);
     const row = await s.tdb.db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.secret_ciphertext).not.toContain(SECRET);
-    expect(testBox.open(row.secret_ciphertext)).toBe(SECRET);
+    expect(testBox.open(row.secret_ciphertext, credentialAad({ table: 'webhooks', id }, 'secret_ciphertext'))).toBe(SECRET);
     const list = await api('GET', '/api/workspaces/contoso-msp/webhooks');
     expect(list.body.items.find((w: Loose) => w.id === id)).toMatchObject({ url: 'https://hooks.example.test/services/T0/B0/abcdef', events: ['run.completed', 'run.blocked'], createdBy: { email: 'owner@contoso.example' } });
     expect((await api('DELETE', `/api/webhooks/${id}`, {})).status).toBe(204);

@@ -226,7 +226,7 @@ const update = tenantRoute({
       );
     }
     // Key generation takes a moment: done before the transaction, which then only writes.
-    const certificate = body.credential ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: found.name }) : null;
+    const certificate = body.credential ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: found.name }, undefined, { table: 'provider_connections', id: found.id }) : null;
     const updated = await deps.db.transaction().execute(async (tx) => {
       // One default per tenant: changes to a tenant's connections take turns.
       await sql`select id from tenants where id = ${tenant.id} for update`.execute(tx);
@@ -248,7 +248,7 @@ const update = tenantRoute({
       const rotation =
         certificate ??
         (body.clientSecret !== undefined && body.secretExpiresAt !== undefined
-          ? secretColumns(deps.box, body.clientSecret, new Date(body.secretExpiresAt))
+          ? secretColumns(deps.box, body.clientSecret, new Date(body.secretExpiresAt), { table: 'provider_connections', id: found.id })
           : {});
       if (body.secretExpiresAt !== undefined) {
         // The expiry is audited; the secret never is.

@@ -1,6 +1,7 @@
 // The fixes behind blocked answers' next steps that need more than a PATCH: adding a
 // connection (provider_connection_missing) and asking a tenant admin for consent
 // (provider_consent_missing / provider_permission_missing). Each fix is audited.
+import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { beginAdminConsent } from '../../remediation/admin-consent.ts';
@@ -64,12 +65,15 @@ const addConnection = tenantRoute({
   responses: { 201: { description: 'The new connection', schema: connectionSchema }, 409: { description: 'A connection with this name exists' } },
   async handler({ deps, access, user, body }) {
     const tenant = access.tenant;
+    // The row's id is chosen first: its sealed credential is bound to it (credentialAad).
+    const connectionId = crypto.randomUUID();
+    const sealedIn = { table: 'provider_connections' as const, id: connectionId };
     // Key generation takes a moment: done before the transaction, which then only writes.
     const credential = body.appRegistrationId
       ? {}
       : body.credential
-        ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: body.name })
-        : secretColumns(deps.box, body.clientSecret!, new Date(body.secretExpiresAt!));
+        ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: body.name }, undefined, sealedIn)
+        : secretColumns(deps.box, body.clientSecret!, new Date(body.secretExpiresAt!), sealedIn);
     const row = await deps.db.transaction().execute(async (tx) => {
       await sql`select id from tenants where id = ${tenant.id} for update`.execute(tx);
       // The workspace's own app only (locked, so it cannot be deleted under this connection).
@@ -83,6 +87,7 @@ const addConnection = tenantRoute({
       const created = await tx
         .insertInto('provider_connections')
         .values({
+          id: connectionId,
           tenant_id: tenant.id,
           name: body.name,
           cloud: app?.cloud ?? body.cloud ?? 'global',

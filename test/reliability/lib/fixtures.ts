@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../src/db/connect.ts';
 import { ALL_PERMISSIONS } from '../../../src/operations/permissions.ts';
-import type { SecretBox } from '../../../src/security/secret-box.ts';
+import { credentialAad, type SecretBox } from '../../../src/security/secret-box.ts';
 import { connectionOf, tenantBySlug, userByEmail } from '../../helpers/seed.ts';
 
 export interface Scope {
@@ -22,6 +22,7 @@ export interface Scope {
 export async function createScopes(db: Db, box: SecretBox, tenantSlug: string, n: number, prefix = 'rel'): Promise<Scope[]> {
   const base = await tenantBySlug(db, tenantSlug);
   const specs = Array.from({ length: n }, (_, i) => ({
+    id: randomUUID(),
     clientId: randomUUID(),
     secret: `sbx~${prefix}-${i}-${randomUUID()}`.slice(0, 40),
     name: `${prefix}-${i}`,
@@ -35,11 +36,13 @@ export async function createScopes(db: Db, box: SecretBox, tenantSlug: string, n
   const rows = await db
     .insertInto('provider_connections')
     .values(specs.map((s) => ({
+      id: s.id,
       tenant_id: tenantOf(s),
       name: s.name,
       cloud: 'sandbox' as const,
       client_id: s.clientId,
-      secret_ciphertext: box.seal(s.secret),
+      // Bound to its row, like every stored credential (credentialAad).
+      secret_ciphertext: box.seal(s.secret, credentialAad({ table: 'provider_connections', id: s.id }, 'secret_ciphertext')),
       credential_expires_at: new Date(Date.now() + 365 * 86_400_000),
       consent_status: 'granted' as const,
       granted_permissions: [...ALL_PERMISSIONS],
