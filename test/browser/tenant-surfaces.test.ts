@@ -122,8 +122,8 @@ describe('groups and role definitions /admin/t/{slug}/groups', () => {
     await page.goto('/admin/t/northwind/role-definitions');
     const queued = await clickStart(page, 'Sync role definitions', 'queued');
     expect(queued.title).toBe('Role definitions sync queued');
-    await eventually(async () => (await page.locator('table tbody tr').count()) > 0, 'role definitions to appear', 20_000);
-    await waitIdle(page, 'northwind');
+    await eventually(async () => (await page.locator('table tbody tr').count()) > 0, 'role definitions to appear', 45_000);
+    await waitIdle(page, 'northwind', 45_000);
   });
 });
 
