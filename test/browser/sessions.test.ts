@@ -39,6 +39,8 @@ describe('idle sessions', () => {
       (await sql<{ s: number }>`select min(extract(epoch from now() - last_seen_at))::float8 as s from http_sessions where user_id = ${user.id}`.execute(db)).rows[0]!.s;
     await page.goto('/admin/tenants');
     await page.getByRole('heading', { name: 'Tenants' }).first().waitFor();
+    // The page's first loads are use; let them finish (on a loaded machine they can outlast the heading).
+    await page.waitForLoadState('networkidle');
     // An hour without use; the tenants page refreshes in the background every few seconds.
     await sql`update http_sessions set last_seen_at = now() - interval '1 hour' where user_id = ${user.id}`.execute(db);
     await page.waitForTimeout(8000);
