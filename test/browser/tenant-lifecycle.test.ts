@@ -75,8 +75,10 @@ describe('archive: adatum', () => {
       await page.getByTestId('tenants-table').waitFor();
       expect(await page.locator('[data-tenant="adatum"]').count()).toBe(0);
       expect(await page.locator('#tenant-switcher option', { hasText: 'Adatum' }).count()).toBe(0);
-      await page.getByLabel('Show archived').check();
-      await page.locator('[data-tenant="adatum"]').waitFor();
+      // A click, then the row: under load the controlled checkbox can re-render after the click,
+      // which check() reads as "did not change its state".
+      await page.getByLabel('Show archived').click();
+      await page.locator('[data-tenant="adatum"]').waitFor({ timeout: 20_000 });
       await page.locator('[data-tenant="adatum"] a', { hasText: 'Adatum Corporation' }).click();
       await page.getByTestId('tenant-status-note').getByRole('button', { name: 'Reactivate tenant' }).click();
       await eventually(async () => (await statusBadge(page).textContent()) === 'active', 'adatum to read active');
