@@ -2,6 +2,7 @@
 // filters, notifications and runtime records, over real HTTP.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { items, runSchema } from '../../src/http/schemas.ts';
 import { REGISTRY } from '../../src/operations/registry.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
@@ -164,7 +165,8 @@ describe('runs', () => {
     await insertCompletedRun(s.tdb.db, { tenantId: northwind.id, type: 'entra_group_sync', connectionId: null, initiatorId: owner.id, outcome: 'partially_succeeded', reasonCode: 'provider_throttled', summaryCounts: { groups: 10, failed: 2 } });
 
     const all = await get('/api/operations');
-    const parsed = items(runSchema).parse(all.body);
+    // The contract's {"items": […]}, plus the cursor of the next page.
+    const parsed = items(runSchema).extend({ next: z.string().nullable() }).parse(all.body);
     const times = parsed.items.map((r) => r.createdAt);
     expect([...times].sort().reverse()).toEqual(times);
     expect(parsed.items.some((r) => r.tenant.id === fabrikam.id)).toBe(false);

@@ -1,12 +1,24 @@
-// A tenant's backup items, as "Capture backup" stored them: newest capture first, paged like
-// the other records (?limit, ?offset), because every capture appends one item per device
-// configuration and a tenant collects thousands. Payloads stay in the database; the list
-// carries what an operator needs to pick items for a restore run.
+// A tenant's backup items, as "Capture backup" stored them: newest capture first, searched,
+// sorted and keyset-paged like the other records (src/http/keyset.ts), because every capture
+// appends one item per device configuration and a tenant collects thousands. Payloads stay in
+// the database; the list carries what an operator needs to pick items for a restore run.
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { afterKeys, keySelections, listQuery, orderSql, pageOf, pageSchema, searchAny, type SortKey } from '../keyset.ts';
 import { byTenantRef } from '../locate.ts';
 import { tenantRoute, type Route } from '../route.ts';
-import { isoDate, page, pageQuery, tenantParams } from '../schemas.ts';
+import { isoDate, tenantParams } from '../schemas.ts';
+
+const captured = (dir: 'asc' | 'desc'): SortKey => ({ column: 'captured_at', dir, kind: 'ts' });
+const name = (dir: 'asc' | 'desc'): SortKey => ({ column: 'display_name', dir, kind: 'text' });
+const id = (dir: 'asc' | 'desc'): SortKey => ({ column: 'id', dir, kind: 'uuid' });
+const SORTS = {
+  '-captured': [captured('desc'), name('asc'), id('asc')],
+  captured: [captured('asc'), name('asc'), id('asc')],
+  name: [name('asc'), captured('desc'), id('asc')],
+  '-name': [name('desc'), captured('asc'), id('desc')],
+} as const;
+const itemsQuery = listQuery(SORTS, '-captured');
 
 export const backupItemSchema = z.strictObject({
   id: z.string(),
@@ -23,29 +35,29 @@ export const backupItemSchema = z.strictObject({
 const list = tenantRoute({
   method: 'GET',
   url: '/api/tenants/:tenant/backup-items',
-  summary: 'Backup items "Capture backup" stored, newest capture first, paged (?limit, ?offset).',
+  summary:
+    'Backup items "Capture backup" stored: ?q= searches the display name, ?sort= -captured (default: newest capture first), captured, name, -name; keyset-paged with ?limit and ?cursor (the `next` of the previous page; ?offset still works).',
   tag: 'backups',
   params: tenantParams,
-  query: pageQuery,
+  query: z.object(itemsQuery.fields).transform(itemsQuery.resolve),
   locate: byTenantRef,
   capability: 'tenant.view',
-  responses: { 200: { description: 'Backup items', schema: page(backupItemSchema) } },
+  responses: { 200: { description: 'Backup items', schema: pageSchema(backupItemSchema) } },
   async handler({ deps, access, query }) {
-    const base = deps.db.selectFrom('backup_items').where('tenant_id', '=', access.tenant.id);
+    const keys = SORTS[query.sort as keyof typeof SORTS];
+    let base = deps.db.selectFrom('backup_items').where('tenant_id', '=', access.tenant.id);
+    if (query.q) base = base.where(searchAny(['display_name'], query.q));
     const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await base
+    let rows = base
       .select(['id', 'display_name', 'resource_type', 'source_id', 'run_id', 'captured_at'])
       .select(sql<number>`jsonb_array_length(assignments)`.as('assignment_count'))
-      .orderBy('captured_at', 'desc')
-      .orderBy('display_name')
-      .orderBy('id')
-      .limit(query.limit)
-      .offset(query.offset)
-      .execute();
+      .select(keySelections(keys));
+    if (query.after) rows = rows.where(afterKeys(keys, query.after));
+    const page = pageOf(await rows.orderBy(orderSql(keys)).limit(query.limit + 1).offset(query.offset).execute(), query, keys);
     return {
       status: 200,
       body: {
-        items: rows.map((r) => ({
+        items: page.rows.map((r) => ({
           id: r.id,
           displayName: r.display_name,
           resourceType: r.resource_type,
@@ -57,6 +69,7 @@ const list = tenantRoute({
         total: Number(n),
         limit: query.limit,
         offset: query.offset,
+        next: page.next,
       },
     };
   },

@@ -1,9 +1,32 @@
-// Runtime records the jobs wrote (groups, role definitions, inventory), read-only and paged,
-// for the console's tenant pages. The provider's raw payloads stay in the database.
+// Runtime records the jobs wrote (groups, role definitions, inventory), read-only, searched,
+// sorted and keyset-paged (src/http/keyset.ts) for the console's tenant pages: a real tenant
+// has thousands of devices and groups. The provider's raw payloads stay in the database.
 import { z } from 'zod';
+import { afterKeys, keySelections, listQuery, orderSql, pageOf, pageSchema, searchAny, type SortKey } from '../keyset.ts';
 import { byTenantRef } from '../locate.ts';
 import { tenantRoute, type Route } from '../route.ts';
-import { isoDate, page, pageQuery, tenantParams } from '../schemas.ts';
+import { isoDate, tenantParams } from '../schemas.ts';
+
+const key = (column: string, dir: 'asc' | 'desc' = 'asc', kind: SortKey['kind'] = 'text'): SortKey => ({ column, dir, kind });
+
+/** Groups and role definitions: unique by external id within the tenant. */
+const DIRECTORY_SORTS = {
+  name: [key('display_name'), key('external_id')],
+  '-name': [key('display_name', 'desc'), key('external_id', 'desc')],
+  synced: [key('synced_at', 'asc', 'ts'), key('external_id')],
+  '-synced': [key('synced_at', 'desc', 'ts'), key('external_id', 'desc')],
+} as const;
+const directoryQuery = listQuery(DIRECTORY_SORTS, 'name');
+
+/** Inventory: unique by kind + external id within the tenant. */
+const INVENTORY_SORTS = {
+  kind: [key('kind'), key('display_name'), key('external_id')],
+  name: [key('display_name'), key('kind'), key('external_id')],
+  '-name': [key('display_name', 'desc'), key('kind', 'desc'), key('external_id', 'desc')],
+  synced: [key('synced_at', 'asc', 'ts'), key('kind'), key('external_id')],
+  '-synced': [key('synced_at', 'desc', 'ts'), key('kind', 'desc'), key('external_id', 'desc')],
+} as const;
+const inventoryQuery = listQuery(INVENTORY_SORTS, 'kind');
 
 const groupSchema = z.strictObject({
   externalId: z.string(),
@@ -36,27 +59,26 @@ const inventorySchema = z.strictObject({
 const groups = tenantRoute({
   method: 'GET',
   url: '/api/tenants/:tenant/groups',
-  summary: 'Entra groups from the last "Sync groups", by display name, paged (?limit, ?offset).',
+  summary:
+    'Entra groups from the last "Sync groups": ?q= searches display name and mail, ?sort= name (default), -name, synced, -synced; keyset-paged with ?limit and ?cursor (the `next` of the previous page; ?offset still works).',
   tag: 'records',
   params: tenantParams,
-  query: pageQuery,
+  query: z.object(directoryQuery.fields).transform(directoryQuery.resolve),
   locate: byTenantRef,
   capability: 'tenant.view',
-  responses: { 200: { description: 'Groups', schema: page(groupSchema) } },
+  responses: { 200: { description: 'Groups', schema: pageSchema(groupSchema) } },
   async handler({ deps, access, query }) {
-    const base = deps.db.selectFrom('entra_groups').where('tenant_id', '=', access.tenant.id);
+    const keys = DIRECTORY_SORTS[query.sort as keyof typeof DIRECTORY_SORTS];
+    let base = deps.db.selectFrom('entra_groups').where('tenant_id', '=', access.tenant.id);
+    if (query.q) base = base.where(searchAny(['display_name', 'mail'], query.q));
     const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await base
-      .select(['external_id', 'display_name', 'mail', 'security_enabled', 'last_run_id', 'synced_at'])
-      .orderBy('display_name')
-      .orderBy('external_id')
-      .limit(query.limit)
-      .offset(query.offset)
-      .execute();
+    let rows = base.select(['external_id', 'display_name', 'mail', 'security_enabled', 'last_run_id', 'synced_at']).select(keySelections(keys));
+    if (query.after) rows = rows.where(afterKeys(keys, query.after));
+    const page = pageOf(await rows.orderBy(orderSql(keys)).limit(query.limit + 1).offset(query.offset).execute(), query, keys);
     return {
       status: 200,
       body: {
-        items: rows.map((r) => ({
+        items: page.rows.map((r) => ({
           externalId: r.external_id,
           displayName: r.display_name,
           mail: r.mail,
@@ -67,6 +89,7 @@ const groups = tenantRoute({
         total: Number(n),
         limit: query.limit,
         offset: query.offset,
+        next: page.next,
       },
     };
   },
@@ -75,27 +98,26 @@ const groups = tenantRoute({
 const roleDefinitions = tenantRoute({
   method: 'GET',
   url: '/api/tenants/:tenant/role-definitions',
-  summary: 'Directory role definitions from the last "Sync role definitions", paged.',
+  summary:
+    'Directory role definitions from the last "Sync role definitions": ?q= searches the display name, ?sort= name (default), -name, synced, -synced; keyset-paged with ?limit and ?cursor.',
   tag: 'records',
   params: tenantParams,
-  query: pageQuery,
+  query: z.object(directoryQuery.fields).transform(directoryQuery.resolve),
   locate: byTenantRef,
   capability: 'tenant.view',
-  responses: { 200: { description: 'Role definitions', schema: page(roleDefinitionSchema) } },
+  responses: { 200: { description: 'Role definitions', schema: pageSchema(roleDefinitionSchema) } },
   async handler({ deps, access, query }) {
-    const base = deps.db.selectFrom('role_definitions').where('tenant_id', '=', access.tenant.id);
+    const keys = DIRECTORY_SORTS[query.sort as keyof typeof DIRECTORY_SORTS];
+    let base = deps.db.selectFrom('role_definitions').where('tenant_id', '=', access.tenant.id);
+    if (query.q) base = base.where(searchAny(['display_name'], query.q));
     const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await base
-      .select(['external_id', 'display_name', 'is_built_in', 'last_run_id', 'synced_at'])
-      .orderBy('display_name')
-      .orderBy('external_id')
-      .limit(query.limit)
-      .offset(query.offset)
-      .execute();
+    let rows = base.select(['external_id', 'display_name', 'is_built_in', 'last_run_id', 'synced_at']).select(keySelections(keys));
+    if (query.after) rows = rows.where(afterKeys(keys, query.after));
+    const page = pageOf(await rows.orderBy(orderSql(keys)).limit(query.limit + 1).offset(query.offset).execute(), query, keys);
     return {
       status: 200,
       body: {
-        items: rows.map((r) => ({
+        items: page.rows.map((r) => ({
           externalId: r.external_id,
           displayName: r.display_name,
           isBuiltIn: r.is_built_in,
@@ -105,6 +127,7 @@ const roleDefinitions = tenantRoute({
         total: Number(n),
         limit: query.limit,
         offset: query.offset,
+        next: page.next,
       },
     };
   },
@@ -113,24 +136,27 @@ const roleDefinitions = tenantRoute({
 const inventory = tenantRoute({
   method: 'GET',
   url: '/api/tenants/:tenant/inventory',
-  summary: 'Intune inventory from the last "Sync inventory" (?kind= to filter), paged.',
+  summary:
+    'Intune inventory from the last "Sync inventory": ?kind= filters, ?q= searches the display name, ?sort= kind (default), name, -name, synced, -synced; keyset-paged with ?limit and ?cursor.',
   tag: 'records',
   params: tenantParams,
-  query: pageQuery.extend({ kind: z.enum(INVENTORY_KINDS).optional() }),
+  query: z.object({ ...inventoryQuery.fields, kind: z.enum(INVENTORY_KINDS).optional() }).transform(inventoryQuery.resolve),
   locate: byTenantRef,
   capability: 'tenant.view',
-  responses: { 200: { description: 'Inventory items', schema: page(inventorySchema) } },
+  responses: { 200: { description: 'Inventory items', schema: pageSchema(inventorySchema) } },
   async handler({ deps, access, query }) {
+    const keys = INVENTORY_SORTS[query.sort as keyof typeof INVENTORY_SORTS];
     let base = deps.db.selectFrom('inventory_items').where('tenant_id', '=', access.tenant.id);
     if (query.kind) base = base.where('kind', '=', query.kind);
+    if (query.q) base = base.where(searchAny(['display_name'], query.q));
     const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await base
-      .select(['kind', 'external_id', 'display_name', 'provider_connection_id', 'last_run_id', 'synced_at'])
-      .orderBy('kind').orderBy('display_name').orderBy('external_id').limit(query.limit).offset(query.offset).execute();
+    let rows = base.select(['kind', 'external_id', 'display_name', 'provider_connection_id', 'last_run_id', 'synced_at']).select(keySelections(keys));
+    if (query.after) rows = rows.where(afterKeys(keys, query.after));
+    const page = pageOf(await rows.orderBy(orderSql(keys)).limit(query.limit + 1).offset(query.offset).execute(), query, keys);
     return {
       status: 200,
       body: {
-        items: rows.map((r) => ({
+        items: page.rows.map((r) => ({
           kind: r.kind,
           externalId: r.external_id,
           displayName: r.display_name,
@@ -141,6 +167,7 @@ const inventory = tenantRoute({
         total: Number(n),
         limit: query.limit,
         offset: query.offset,
+        next: page.next,
       },
     };
   },

@@ -8,7 +8,17 @@ import { notFound } from '../errors.ts';
 import { byRun } from '../locate.ts';
 import { presentRunRow, visibleRuns } from '../run-rows.ts';
 import { tenantRoute, userRoute, type Route } from '../route.ts';
-import { isoDate, items, operationType, queryInt, runSchema, tenantRef, uuid } from '../schemas.ts';
+import { afterKeys, decodeCursor, keySelections, orderSql, pageOf, type Sorts } from '../keyset.ts';
+import { isoDate, operationType, queryInt, runSchema, tenantRef, uuid } from '../schemas.ts';
+
+/** Newest first; the id orders runs created in the same microsecond. */
+const RUN_ORDER = {
+  '-created': [
+    { column: 'r.created_at', dir: 'desc', kind: 'ts' },
+    { column: 'r.id', dir: 'desc', kind: 'uuid' },
+  ],
+} as const satisfies Sorts;
+const RUN_KEYS = RUN_ORDER['-created'];
 
 const listQuery = z.object({
   tenant: tenantRef().optional(),
@@ -18,17 +28,31 @@ const listQuery = z.object({
   limit: queryInt(1, 200, 50),
   /** Paging: only runs created before this instant (the last item's createdAt). */
   before: isoDate.optional(),
+  /** Keyset paging: the `next` of the previous page (exact even when runs share an instant). */
+  cursor: z
+    .string()
+    .max(2000, { error: 'is too long' })
+    .transform((v, ctx) => {
+      const c = decodeCursor(RUN_ORDER, v);
+      if (!c) {
+        ctx.addIssue({ code: 'custom', message: 'must be the `next` value of a previous page' });
+        return z.NEVER;
+      }
+      return c.after;
+    })
+    .optional(),
 });
 
 const list = userRoute({
   method: 'GET',
   url: '/api/operations',
-  summary: 'Runs newest first (by createdAt), filtered by tenant (id or slug), type, outcome, status; only tenants the user may see.',
+  summary:
+    'Runs newest first (by createdAt), filtered by tenant (id or slug), type, outcome, status; only tenants the user may see. Paged with ?limit and ?cursor (the `next` of the previous page; null on the last).',
   tag: 'runs',
   query: listQuery,
-  responses: { 200: { description: 'Runs', schema: items(runSchema) } },
+  responses: { 200: { description: 'Runs', schema: z.strictObject({ items: z.array(runSchema), next: z.string().nullable() }) } },
   async handler({ deps, user, query }) {
-    let q = visibleRuns(deps.db, user.id).orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(query.limit);
+    let q = visibleRuns(deps.db, user.id).select(keySelections(RUN_KEYS)).orderBy(orderSql(RUN_KEYS)).limit(query.limit + 1);
     if (query.tenant) {
       const id = await tenantIdByRef(deps.db, query.tenant);
       // Unknown and not-entitled tenants read the same.
@@ -39,8 +63,9 @@ const list = userRoute({
     if (query.outcome) q = q.where('r.outcome', '=', query.outcome);
     if (query.status) q = q.where('r.status', '=', query.status);
     if (query.before) q = q.where('r.created_at', '<', new Date(query.before));
-    const rows = await q.execute();
-    return { status: 200, body: { items: rows.map(presentRunRow) } };
+    if (query.cursor) q = q.where(afterKeys(RUN_KEYS, query.cursor));
+    const page = pageOf(await q.execute(), { limit: query.limit, sort: '-created' }, RUN_KEYS);
+    return { status: 200, body: { items: page.rows.map(({ k0: _k0, k1: _k1, ...row }) => presentRunRow(row)), next: page.next } };
   },
 });
 

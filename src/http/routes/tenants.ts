@@ -10,7 +10,8 @@ import type { TenantAccess } from '../authorize.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { byTenantRef } from '../locate.ts';
 import { tenantRoute, userRoute, type Route } from '../route.ts';
-import { errorSchema, isoDate, items, tenantParams, tenantSummarySchema } from '../schemas.ts';
+import { afterKeys, keySelections, listQuery, orderSql, pageOf, pageSchema, searchAny, type Sorts } from '../keyset.ts';
+import { errorSchema, isoDate, tenantParams, tenantSummarySchema } from '../schemas.ts';
 
 export const tenantDetailSchema = tenantSummarySchema.extend({
   entraTenantId: z.string(),
@@ -22,26 +23,56 @@ export const tenantDetailSchema = tenantSummarySchema.extend({
 
 // Archived tenants are kept for their history (their runs stay in run lists) but leave the
 // tenant list unless asked for, so the everyday list is the tenants being worked on.
-const listQuery = z.object({
-  include: z.enum(['archived'], { error: 'must be "archived" (the only extra set there is)' }).optional(),
-});
+// An MSP may hold thousands of tenants: the list searches (?q= on name and slug), sorts and
+// pages by keyset (src/http/keyset.ts). Without ?limit it answers up to 10,000 tenants in one
+// page, so a client of the unpaged list (`{"items": […]}`) keeps working.
+const TENANT_SORTS = {
+  name: [
+    { column: 't.name', dir: 'asc', kind: 'text' },
+    { column: 't.id', dir: 'asc', kind: 'uuid' },
+  ],
+  '-name': [
+    { column: 't.name', dir: 'desc', kind: 'text' },
+    { column: 't.id', dir: 'desc', kind: 'uuid' },
+  ],
+  slug: [{ column: 't.slug', dir: 'asc', kind: 'text' }],
+  '-slug': [{ column: 't.slug', dir: 'desc', kind: 'text' }],
+} as const satisfies Sorts;
+const tenantPaging = listQuery(TENANT_SORTS, 'name', { max: 10_000, def: 10_000 });
+const tenantListQuery = z
+  .object({
+    include: z.enum(['archived'], { error: 'must be "archived" (the only extra set there is)' }).optional(),
+    ...tenantPaging.fields,
+  })
+  .transform(tenantPaging.resolve);
 
 const list = userRoute({
   method: 'GET',
   url: '/api/tenants',
-  summary: 'Tenants the user is a member of, with their role on each; archived ones only with ?include=archived.',
+  summary:
+    'Tenants the user is a member of, with their role on each; archived ones only with ?include=archived. ?q= searches name and slug, ?sort= name (default), -name, slug, -slug; keyset-paged with ?limit (default and most 10,000) and ?cursor (the `next` of the previous page).',
   tag: 'tenants',
-  query: listQuery,
-  responses: { 200: { description: 'Tenants', schema: items(tenantSummarySchema) } },
+  query: tenantListQuery,
+  responses: { 200: { description: 'Tenants', schema: pageSchema(tenantSummarySchema) } },
   async handler({ deps, user, query }) {
-    let q = deps.db
-      .selectFrom('tenant_memberships as m')
-      .innerJoin('tenants as t', 't.id', 'm.tenant_id')
-      .select(['t.id', 't.slug', 't.name', 't.status', 'm.role'])
-      .where('m.user_id', '=', user.id);
-    if (query.include !== 'archived') q = q.where('t.status', '<>', 'archived');
-    const rows = await q.orderBy('t.name').execute();
-    return { status: 200, body: { items: rows.map((r) => ({ ...r, capabilities: [...ROLE_CAPABILITIES[r.role]] })) } };
+    const keys = TENANT_SORTS[query.sort as keyof typeof TENANT_SORTS];
+    let base = deps.db.selectFrom('tenant_memberships as m').innerJoin('tenants as t', 't.id', 'm.tenant_id').where('m.user_id', '=', user.id);
+    if (query.include !== 'archived') base = base.where('t.status', '<>', 'archived');
+    if (query.q) base = base.where(searchAny(['t.name', 't.slug'], query.q));
+    const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    let rows = base.select(['t.id', 't.slug', 't.name', 't.status', 'm.role']).select(keySelections(keys));
+    if (query.after) rows = rows.where(afterKeys(keys, query.after));
+    const page = pageOf(await rows.orderBy(orderSql(keys)).limit(query.limit + 1).offset(query.offset).execute(), query, keys);
+    return {
+      status: 200,
+      body: {
+        items: page.rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, status: r.status, role: r.role, capabilities: [...ROLE_CAPABILITIES[r.role]] })),
+        total: Number(n),
+        limit: query.limit,
+        offset: query.offset,
+        next: page.next,
+      },
+    };
   },
 });
 
