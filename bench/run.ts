@@ -6,6 +6,7 @@
 // measured in the same round, then the median of those.
 import os from 'node:os';
 import { connectDatabase } from '../src/db/connect.ts';
+import { createBulkWorkspaces, measureBulk } from './bulk.ts';
 import { startBoss } from './peers.ts';
 import {
   acceptedPath,
@@ -52,6 +53,7 @@ const workerDb = connectDatabase(bench.url, { max: 6, applicationName: 'bench-wo
 try {
   log(`database: ${bench.kind}`);
   const fixture = await createFixture(bench.url, FRESH_SCOPES);
+  const bulkWorkspaces = await createBulkWorkspaces(bench.url, fixture.userId);
   const boss = await startBoss(db16.pool);
   const ctx: BenchContext = { db16, db64, fixture, boss };
   await prepareThroughput(ctx);
@@ -116,6 +118,9 @@ try {
   // --- preflight -------------------------------------------------------------------------------
   const pre: number[][] = [];
   for (let round = 0; round < ROUNDS; round++) pre.push(await preflightOnly(ctx, PREFLIGHT_N));
+
+  // --- bulk start: one operation on 100 / 1,000 / 5,000 tenants ------------------------------
+  const bulk = await measureBulk(ctx, bulkWorkspaces, ROUNDS, log);
 
   // --- accepted -> running -----------------------------------------------------------------------
   const worker = await startIdleWorker(workerDb);
@@ -191,11 +196,15 @@ try {
     markdownTable(['measure', `throughput (median of ${ROUNDS}, min–max)`, 'latency', 'ratio / checks', 'target'], rows),
     '',
     `open loop by outcome (service time, from the call): ${byOutcome}`,
+    '',
+    bulk.table,
+    '',
+    ...bulk.notes,
     ...(notes.length ? ['notes:', ...notes.map((n) => `- ${n}`)] : ['notes: none (no errors; every gate answer on the accepted path was "accepted")']),
     `total time ${fmt((Date.now() - t0) / 1000, 1)} s`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
-  if (!contOk) process.exitCode = 1;
+  if (!contOk || !bulk.ok) process.exitCode = 1;
   await boss.stop();
 } finally {
   await db16.close();

@@ -3,6 +3,8 @@ import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Database } from '../src/db/connect.ts';
+import { bulkStart } from '../src/bulk/bulk-start.ts';
+import { startMany } from '../src/gate/start-many.ts';
 import { preflight, start } from '../src/gate/start.ts';
 import type { Outcome, StartInput } from '../src/gate/result.ts';
 import type { OperationType } from '../src/operations/definition.ts';
@@ -11,7 +13,7 @@ import { startWorker, type WorkerHandle } from '../src/runs/worker.ts';
 import { createSecretBox } from '../src/security/secret-box.ts';
 import { closedLoop, EXHAUSTED, openLoop, type LoopResult } from './loops.ts';
 import { graphileAddJob, type BossPeer } from './peers.ts';
-import { freeAllScopes, type Fixture, type Scope } from './setup.ts';
+import { freeAllScopes, type BulkWorkspace, type Fixture, type Scope } from './setup.ts';
 
 export interface BenchContext {
   /** The pool of the 16-client measurements (ceiling, gate, peers). */
@@ -288,4 +290,92 @@ export async function acceptedToRunning(ctx: BenchContext, samples: number, star
     }
   }
   return out;
+}
+
+/**
+ * One operation on every tenant of a bulk workspace (setup.ts createBulkWorkspace: 1 in 10
+ * without consent), four ways:
+ * - `startMany`: the gate's set-based start (src/gate/start-many.ts), one call;
+ * - `service`:   the bulk service (src/bulk/bulk-start.ts): tenant selection ("all", as the
+ *                user), startMany, and the bulk operation's record (bulk_operations + items);
+ * - `single`:    the same tenants as `start()` calls in a loop, one after the other (one client);
+ * - `single16`:  the same, 16 clients pulling from the same list.
+ */
+export const BULK_KINDS = ['startMany', 'service', 'single', 'single16'] as const;
+export type BulkKind = (typeof BULK_KINDS)[number];
+
+export interface BulkRound {
+  /** Wall time of the whole bulk, from the call to the last answer. */
+  ms: number;
+  /** This Node process's CPU time during it. */
+  cpuMs: number;
+  outcomes: Record<Outcome, number>;
+  /** What did not match the fixture (answers, runs, jobs, records); null when everything did. */
+  mismatch: string | null;
+}
+
+export async function bulkRound(ctx: BenchContext, ws: BulkWorkspace, kind: BulkKind): Promise<BulkRound> {
+  const { pool, db } = ctx.db16;
+  // A blocked start reuses the record of an identical one within BLOCKED_REUSE_SECONDS (the
+  // same click again). Every repetition here is a first click: older records are moved out of
+  // that window, then every scope is freed as before each measurement. Not timed.
+  await pool.query(
+    `update operation_runs set last_attempt_at = last_attempt_at - interval '1 day'
+      where outcome = 'blocked' and last_attempt_at > now() - interval '1 day'`,
+  );
+  await clean(ctx);
+  const since = (await pool.query<{ t: Date }>('select clock_timestamp() as t')).rows[0]!.t;
+  const userId = ctx.fixture.userId;
+  const outcomes: Record<Outcome, number> = { accepted: 0, deduped: 0, scope_busy: 0, blocked: 0 };
+  const single = (tenantId: string) => start(db, { type: 'inventory.sync', tenantId, trigger: 'operator', initiatorUserId: userId });
+  let bulkId: string | null = null;
+
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  if (kind === 'startMany') {
+    const rs = await startMany(db, { type: 'inventory.sync', tenantIds: ws.tenantIds, trigger: 'operator', initiatorUserId: userId });
+    for (const r of rs) outcomes[r.outcome]++;
+  } else if (kind === 'service') {
+    bulkId = await bulkStart(db, {
+      workspaceId: ws.workspaceId, type: 'inventory.sync', selection: 'all', trigger: 'operator', initiatorUserId: userId, asUserId: userId,
+    });
+  } else if (kind === 'single') {
+    for (const id of ws.tenantIds) outcomes[(await single(id)).outcome]++;
+  } else {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < ws.tenantIds.length) outcomes[(await single(ws.tenantIds[next++]!)).outcome]++;
+      }),
+    );
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+
+  // Checks, not timed: every tenant answered as the fixture says, and the database holds
+  // exactly one queued run and one job per healthy tenant and one new blocked record per
+  // tenant without consent.
+  if (bulkId) {
+    const { rows } = await pool.query<{ counts: Record<string, number> }>('select counts from bulk_operations where id = $1', [bulkId]);
+    for (const o of Object.keys(outcomes) as Outcome[]) outcomes[o] = rows[0]?.counts[o] ?? 0;
+  }
+  const healthy = ws.tenantIds.length - ws.blocked;
+  const { rows: [db0] } = await pool.query<{ queued: number; blocked: number; scopes: number; jobs: number; audit: number; items: number }>(
+    `select (select count(*)::int from operation_runs r join tenants t on t.id = r.tenant_id
+              where t.workspace_id = $1 and r.status = 'queued') as queued,
+            (select count(distinct r.provider_connection_id)::int from operation_runs r join tenants t on t.id = r.tenant_id
+              where t.workspace_id = $1 and r.status = 'queued') as scopes,
+            (select count(*)::int from operation_runs r join tenants t on t.id = r.tenant_id
+              where t.workspace_id = $1 and r.outcome = 'blocked' and r.created_at >= $2) as blocked,
+            (select count(*)::int from graphile_worker._private_jobs) as jobs,
+            (select count(*)::int from audit_log where workspace_id = $1 and created_at >= $2) as audit,
+            (select count(*)::int from bulk_operation_items where bulk_operation_id = $3) as items`,
+    [ws.workspaceId, since, bulkId],
+  );
+  const expected = { accepted: healthy, blocked: ws.blocked, queued: healthy, scopes: healthy, jobs: healthy, audit: ws.tenantIds.length };
+  const got = { accepted: outcomes.accepted, blocked: outcomes.blocked, queued: db0!.queued, scopes: db0!.scopes, jobs: db0!.jobs, audit: db0!.audit };
+  const wrong = (Object.keys(expected) as (keyof typeof expected)[]).filter((k) => expected[k] !== got[k]).map((k) => `${k} ${got[k]} (expected ${expected[k]})`);
+  if (db0!.blocked !== ws.blocked) wrong.push(`new blocked records ${db0!.blocked} (expected ${ws.blocked})`);
+  if (bulkId && db0!.items !== ws.tenantIds.length) wrong.push(`bulk items ${db0!.items} (expected ${ws.tenantIds.length})`);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, outcomes, mismatch: wrong.length ? wrong.join(', ') : null };
 }

@@ -147,3 +147,52 @@ export async function freeAllScopes(pool: pg.Pool): Promise<void> {
   // an empty table while the last measurement left tens of thousands of rows.
   await pool.query('vacuum analyze operation_runs, audit_log, graphile_worker._private_jobs');
 }
+
+/**
+ * A workspace of `n` tenants for the bulk-start rows, each with one default connection; every
+ * tenth has no admin consent (blocked: provider_consent_missing), the rest are healthy. The
+ * bench user is a member with the operator role on each tenant (so the service's "all"
+ * selection picks exactly these). Set-based: one statement per workspace, whatever `n`.
+ */
+export interface BulkWorkspace {
+  workspaceId: string;
+  /** Tenant ids in slug order (the order a bulk start of "all" answers in). */
+  tenantIds: string[];
+  /** How many of them have no consent. */
+  blocked: number;
+}
+
+export const BULK_BLOCKED_EVERY = 10;
+
+export async function createBulkWorkspace(url: string, userId: string, n: number): Promise<BulkWorkspace> {
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    const slug = `bulk-${n}`;
+    const { rows: [ws] } = await c.query<{ id: string }>(`insert into workspaces (slug, name) values ($1, $2) returning id`, [slug, `Bench bulk ${n}`]);
+    await c.query(`insert into workspace_members (workspace_id, user_id) values ($1, $2)`, [ws!.id, userId]);
+    const { rows } = await c.query<{ tenant_id: string; slug: string }>(
+      `with t as (
+         insert into tenants (workspace_id, slug, name, entra_tenant_id, status)
+         select $1, 'b' || $4::int || '-' || lpad(g::text, 5, '0'), 'Bulk tenant ' || g, gen_random_uuid()::text, 'active'
+           from generate_series(1, $4::int) g
+         returning id, slug
+       ), m as (
+         insert into tenant_memberships (tenant_id, user_id, role) select id, $2, 'operator' from t
+       )
+       insert into provider_connections (tenant_id, name, cloud, client_id, secret_ciphertext, credential_expires_at,
+                                         consent_status, granted_permissions, last_verified_at, verification_status, is_default)
+       select t.id, t.slug, 'sandbox', gen_random_uuid()::text, 'v1.bench.bench.bench', now() + interval '1 year',
+              case when right(t.slug, 5)::int % $5::int = 0 then 'missing' else 'granted' end,
+              case when right(t.slug, 5)::int % $5::int = 0 then '{}'::text[] else $3::text[] end,
+              now(), 'succeeded', true
+         from t
+       returning tenant_id, name as slug`,
+      [ws!.id, userId, ALL_PERMISSIONS, n, BULK_BLOCKED_EVERY],
+    );
+    rows.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+    return { workspaceId: ws!.id, tenantIds: rows.map((r) => r.tenant_id), blocked: Math.floor(n / BULK_BLOCKED_EVERY) };
+  } finally {
+    await c.end();
+  }
+}
