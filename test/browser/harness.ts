@@ -9,8 +9,14 @@ import { startRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { parseConfig } from '../../src/config.ts';
 import { DEMO_PASSWORD } from '../../src/seed/demo-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { instrumentBrowser } from './a11y.ts';
+
+export { checkA11y, withoutAxePreload } from './a11y.ts';
 
 export const VIEWPORT = { width: 1400, height: 900 };
+/** The narrow layouts the console is checked at: a phone and a tablet in portrait. */
+export const PHONE = { width: 390, height: 844 };
+export const TABLET = { width: 768, height: 1024 };
 const WEB_DIST = path.resolve(import.meta.dirname, '../../web/dist/index.html');
 const CHROMIUM = process.env.OPSGATE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -18,8 +24,8 @@ export interface ConsoleEnv {
   url: string;
   runtime: Runtime;
   browser: Browser;
-  /** A signed-in browser context for this demo user (1400×900) and its first page. */
-  signIn(email: string): Promise<{ context: BrowserContext; page: Page }>;
+  /** A signed-in browser context for this demo user (1400×900 unless told) and its first page. */
+  signIn(email: string, opts?: { viewport?: { width: number; height: number } }): Promise<{ context: BrowserContext; page: Page }>;
   /** Milliseconds each sandbox Graph/token call takes from now on. */
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -64,14 +70,16 @@ export async function bootConsole(opts: { latencyMs?: number; seed?: 'demo' | 'n
   const rt = runtime;
   const br = browser;
   const url = rt.url!.replace('0.0.0.0', '127.0.0.1');
+  // Every console page the tests open is checked with axe-core (test/browser/a11y.ts).
+  instrumentBrowser(br, new URL(url).origin);
   return {
     url,
     runtime: rt,
     browser: br,
-    async signIn(email) {
+    async signIn(email, opts = {}) {
       // The sandbox cloud's consent page is HTTPS with its own local CA (it stands in for
       // login.microsoftonline.com); trust it like the server process does.
-      const context = await br.newContext({ viewport: VIEWPORT, baseURL: url });
+      const context = await br.newContext({ viewport: opts.viewport ?? VIEWPORT, baseURL: url });
       const res = await context.request.post('/api/session', { data: { email, password: DEMO_PASSWORD } });
       if (res.status() !== 200) throw new Error(`sign-in as ${email} answered ${res.status()}`);
       context.setDefaultTimeout(10_000);

@@ -68,8 +68,49 @@ export async function request<T>(method: string, url: string, body?: unknown, si
   return data as T;
 }
 
+// Answers asked for while the console starts (see `preload`), each taken once by its first GET.
+const preloaded = new Map<string, { at: number; answer: Promise<unknown>; failed: boolean; done: boolean; value?: unknown }>();
+const PRELOAD_FRESH_MS = 5_000;
+
+/**
+ * Asks for `url` now, before any component does: a page opened directly (a bookmark, a reload)
+ * then gets its data in parallel with the session instead of after it. The first `api.get` of
+ * the same URL within a few seconds takes this answer instead of asking again.
+ */
+export function preload(url: string): void {
+  const entry: { at: number; answer: Promise<unknown>; failed: boolean; done: boolean; value?: unknown } = { at: Date.now(), answer: request<unknown>('GET', url), failed: false, done: false };
+  entry.answer.then(
+    (value) => {
+      entry.done = true;
+      entry.value = value;
+    },
+    // A refusal is not kept (e.g. a 401 before signing in): the first GET asks again.
+    () => {
+      entry.failed = true;
+    },
+  );
+  preloaded.set(url, entry);
+}
+
+/**
+ * A preloaded answer that is already in, read synchronously so a first render can show it
+ * (else undefined). It stays for the first `api.get` of the URL, which then answers at once.
+ */
+export function peekPreloaded<T>(url: string): T | undefined {
+  const p = preloaded.get(url);
+  if (!p || !p.done || p.failed || Date.now() - p.at >= PRELOAD_FRESH_MS) return undefined;
+  return p.value as T;
+}
+
+function takePreloaded<T>(url: string): Promise<T> | null {
+  const p = preloaded.get(url);
+  if (!p) return null;
+  preloaded.delete(url);
+  return !p.failed && Date.now() - p.at < PRELOAD_FRESH_MS ? (p.answer as Promise<T>) : null;
+}
+
 export const api = {
-  get: <T>(url: string, signal?: AbortSignal, background = false) => request<T>('GET', url, undefined, signal, background),
+  get: <T>(url: string, signal?: AbortSignal, background = false) => takePreloaded<T>(url) ?? request<T>('GET', url, undefined, signal, background),
   post: <T>(url: string, body: unknown = {}) => request<T>('POST', url, body),
   patch: <T>(url: string, body: unknown) => request<T>('PATCH', url, body),
   // State-changing requests are JSON, even without fields (the server refuses other types).

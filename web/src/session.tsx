@@ -3,7 +3,7 @@
 // refused — e.g. a readonly member sees no enabled start buttons.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ROLE_CAPABILITIES } from '../../src/access/capabilities.ts';
-import { api, ApiError, onUnauthenticated } from './api.ts';
+import { api, ApiError, onUnauthenticated, preload } from './api.ts';
 import type { Capability, Role, Session, SessionTenant, SessionWorkspace } from './types.ts';
 
 interface SessionState {
@@ -19,6 +19,9 @@ interface SessionState {
 }
 
 const Ctx = createContext<SessionState | null>(null);
+
+// Asked for as the console starts, beside a page's own first requests (api.ts `preload`).
+if (typeof window !== 'undefined') preload('/api/session');
 
 /** Accepts `{user, tenants}` or a flat user with `tenants`; tenants may carry capabilities. */
 function normalize(raw: unknown): Session {

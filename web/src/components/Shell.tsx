@@ -1,6 +1,8 @@
 // The workspace shell: navigation, tenant switcher, notifications, the signed-in user.
-import { type ChangeEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { CommandPalette } from './CommandPalette.tsx';
+import { TenantSwitcher } from './TenantSwitcher.tsx';
 import { listedTenants, membershipCan, useSession, useWorkspaceWith } from '../session.tsx';
 import { NotificationBell } from './NotificationBell.tsx';
 import { useAttention } from '../attention.ts';
@@ -28,14 +30,10 @@ export function Shell() {
   const { session, signOut, signOutEverywhere } = useSession();
   const location = useLocation();
   const navigate = useNavigate();
-  const m = /^\/admin\/t\/([^/]+)(\/(groups|role-definitions|inventory))?/.exec(location.pathname);
+  const m = /^\/admin\/t\/([^/]+)(\/(groups|role-definitions|inventory|backups))?/.exec(location.pathname);
   const currentSlug = m?.[1] ? decodeURIComponent(m[1]) : '';
   const sub = m?.[2] ?? '';
-
-  function switchTenant(e: ChangeEvent<HTMLSelectElement>) {
-    const slug = e.target.value;
-    navigate(slug ? `/admin/t/${encodeURIComponent(slug)}${sub}` : '/admin/tenants');
-  }
+  const menu = useNarrowMenu(location.pathname);
 
   const tenants = listedTenants(session?.tenants ?? [], currentSlug);
   const canManageMembers = !!useWorkspaceWith('workspace.manage_members');
@@ -48,8 +46,10 @@ export function Shell() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      {/* The aside is the full-height dark column; its inner block is what stays in view. */}
-      <aside className="sidebar">
+      {/* The aside is the full-height dark column; its inner block is what stays in view. Below
+          900 px it is a panel the top bar's "Menu" button opens (Escape closes it). */}
+      {menu.open ? <div className="sidebar-backdrop" onClick={menu.close} aria-hidden="true" /> : null}
+      <aside className={`sidebar${menu.open ? ' open' : ''}`} id="sidebar" ref={menu.panel}>
         <div className="sidebar-inner">
           <div className="brand">
             <span className="brand-mark" aria-hidden="true">
@@ -78,18 +78,13 @@ export function Shell() {
       </aside>
       <div className="main-column">
         <header className="topbar">
-          <div className="tenant-switcher">
-            <label htmlFor="tenant-switcher">Tenant</label>
-            <select id="tenant-switcher" value={tenants.some((t) => t.slug === currentSlug) ? currentSlug : ''} onChange={switchTenant}>
-              <option value="">All tenants</option>
-              {tenants.map((t) => (
-                <option key={t.id} value={t.slug}>
-                  {t.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <button type="button" className="menu-button" aria-expanded={menu.open} aria-controls="sidebar" onClick={menu.toggle} ref={menu.button}>
+            <span className="menu-icon" aria-hidden="true" />
+            <span className="menu-label">Menu</span>
+          </button>
+          <TenantSwitcher current={currentSlug} currentName={tenants.find((t) => t.slug === currentSlug)?.name ?? null} section={sub} />
           <div className="topbar-right">
+            <CommandPalette />
             <NotificationBell />
             <div className="user">
               {/* The account menu: the email opens it. */}
@@ -118,4 +113,37 @@ export function Shell() {
       </div>
     </div>
   );
+}
+
+/**
+ * The sidebar as a menu below 900 px: the button says whether it is open (aria-expanded), the
+ * first link takes the focus when it opens, Escape closes it and returns the focus to the
+ * button, and following a link closes it.
+ */
+function useNarrowMenu(pathname: string) {
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const panel = useRef<HTMLElement>(null);
+  useEffect(() => setOpen(false), [pathname]);
+  useEffect(() => {
+    if (open) panel.current?.querySelector<HTMLElement>('a[href]')?.focus();
+  }, [open]);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        button.current?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open]);
+  return {
+    open,
+    button,
+    panel,
+    toggle: () => setOpen((o) => !o),
+    close: () => setOpen(false),
+  };
 }

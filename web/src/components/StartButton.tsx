@@ -14,11 +14,12 @@ import { announceChange, useResource } from '../hooks.ts';
 import { OPERATIONS } from '../operations.ts';
 import type { OperationType, PreflightAnswer, StartAnswer } from '../types.ts';
 import { NextStepItem } from './NextSteps.tsx';
-import { outcomeWording, runUrl, StartFeedback } from './StartFeedback.tsx';
+import { OutcomeRegion, outcomeWording, runUrl, StartFeedback } from './StartFeedback.tsx';
 import { Link } from 'react-router-dom';
 
 interface Reporter {
-  report(answer: StartAnswer | null, error?: ApiError | null): void;
+  /** `focus`: the click came from the keyboard, so the answer takes the focus. */
+  report(answer: StartAnswer | null, error?: ApiError | null, focus?: boolean): void;
 }
 const ActionsCtx = createContext<Reporter | null>(null);
 
@@ -46,7 +47,7 @@ export function StartButton(props: StartButtonProps) {
   const { tenant, type, providerConnectionId, target, allowed, disabledReason, variant = 'secondary' } = props;
   const group = useContext(ActionsCtx);
   const [busy, setBusy] = useState(false);
-  const [own, setOwn] = useState<{ answer: StartAnswer | null; error: ApiError | null }>({ answer: null, error: null });
+  const [own, setOwn] = useState<{ answer: StartAnswer | null; error: ApiError | null; focus: boolean; key: number }>({ answer: null, error: null, focus: false, key: 0 });
   const label = OPERATIONS[type].action;
   const wantPreflight = allowed && props.preflight !== false;
   const q = qs({ providerConnectionId, restoreRunId: target?.restoreRunId });
@@ -55,9 +56,11 @@ export function StartButton(props: StartButtonProps) {
     { poll: (p) => p.wouldBe === 'deduped' || p.wouldBe === 'scope_busy', intervalMs: 2000, idleIntervalMs: 15_000 },
   );
 
-  async function click() {
+  async function click(byKeyboard: boolean) {
+    if (busy) return;
     setBusy(true);
-    const report = (answer: StartAnswer | null, error: ApiError | null) => (group ? group.report(answer, error) : setOwn({ answer, error }));
+    const report = (answer: StartAnswer | null, error: ApiError | null) =>
+      group ? group.report(answer, error, byKeyboard) : setOwn((o) => ({ answer, error, focus: byKeyboard, key: o.key + 1 }));
     try {
       const body = props.body ?? { type, ...(providerConnectionId ? { providerConnectionId } : {}), ...(target ? { target } : {}) };
       const answer = await startRequest(props.endpoint ?? `/api/tenants/${encodeURIComponent(tenant)}/operations`, body);
@@ -71,7 +74,9 @@ export function StartButton(props: StartButtonProps) {
     }
   }
 
-  const disabled = !allowed || !!disabledReason || busy;
+  // Not disabled while the request is out: a focused button that turns disabled drops the
+  // keyboard focus to the page; aria-disabled says it is busy and the click is ignored.
+  const disabled = !allowed || !!disabledReason;
   const wouldBe = pre.data?.wouldBe;
   return (
     <div className="start-item" data-testid="start-item" data-action={label} data-would-be={wouldBe ?? ''}>
@@ -80,9 +85,11 @@ export function StartButton(props: StartButtonProps) {
         className={`button button-${variant}${busy ? ' is-busy' : ''}`}
         disabled={disabled}
         aria-busy={busy || undefined}
+        aria-disabled={busy || undefined}
         aria-describedby={`hint-${type}-${providerConnectionId ?? 'default'}`}
         title={!allowed ? 'Your role on this tenant cannot start this operation.' : undefined}
-        onClick={() => void click()}
+        // A click without a pointer (detail 0) is Enter or Space: its answer takes the focus.
+        onClick={(e) => void click(e.detail === 0)}
       >
         {label}
       </button>
@@ -99,10 +106,10 @@ export function StartButton(props: StartButtonProps) {
           <span className="muted">Checking readiness…</span>
         ) : null}
       </div>
-      {!group && (own.answer || own.error) ? (
-        <div className="start-item-feedback">
-          <AnswerOrError answer={own.answer} error={own.error} onDismiss={() => setOwn({ answer: null, error: null })} />
-        </div>
+      {!group ? (
+        <OutcomeRegion className="start-item-feedback" label={`${label}: outcome`}>
+          <AnswerOrError key={own.key} answer={own.answer} error={own.error} focus={own.focus} onDismiss={() => setOwn((o) => ({ answer: null, error: null, focus: false, key: o.key + 1 }))} />
+        </OutcomeRegion>
       ) : null}
     </div>
   );
@@ -139,11 +146,15 @@ function PreflightHint({ pre }: { pre: PreflightAnswer }) {
   );
 }
 
-function AnswerOrError({ answer, error, onDismiss }: { answer: StartAnswer | null; error: ApiError | null; onDismiss: () => void }) {
-  if (answer) return <StartFeedback answer={answer} onDismiss={onDismiss} />;
+function AnswerOrError({ answer, error, onDismiss, focus = false }: { answer: StartAnswer | null; error: ApiError | null; onDismiss: () => void; focus?: boolean }) {
+  const errorRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (focus && error) errorRef.current?.focus();
+  }, [focus, error]);
+  if (answer) return <StartFeedback answer={answer} onDismiss={onDismiss} focus={focus} />;
   if (error) {
     return (
-      <div className="callout callout-error" role="alert">
+      <div className="callout callout-error" tabIndex={-1} ref={errorRef}>
         <strong>{error.status === 403 ? 'Not allowed' : error.status === 404 ? 'Not found' : 'Could not start'}</strong>
         <p>{error.message}</p>
       </div>
@@ -168,9 +179,9 @@ export function StartActions({
   /** `list`: the buttons one under another; `plain`: children as given (a table with buttons in rows). */
   layout?: 'list' | 'plain';
 }) {
-  const [state, setState] = useState<{ answer: StartAnswer | null; error: ApiError | null; key: number }>({ answer: null, error: null, key: 0 });
+  const [state, setState] = useState<{ answer: StartAnswer | null; error: ApiError | null; key: number; focus: boolean }>({ answer: null, error: null, key: 0, focus: false });
   const reporter: Reporter = {
-    report: (answer, error = null) => setState((s) => ({ answer, error, key: s.key + 1 })),
+    report: (answer, error = null, focus = false) => setState((s) => ({ answer, error, key: s.key + 1, focus })),
   };
   // The answer appears above the buttons; when the click came from further down a long list,
   // bring it into view so the outcome is never off screen.
@@ -183,11 +194,13 @@ export function StartActions({
       <div className="start-actions" data-testid="start-actions">
         {title ? <h2 className="card-title">{title}</h2> : null}
         {note ? <p className="start-actions-note">{note}</p> : null}
-        {state.answer || state.error ? (
-          <div className="start-actions-feedback" key={state.key} ref={feedbackRef}>
-            <AnswerOrError answer={state.answer} error={state.error} onDismiss={() => setState((s) => ({ answer: null, error: null, key: s.key + 1 }))} />
-          </div>
-        ) : null}
+        <OutcomeRegion className="start-actions-feedback">
+          {state.answer || state.error ? (
+            <div key={state.key} ref={feedbackRef}>
+              <AnswerOrError answer={state.answer} error={state.error} focus={state.focus} onDismiss={() => setState((s) => ({ answer: null, error: null, key: s.key + 1, focus: false }))} />
+            </div>
+          ) : null}
+        </OutcomeRegion>
         {layout === 'list' ? <div className="start-actions-list">{children}</div> : children}
       </div>
     </ActionsCtx.Provider>

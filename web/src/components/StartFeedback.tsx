@@ -3,6 +3,7 @@
 // the four outcomes read the same everywhere: queued, already running, scope busy, blocked.
 // Nothing here invents outcome copy; the title, reason and next steps come from the server.
 // The vocabulary below is only a fallback for an answer that lacks its `label`.
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { useResource } from '../hooks.ts';
 import { isActive, runState, runTone } from '../format.ts';
@@ -33,12 +34,33 @@ export function runUrl(run: { id: string; url?: string } | null | undefined): st
   return run.url ?? `/admin/operations/${run.id}`;
 }
 
+/**
+ * Where a start's answer appears. The region is on the page before any answer (a live region
+ * inserted together with its text is not announced), so screen readers read the answer the
+ * moment it arrives while the focus stays on the button that was pressed; the answer itself
+ * (tabindex -1, named by its title) and its links are reachable by keyboard.
+ */
+export function OutcomeRegion({ className, children, label = 'Start outcome' }: { className?: string; children: ReactNode; label?: string }) {
+  return (
+    <div className={className} role="status" aria-live="polite" aria-label={label} data-testid="start-outcome">
+      {children}
+    </div>
+  );
+}
+
 interface Props {
   answer: StartAnswer;
   onDismiss?: () => void;
+  /** Take the focus when shown (the start was made with the keyboard). */
+  focus?: boolean;
 }
 
-export function StartFeedback({ answer, onDismiss }: Props) {
+export function StartFeedback({ answer, onDismiss, focus = false }: Props) {
+  const titleId = useId();
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (focus) ref.current?.focus();
+  }, [focus]);
   const wording = outcomeWording(answer.outcome, answer.label);
   const titleHasWording = answer.title.toLowerCase().includes(wording.toLowerCase());
   const runLink = runUrl(answer.run);
@@ -51,8 +73,9 @@ export function StartFeedback({ answer, onDismiss }: Props) {
   return (
     <section
       className={`start-feedback outcome-${answer.outcome}`}
-      role={answer.outcome === 'blocked' ? 'alert' : 'status'}
-      aria-live="polite"
+      aria-labelledby={titleId}
+      tabIndex={-1}
+      ref={ref}
       data-testid="start-feedback"
       data-outcome={answer.outcome}
     >
@@ -60,7 +83,7 @@ export function StartFeedback({ answer, onDismiss }: Props) {
         <svg className="start-feedback-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round">
           <path d={ICON[answer.outcome]} />
         </svg>
-        <h3 className="start-feedback-title">
+        <h3 className="start-feedback-title" id={titleId}>
           {answer.title}
           {titleHasWording ? null : <span className="outcome-word"> — {wording}</span>}
         </h3>

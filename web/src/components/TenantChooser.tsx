@@ -2,10 +2,11 @@
 // searchable checkbox list of the user's tenants (archived ones left out). Tenants where the
 // user's role lacks the operation's capability stay pickable — the answer for them is
 // "forbidden" — but say so beforehand.
-import { useId, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { useCurrentWorkspace } from '../attention.ts';
 import { listedTenants, membershipCan, useSession, useWorkspaceWith } from '../session.tsx';
 import type { Capability, SessionTenant, SessionWorkspace } from '../types.ts';
+import { PickList } from './PickList.tsx';
 
 export type TenantSelection = 'all' | string[];
 
@@ -36,6 +37,7 @@ export function TenantChooser({ value, onChange, capability, error, allHint }: P
   const tenants = listedTenants(session?.tenants ?? []);
   const active = activeTenants(tenants);
   const picked = value === 'all' ? [] : value;
+  const pickedSet = useMemo(() => new Set(picked), [picked]);
   const q = filter.trim().toLowerCase();
   const shown = q ? tenants.filter((t) => t.name.toLowerCase().includes(q) || t.slug.includes(q)) : tenants;
 
@@ -69,19 +71,21 @@ export function TenantChooser({ value, onChange, capability, error, allHint }: P
             </button>
             <span className="muted">{picked.length} selected</span>
           </div>
-          <ul className="tenant-pick-list" aria-label="Tenants to include">
-            {shown.map((t) => (
-              <li key={t.id}>
-                <label className="check">
-                  <input type="checkbox" checked={picked.includes(t.slug)} onChange={(e) => toggle(t.slug, e.target.checked)} data-tenant={t.slug} />
-                  {t.name}
-                  {t.status && t.status !== 'active' ? <span className="badge tone-muted">{t.status}</span> : null}
-                  {capability && !membershipCan(t, capability) ? <span className="subtle-inline">your role ({t.role}) cannot: answered forbidden</span> : null}
-                </label>
-              </li>
-            ))}
-            {shown.length === 0 ? <li className="muted">No tenant matches “{filter}”.</li> : null}
-          </ul>
+          <PickList
+            className="tenant-pick-list"
+            label="Tenants to include"
+            items={shown}
+            itemKey={(t) => t.id}
+            render={(t) => (
+              <label className="check">
+                <input type="checkbox" checked={pickedSet.has(t.slug)} onChange={(e) => toggle(t.slug, e.target.checked)} data-tenant={t.slug} />
+                {t.name}
+                {t.status && t.status !== 'active' ? <span className="badge tone-muted">{t.status}</span> : null}
+                {capability && !membershipCan(t, capability) ? <span className="subtle-inline">your role ({t.role}) cannot: answered forbidden</span> : null}
+              </label>
+            )}
+            empty={<li className="muted">No tenant matches “{filter}”.</li>}
+          />
         </div>
       ) : null}
       {error ? (

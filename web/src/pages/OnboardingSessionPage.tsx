@@ -10,7 +10,7 @@ import { ConnectionForm } from '../components/OnboardingConnectionForm.tsx';
 import { NextSteps } from '../components/NextSteps.tsx';
 import { RunBadge } from '../components/RunsTable.tsx';
 import { StartActions, StartButton } from '../components/StartButton.tsx';
-import { runUrl, StartFeedback } from '../components/StartFeedback.tsx';
+import { OutcomeRegion, runUrl, StartFeedback } from '../components/StartFeedback.tsx';
 import { Guard } from '../components/States.tsx';
 import { useDemoPresets } from '../demo-presets.ts';
 import { humanizeKey } from '../format.ts';
@@ -205,11 +205,13 @@ function Bootstrap({ s, canManage, onDone }: { s: OnboardingSession; canManage: 
   return (
     <div className="bootstrap">
       <p className="muted small">The chosen operations run one at a time, in order; each waits for the previous one, and every one passes the same start gate.</p>
-      {answer ? (
-        <div ref={feedbackRef}>
-          <StartFeedback answer={answer} onDismiss={() => setAnswer(null)} />
-        </div>
-      ) : null}
+      <OutcomeRegion>
+        {answer ? (
+          <div ref={feedbackRef}>
+            <StartFeedback answer={answer} onDismiss={() => setAnswer(null)} />
+          </div>
+        ) : null}
+      </OutcomeRegion>
       {error ? (
         <div className="callout callout-error" role="alert">
           {error}

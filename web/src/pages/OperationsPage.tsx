@@ -1,12 +1,12 @@
 // /admin/operations: every run the user may see, newest first, filtered by tenant, type,
 // outcome and status — all kept in the URL, so "opened from a tenant" stays filtered.
-import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { qs } from '../api.ts';
+import { Pager } from '../components/DataTable.tsx';
 import { RunsTable } from '../components/RunsTable.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { isActive } from '../format.ts';
-import { useDocumentTitle, useResource } from '../hooks.ts';
+import { useDocumentTitle } from '../hooks.ts';
+import { useServerList } from '../lists.ts';
 import { OPERATION_TYPES, operationTitle } from '../operations.ts';
 import { listedTenants, useSession } from '../session.tsx';
 import type { Run } from '../types.ts';
@@ -21,8 +21,15 @@ export function OperationsPage() {
   const { session } = useSession();
   const [params, setParams] = useSearchParams();
   const filter = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])) as Record<(typeof FILTERS)[number], string>;
-  const [limit, setLimit] = useState(50);
-  const r = useResource<{ items: Run[] }>(`/api/operations${qs({ ...filter, limit: String(limit) })}`, { poll: (d) => d.items.some(isActive), intervalMs: 1500, idleIntervalMs: 8000 });
+  // Newest first, a page at a time by cursor (older runs are a page further); each page keeps
+  // following its active runs.
+  const r = useServerList<Run>('/api/operations', {
+    defaultSort: '-created',
+    params: { tenant: filter.tenant || undefined, type: filter.type || undefined, outcome: filter.outcome || undefined, status: filter.status || undefined },
+    poll: (d) => d.items.some(isActive),
+    intervalMs: 1500,
+    idleIntervalMs: 8000,
+  });
   const tenantName = session?.tenants.find((t) => t.slug === filter.tenant || t.id === filter.tenant)?.name;
 
   function set(k: (typeof FILTERS)[number], v: string) {
@@ -32,7 +39,7 @@ export function OperationsPage() {
     setParams(next);
   }
   const anyFilter = FILTERS.some((k) => filter[k]);
-  const items = r.data?.items ?? [];
+  const items = r.items;
   const active = items.filter(isActive).length;
 
   return (
@@ -108,13 +115,7 @@ export function OperationsPage() {
         ) : (
           <>
             <RunsTable runs={items} />
-            {items.length >= limit && limit < 200 ? (
-              <div className="table-foot">
-                <button type="button" className="button button-secondary" onClick={() => setLimit((l) => Math.min(200, l + 50))}>
-                  Show older runs
-                </button>
-              </div>
-            ) : null}
+            <Pager list={r} noun="runs" />
           </>
         )}
       </section>

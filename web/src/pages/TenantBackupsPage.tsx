@@ -1,5 +1,5 @@
-// /admin/t/{slug}/backups: what "Capture backup" stored, newest capture first and paged,
-// with "Capture backup" itself (the same start button as everywhere). Items picked here, on
+// /admin/t/{slug}/backups: what "Capture backup" stored, newest capture first, searched and
+// keyset-paged by the API, with "Capture backup" itself (the same start button as everywhere). Items picked here, on
 // any page, become a restore run ("Create restore run"), which opens on its preview — the
 // place where it is confirmed and executed.
 import { useState } from 'react';
@@ -7,22 +7,17 @@ import { useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../api.ts';
 import { LastRunLine, useLatestRun } from '../components/LastRun.tsx';
 import { StartActions, StartButton } from '../components/StartButton.tsx';
+import { ListCount, ListSearch } from '../components/DataTable.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { formatDateTime, humanizeKey } from '../format.ts';
-import { announceChange, useDocumentTitle, useResource } from '../hooks.ts';
+import { announceChange, useDocumentTitle } from '../hooks.ts';
+import { useServerList } from '../lists.ts';
 import type { BackupItem, RestoreRunSummary } from '../types.ts';
 import { useTenant } from './TenantLayout.tsx';
 
 const PAGE_SIZE = 100;
 /** The API's limit per restore run; more is refused with a 400. */
 const MAX_ITEMS = 500;
-
-interface ItemsPage {
-  items: BackupItem[];
-  total: number;
-  limit: number;
-  offset: number;
-}
 
 /** Consecutive items of one capture (they share capturedAt), to show under one heading. */
 function byCapture(items: BackupItem[]): { capturedAt: string; items: BackupItem[] }[] {
@@ -39,8 +34,7 @@ export function TenantBackupsPage() {
   const { tenant, can, membership } = useTenant();
   useDocumentTitle(`Backups · ${tenant.name}`);
   const t = encodeURIComponent(tenant.slug);
-  const [offset, setOffset] = useState(0);
-  const page = useResource<ItemsPage>(`/api/tenants/${t}/backup-items?limit=${PAGE_SIZE}&offset=${offset}`);
+  const page = useServerList<BackupItem>(`/api/tenants/${t}/backup-items`, { defaultSort: '-captured', pageSize: PAGE_SIZE });
   const { run } = useLatestRun(tenant.slug, 'backup.capture', page.reload);
   const allowed = can('restore.execute');
   // Kept across pages, in the order picked: the order the restore will write them in.
@@ -56,8 +50,8 @@ export function TenantBackupsPage() {
       return next;
     });
 
-  const items = page.data?.items ?? [];
-  const total = page.data?.total ?? 0;
+  const items = page.items;
+  const total = page.total ?? 0;
   const allOnPage = items.length > 0 && items.every((i) => selected.has(i.id));
 
   return (
@@ -87,8 +81,9 @@ export function TenantBackupsPage() {
         <section className="card" aria-labelledby="backup-items-title">
           <div className="card-head">
             <h2 className="card-title" id="backup-items-title">
-              Backup items {page.data ? <span className="count">{total}</span> : null}
+              Backup items <ListCount list={page} />
             </h2>
+            <ListSearch list={page} id="backup-search" label="Search backup items" placeholder="Name" />
             {allowed && items.length ? (
               <label className="check small">
                 <input type="checkbox" checked={allOnPage} onChange={(e) => toggle(items, e.target.checked)} /> Select all on this page
@@ -100,9 +95,14 @@ export function TenantBackupsPage() {
           ) : !page.data ? (
             <Loading />
           ) : items.length === 0 ? (
-            <Empty title="No backups yet">Run “Capture backup” to keep a copy of this tenant’s device configurations.</Empty>
+            page.q ? (
+              <Empty title={`No backup items match “${page.q}”`} />
+            ) : (
+              <Empty title="No backups yet">Run “Capture backup” to keep a copy of this tenant’s device configurations.</Empty>
+            )
           ) : (
-            <table className="table table-compact" data-testid="backup-items">
+            <div className="data-table-wrap">
+            <table className="table table-compact" data-testid="backup-items" aria-labelledby="backup-items-title">
               <thead>
                 <tr>
                   {allowed ? (
@@ -137,16 +137,17 @@ export function TenantBackupsPage() {
                 </tbody>
               ))}
             </table>
+            </div>
           )}
-          {page.data && total > PAGE_SIZE ? (
+          {page.data && (page.hasNext || page.hasPrevious) ? (
             <div className="table-foot">
-              <button type="button" className="button button-secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
+              <button type="button" className="button button-secondary" disabled={!page.hasPrevious} onClick={page.previous}>
                 Newer
               </button>{' '}
-              <span className="muted small">
-                {offset + 1}–{Math.min(offset + PAGE_SIZE, total)} of {total}
+              <span className="muted small" aria-live="polite">
+                {page.from}–{page.to} of {total}
               </span>{' '}
-              <button type="button" className="button button-secondary" disabled={offset + PAGE_SIZE >= total} onClick={() => setOffset(offset + PAGE_SIZE)}>
+              <button type="button" className="button button-secondary" disabled={!page.hasNext} onClick={page.next}>
                 Older
               </button>
             </div>

@@ -1,30 +1,52 @@
 // /admin/t/{slug}/groups and /admin/t/{slug}/role-definitions: what the directory syncs
-// wrote, with their start buttons ("Sync groups", "Sync role definitions").
-import { useMemo, useState } from 'react';
+// wrote, with their start buttons ("Sync groups", "Sync role definitions"). A real tenant has
+// thousands of groups: both lists are searched, sorted and paged by the API.
+import { DataTable, ListCount, ListSearch, type Column } from '../components/DataTable.tsx';
 import { LastRunLine, useLatestRun } from '../components/LastRun.tsx';
 import { StartActions, StartButton } from '../components/StartButton.tsx';
-import { Empty, ErrorState, Loading } from '../components/States.tsx';
+import { Empty } from '../components/States.tsx';
 import { relativeTime } from '../format.ts';
-import { useDocumentTitle, useResource } from '../hooks.ts';
+import { useDocumentTitle } from '../hooks.ts';
+import { preloadList, useServerList } from '../lists.ts';
 import type { Group, RoleDefinition } from '../types.ts';
 import { useTenant } from './TenantLayout.tsx';
 
-function useFilter<T>(items: T[] | undefined, text: (t: T) => string) {
-  const [q, setQ] = useState('');
-  const filtered = useMemo(() => (items ?? []).filter((i) => text(i).toLowerCase().includes(q.trim().toLowerCase())), [items, q, text]);
-  return { q, setQ, filtered };
-}
+// Opened directly (a bookmark, a reload): the first page is asked for while the console starts.
+preloadList(/^\/admin\/t\/([^/]+)\/groups$/, (m) => `/api/tenants/${encodeURIComponent(decodeURIComponent(m[1]!))}/groups`, { defaultSort: 'name' });
+preloadList(/^\/admin\/t\/([^/]+)\/role-definitions$/, (m) => `/api/tenants/${encodeURIComponent(decodeURIComponent(m[1]!))}/role-definitions`, { defaultSort: 'name' });
 
-const groupText = (g: Group) => `${g.displayName} ${g.mail ?? ''}`;
-const roleText = (r: RoleDefinition) => `${r.displayName} ${r.description ?? ''}`;
+const synced = { id: 'synced', header: 'Synced', sort: { asc: 'synced', desc: '-synced' }, className: 'nowrap' };
+
+const GROUP_COLUMNS: Column<Group>[] = [
+  { id: 'name', header: 'Name', cell: (g) => g.displayName, sort: { asc: 'name', desc: '-name' }, rowHeader: true },
+  { id: 'mail', header: 'Mail', cell: (g) => g.mail ?? <span className="muted">—</span> },
+  { id: 'type', header: 'Type', cell: (g) => (g.securityEnabled ? 'Security' : 'Microsoft 365') },
+  { ...synced, cell: (g) => (g.syncedAt ? relativeTime(g.syncedAt) : '—') },
+];
+
+const ROLE_COLUMNS: Column<RoleDefinition>[] = [
+  {
+    id: 'name',
+    header: 'Name',
+    cell: (r) => (
+      <>
+        {r.displayName}
+        {r.description ? <div className="muted small">{r.description}</div> : null}
+      </>
+    ),
+    sort: { asc: 'name', desc: '-name' },
+    rowHeader: true,
+  },
+  { id: 'kind', header: 'Kind', cell: (r) => (r.isBuiltIn === false ? 'Custom' : 'Built-in') },
+  { ...synced, cell: (r) => (r.syncedAt ? relativeTime(r.syncedAt) : '—') },
+];
 
 export function TenantGroupsPage() {
   const { tenant, can, membership } = useTenant();
   useDocumentTitle(`Groups · ${tenant.name}`);
   const t = encodeURIComponent(tenant.slug);
-  const groups = useResource<{ items: Group[]; total?: number }>(`/api/tenants/${t}/groups?limit=500`);
-  const { run } = useLatestRun(tenant.slug, 'entra_group_sync', groups.reload);
-  const f = useFilter(groups.data?.items, groupText);
+  const list = useServerList<Group>(`/api/tenants/${t}/groups`, { defaultSort: 'name' });
+  const { run } = useLatestRun(tenant.slug, 'entra_group_sync', list.reload);
   return (
     <div className="stack">
       <section className="card">
@@ -36,43 +58,21 @@ export function TenantGroupsPage() {
         </StartActions>
       </section>
       <section className="card" aria-labelledby="groups-title">
-        <div className="card-head">
+        <div className="card-head list-head">
           <h2 className="card-title" id="groups-title">
-            Groups {groups.data ? <span className="count">{groups.data.total ?? groups.data.items.length}</span> : null}
+            Groups <ListCount list={list} />
           </h2>
-          <div className="field field-inline">
-            <label htmlFor="group-filter">Filter groups</label>
-            <input id="group-filter" type="search" value={f.q} onChange={(e) => f.setQ(e.target.value)} placeholder="Name or mail" />
-          </div>
+          <ListSearch list={list} id="group-filter" label="Filter groups" placeholder="Name or mail" />
         </div>
-        {groups.error ? (
-          <ErrorState error={groups.error} onRetry={groups.reload} />
-        ) : !groups.data ? (
-          <Loading />
-        ) : groups.data.items.length === 0 ? (
-          <Empty title="No groups synced yet">Run “Sync groups” to read this tenant’s Entra groups.</Empty>
-        ) : (
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Mail</th>
-                <th scope="col">Type</th>
-                <th scope="col">Synced</th>
-              </tr>
-            </thead>
-            <tbody>
-              {f.filtered.slice(0, 200).map((g) => (
-                <tr key={g.externalId ?? g.id ?? g.displayName}>
-                  <td>{g.displayName}</td>
-                  <td>{g.mail ?? <span className="muted">—</span>}</td>
-                  <td>{g.securityEnabled ? 'Security' : 'Microsoft 365'}</td>
-                  <td>{relativeTime(g.syncedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          list={list}
+          columns={GROUP_COLUMNS}
+          rowId={(g) => g.externalId ?? g.id ?? g.displayName}
+          labelledBy="groups-title"
+          noun="groups"
+          testId="groups-table"
+          empty={<Empty title="No groups synced yet">Run “Sync groups” to read this tenant’s Entra groups.</Empty>}
+        />
       </section>
     </div>
   );
@@ -82,9 +82,8 @@ export function TenantRoleDefinitionsPage() {
   const { tenant, can, membership } = useTenant();
   useDocumentTitle(`Role definitions · ${tenant.name}`);
   const t = encodeURIComponent(tenant.slug);
-  const roles = useResource<{ items: RoleDefinition[]; total?: number }>(`/api/tenants/${t}/role-definitions?limit=500`);
-  const { run } = useLatestRun(tenant.slug, 'directory_role_definitions.sync', roles.reload);
-  const f = useFilter(roles.data?.items, roleText);
+  const list = useServerList<RoleDefinition>(`/api/tenants/${t}/role-definitions`, { defaultSort: 'name' });
+  const { run } = useLatestRun(tenant.slug, 'directory_role_definitions.sync', list.reload);
   return (
     <div className="stack">
       <section className="card">
@@ -96,44 +95,21 @@ export function TenantRoleDefinitionsPage() {
         </StartActions>
       </section>
       <section className="card" aria-labelledby="roles-title">
-        <div className="card-head">
+        <div className="card-head list-head">
           <h2 className="card-title" id="roles-title">
-            Role definitions {roles.data ? <span className="count">{roles.data.total ?? roles.data.items.length}</span> : null}
+            Role definitions <ListCount list={list} />
           </h2>
-          <div className="field field-inline">
-            <label htmlFor="role-filter">Filter role definitions</label>
-            <input id="role-filter" type="search" value={f.q} onChange={(e) => f.setQ(e.target.value)} placeholder="Name" />
-          </div>
+          <ListSearch list={list} id="role-filter" label="Filter role definitions" placeholder="Name" />
         </div>
-        {roles.error ? (
-          <ErrorState error={roles.error} onRetry={roles.reload} />
-        ) : !roles.data ? (
-          <Loading />
-        ) : roles.data.items.length === 0 ? (
-          <Empty title="No role definitions synced yet">Run “Sync role definitions” to read this tenant’s directory roles.</Empty>
-        ) : (
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Synced</th>
-              </tr>
-            </thead>
-            <tbody>
-              {f.filtered.slice(0, 200).map((r) => (
-                <tr key={r.externalId ?? r.id ?? r.displayName}>
-                  <td>
-                    {r.displayName}
-                    {r.description ? <div className="muted small">{r.description}</div> : null}
-                  </td>
-                  <td>{r.isBuiltIn === false ? 'Custom' : 'Built-in'}</td>
-                  <td>{relativeTime(r.syncedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          list={list}
+          columns={ROLE_COLUMNS}
+          rowId={(r) => r.externalId ?? r.id ?? r.displayName}
+          labelledBy="roles-title"
+          noun="role definitions"
+          testId="roles-table"
+          empty={<Empty title="No role definitions synced yet">Run “Sync role definitions” to read this tenant’s directory roles.</Empty>}
+        />
       </section>
     </div>
   );

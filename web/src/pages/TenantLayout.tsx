@@ -1,11 +1,20 @@
 // Everything under /admin/t/{slug}: loads the tenant once (404 — missing or not entitled —
 // renders the one "not found" page), shows its header and tabs, and hands it to the pages.
-import { NavLink, Outlet, useOutletContext, useParams } from 'react-router-dom';
+import { useEffect, useRef, useState } from 'react';
+import { NavLink, Outlet, useLocation, useOutletContext, useParams } from 'react-router-dom';
+import { peekPreloaded, preload } from '../api.ts';
 import { Guard } from '../components/States.tsx';
 import { TenantStatus, useLandOnStatus } from '../components/TenantStatus.tsx';
 import { announceChange, useResource } from '../hooks.ts';
 import { membershipCan, useMembership, useSession } from '../session.tsx';
 import type { Capability, SessionTenant, Tenant } from '../types.ts';
+
+// Opened directly (a bookmark, a reload): the tenant is asked for while the console starts,
+// beside the session, not after it.
+{
+  const m = typeof window === 'undefined' ? null : /^\/admin\/t\/([^/]+)/.exec(window.location.pathname);
+  if (m) preload(`/api/tenants/${encodeURIComponent(decodeURIComponent(m[1]!))}`);
+}
 
 export interface TenantContext {
   tenant: Tenant;
@@ -24,9 +33,21 @@ function unwrap(raw: unknown): Tenant {
 
 export function TenantLayout() {
   const { slug = '' } = useParams();
-  const r = useResource<unknown>(`/api/tenants/${encodeURIComponent(slug)}`);
+  const url = `/api/tenants/${encodeURIComponent(slug)}`;
+  // Opened directly: the tenant asked for while the console started is shown by the first
+  // render; useResource's first read takes the same answer.
+  const [first] = useState(() => ({ url, data: peekPreloaded<unknown>(url) }));
+  const loaded = useResource<unknown>(url);
+  const r = loaded.data || loaded.error || first.url !== url || first.data === undefined ? loaded : { ...loaded, data: first.data, loading: false };
   const membership = useMembership(slug);
   const { refresh } = useSession();
+  // On a narrow screen the tabs scroll sideways: keep the current one in view.
+  const tabs = useRef<HTMLElement>(null);
+  const { pathname } = useLocation();
+  useEffect(() => {
+    const active = tabs.current?.querySelector<HTMLElement>('.tab.active');
+    if (active && tabs.current && tabs.current.scrollWidth > tabs.current.clientWidth) tabs.current.scrollLeft = active.offsetLeft - tabs.current.offsetLeft - 12;
+  }, [pathname, r.data]);
   useLandOnStatus(r.data !== null);
   // A status change moves start hints, run lists and tenant pickers: reload them all.
   const changed = () => {
@@ -61,7 +82,7 @@ export function TenantLayout() {
               {tenant.status === 'active' ? status : null}
             </div>
             {tenant.status === 'active' ? null : status}
-            <nav className="tabs" aria-label="Tenant sections">
+            <nav className="tabs" aria-label="Tenant sections" ref={tabs}>
               <NavLink end to={base} className={({ isActive }) => `tab${isActive ? ' active' : ''}`}>
                 Overview
               </NavLink>

@@ -1,12 +1,16 @@
 // /admin/tenants: every tenant the user may see, with readiness at a glance — default
 // connection and its state, last verification, and what is running right now. Archived
-// tenants only with "Show archived" (?include=archived, the API's own switch).
+// tenants only with "Show archived" (?include=archived, the API's own switch). An MSP may
+// hold thousands: the list is searched (name or slug), sorted and paged by the API.
+import { useId } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
+import { ListCount, ListSearch, Pager } from '../components/DataTable.tsx';
 import { Fact, headlineFact, verificationFact } from '../components/Readiness.tsx';
 import { RunBadge } from '../components/RunsTable.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { isActive } from '../format.ts';
 import { useDocumentTitle, useNow, useResource } from '../hooks.ts';
+import { useServerList, type ServerList } from '../lists.ts';
 import { operationTitle } from '../operations.ts';
 import type { ProviderConnection, Run, Tenant } from '../types.ts';
 
@@ -14,7 +18,8 @@ export function TenantsPage() {
   useDocumentTitle('Tenants');
   const [params, setParams] = useSearchParams();
   const withArchived = params.get('include') === 'archived';
-  const tenants = useResource<{ items: Tenant[] }>(withArchived ? '/api/tenants?include=archived' : '/api/tenants');
+  const tenants = useServerList<Tenant>('/api/tenants', { defaultSort: 'name', params: { include: withArchived ? 'archived' : undefined } });
+  const statusId = useId();
   const queued = useResource<{ items: Run[] }>('/api/operations?status=queued', { idleIntervalMs: 3000, poll: (d) => d.items.length > 0 });
   const running = useResource<{ items: Run[] }>('/api/operations?status=running', { idleIntervalMs: 3000, poll: (d) => d.items.length > 0 });
   const active = [...(running.data?.items ?? []), ...(queued.data?.items ?? [])].filter(isActive);
@@ -27,7 +32,18 @@ export function TenantsPage() {
         </div>
         <div className="head-actions">
           <label className="check">
-            <input type="checkbox" checked={withArchived} onChange={(e) => setParams(e.target.checked ? { include: 'archived' } : {})} />
+            <input
+              type="checkbox"
+              checked={withArchived}
+              onChange={(e) =>
+                setParams((prev) => {
+                  const next = new URLSearchParams(prev);
+                  if (e.target.checked) next.set('include', 'archived');
+                  else next.delete('include');
+                  return next;
+                })
+              }
+            />
             Show archived
           </label>
           <Link to="/admin/onboarding" className="button button-secondary">
@@ -35,20 +51,36 @@ export function TenantsPage() {
           </Link>
         </div>
       </div>
-      <section className="card card-flush">
+      <section className="card card-flush" aria-labelledby="tenants-list-title">
+        <div className="card-head list-head card-head-padded">
+          <h2 className="card-title" id="tenants-list-title">
+            Tenant list <ListCount list={tenants} />
+          </h2>
+          <ListSearch list={tenants} id="tenant-search" label="Search tenants" placeholder="Name or slug" />
+        </div>
         {tenants.error ? (
           <ErrorState error={tenants.error} onRetry={tenants.reload} />
         ) : !tenants.data ? (
           <Loading />
-        ) : tenants.data.items.length === 0 ? (
-          <Empty title="No tenants yet">
-            <Link to="/admin/onboarding">Onboard your first tenant</Link>
-          </Empty>
+        ) : tenants.items.length === 0 ? (
+          tenants.q ? (
+            <Empty title={`No tenant matches “${tenants.q}”`}>
+              <button type="button" className="link-button" onClick={() => tenants.setSearch('')}>
+                Clear the search
+              </button>
+            </Empty>
+          ) : (
+            <Empty title="No tenants yet">
+              <Link to="/admin/onboarding">Onboard your first tenant</Link>
+            </Empty>
+          )
         ) : (
-          <table className="table" data-testid="tenants-table">
+          <>
+          <div className="data-table-wrap">
+          <table className="table data-table" data-testid="tenants-table" aria-labelledby="tenants-list-title" aria-describedby={statusId}>
             <thead>
               <tr>
-                <th scope="col">Tenant</th>
+                <SortHeader list={tenants} label="Tenant" asc="name" desc="-name" />
                 <th scope="col">Status</th>
                 <th scope="col">Default connection</th>
                 <th scope="col">Readiness</th>
@@ -57,14 +89,32 @@ export function TenantsPage() {
               </tr>
             </thead>
             <tbody>
-              {tenants.data.items.map((t) => (
+              {tenants.items.map((t) => (
                 <TenantRow key={t.id} tenant={t} active={active.filter((r) => r.tenant.id === t.id || r.tenant.slug === t.slug)} />
               ))}
             </tbody>
           </table>
+          </div>
+          <Pager list={tenants} noun="tenants" statusId={statusId} />
+          </>
         )}
       </section>
     </div>
+  );
+}
+
+/** A column header that sorts the list on the server (aria-sort says how it is sorted now). */
+function SortHeader<T>({ list, label, asc, desc }: { list: ServerList<T>; label: string; asc: string; desc: string }) {
+  const dir = list.sort === asc ? 'ascending' : list.sort === desc ? 'descending' : 'none';
+  return (
+    <th scope="col" aria-sort={dir}>
+      <button type="button" className="sort-button" onClick={() => list.setSort(dir === 'ascending' ? desc : asc)}>
+        {label}
+        <span className="sort-mark" aria-hidden="true">
+          {dir === 'ascending' ? '▲' : dir === 'descending' ? '▼' : '↕'}
+        </span>
+      </button>
+    </th>
   );
 }
 
@@ -75,16 +125,16 @@ function TenantRow({ tenant, active }: { tenant: Tenant; active: Run[] }) {
   const operable = tenant.status === 'active';
   return (
     <tr data-tenant={tenant.slug}>
-      <th scope="row">
+      <th scope="row" data-label="Tenant">
         <Link to={`/admin/t/${encodeURIComponent(tenant.slug)}`} className="strong-link">
           {tenant.name}
         </Link>
         <div className="muted small">{tenant.slug}</div>
       </th>
-      <td>
+      <td data-label="Status">
         <span className={`badge tone-${operable ? 'good' : tenant.status === 'onboarding' ? 'info' : 'bad'}`}>{tenant.status}</span>
       </td>
-      <td>
+      <td data-label="Default connection">
         {!conns.data ? (
           conns.error ? <span className="muted">—</span> : <span className="muted">…</span>
         ) : def ? (
@@ -93,7 +143,7 @@ function TenantRow({ tenant, active }: { tenant: Tenant; active: Run[] }) {
           <span className="muted">{conns.data.items.length ? 'none set as default' : 'none'}</span>
         )}
       </td>
-      <td>
+      <td data-label="Readiness">
         {!conns.data ? null : !operable ? (
           <Fact tone="bad" text={`Tenant ${tenant.status}`} />
         ) : def ? (
@@ -102,8 +152,8 @@ function TenantRow({ tenant, active }: { tenant: Tenant; active: Run[] }) {
           <Fact tone="bad" text="No default connection" />
         )}
       </td>
-      <td>{def ? <Fact {...verificationFact(def, now)} /> : <span className="muted">—</span>}</td>
-      <td>
+      <td data-label="Last verification">{def ? <Fact {...verificationFact(def, now)} /> : <span className="muted">—</span>}</td>
+      <td data-label="Active run">
         {active.length ? (
           <ul className="plain-list">
             {active.map((r) => (
