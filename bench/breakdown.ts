@@ -56,7 +56,13 @@ try {
     '… without the audit insert': () => pool.query('select * from bench_no_audit($1, $2, $3, $4, $5, $6, $7, $8)', admitArgs()),
     'gate start() (3 round trips)': () => {
       const s = fixture.fresh[next++]!;
-      return start(db, { type: 'inventory.sync', tenantId: s.tenantId, trigger: 'operator', initiatorUserId: fixture.userId, providerConnectionId: s.connectionId });
+      return start(db, {
+        type: 'inventory.sync',
+        tenantId: s.tenantId,
+        trigger: 'operator',
+        initiatorUserId: fixture.userId,
+        providerConnectionId: s.connectionId,
+      });
     },
   };
   const med = new Map<string, number[]>(Object.keys(cases).map((k) => [k, []]));
@@ -78,16 +84,20 @@ try {
     }
   }
   const full = median(med.get('opsgate_admit (full)')!);
-  const { rows: [srv] } = await pool.query<{ v: string; f: string }>(`select current_setting('server_version') v, current_setting('fsync') f`);
+  const {
+    rows: [srv],
+  } = await pool.query<{ v: string; f: string }>(`select current_setting('server_version') v, current_setting('fsync') f`);
   console.log(`PostgreSQL ${srv!.v}, fsync=${srv!.f}; 1 caller, ${N} calls × ${ROUNDS} rounds; median of the round medians\n`);
-  console.log(markdownTable(
-    ['statement', 'median', 'p99', 'share of opsgate_admit'],
-    Object.keys(cases).map((k) => {
-      const m = median(med.get(k)!);
-      const part = k.startsWith('…') ? `removing it saves ${fmt(full - m, 3)} ms (${fmt((100 * (full - m)) / full)}%)` : '';
-      return [k, `${fmt(m, 3)} ms`, `${fmt(median(p99.get(k)!), 3)} ms`, part];
-    }),
-  ));
+  console.log(
+    markdownTable(
+      ['statement', 'median', 'p99', 'share of opsgate_admit'],
+      Object.keys(cases).map((k) => {
+        const m = median(med.get(k)!);
+        const part = k.startsWith('…') ? `removing it saves ${fmt(full - m, 3)} ms (${fmt((100 * (full - m)) / full)}%)` : '';
+        return [k, `${fmt(m, 3)} ms`, `${fmt(median(p99.get(k)!), 3)} ms`, part];
+      }),
+    ),
+  );
 } finally {
   await database.close();
   await bench.close();

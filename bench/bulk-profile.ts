@@ -70,7 +70,9 @@ try {
   const fixture = await createFixture(bench.url, 0);
   const ws = await createBulkWorkspace(bench.url, fixture.userId, N);
   await pool.query('analyze');
-  const { rows: [srv] } = await pool.query<{ v: string; f: string }>(`select current_setting('server_version') v, current_setting('fsync') f`);
+  const {
+    rows: [srv],
+  } = await pool.query<{ v: string; f: string }>(`select current_setting('server_version') v, current_setting('fsync') f`);
   out(`PostgreSQL ${srv!.v}, fsync=${srv!.f}; ${fmt(N)} tenants (${ws.blocked} without consent); ${ROUNDS} rounds, median`);
   const input = { type: 'inventory.sync' as const, tenantIds: ws.tenantIds, trigger: 'operator' as const, initiatorUserId: fixture.userId };
   const reset = async () => {
@@ -88,7 +90,15 @@ try {
       const cpu0 = process.cpuUsage();
       const t = performance.now();
       if (which === 'startMany') await startMany(db, input);
-      else await bulkStart(db, { workspaceId: ws.workspaceId, type: 'inventory.sync', selection: 'all', trigger: 'operator', initiatorUserId: fixture.userId, asUserId: fixture.userId });
+      else
+        await bulkStart(db, {
+          workspaceId: ws.workspaceId,
+          type: 'inventory.sync',
+          selection: 'all',
+          trigger: 'operator',
+          initiatorUserId: fixture.userId,
+          asUserId: fixture.userId,
+        });
       const total = performance.now() - t;
       const cpu = process.cpuUsage(cpu0);
       await new Promise((r) => setTimeout(r, 50)); // the wake-up's answer
@@ -164,7 +174,10 @@ try {
       out(
         markdownTable(
           ['statement', 'calls', 'total', 'per call'],
-          [...byStatement.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12).map(([k, v]) => [k, fmt(v.n), ms(v.ms), `${fmt((v.ms / v.n) * 1000)} µs`]),
+          [...byStatement.entries()]
+            .sort((a, b) => b[1].ms - a[1].ms)
+            .slice(0, 12)
+            .map(([k, v]) => [k, fmt(v.n), ms(v.ms), `${fmt((v.ms / v.n) * 1000)} µs`]),
         ),
       );
     }
@@ -219,38 +232,61 @@ try {
   // unnamed statement) against the same rows sent as one JSON parameter. Rolled back.
   {
     const items = ws.tenantIds.map((tenantId, position) => ({
-      position, tenant_id: tenantId, outcome: 'accepted' as const, run_id: null, run_type: 'inventory.sync',
-      provider_connection_id: null, provider_connection_name: `b-${position}`, reason_code: null, reason_params: '{}',
+      position,
+      tenant_id: tenantId,
+      outcome: 'accepted' as const,
+      run_id: null,
+      run_type: 'inventory.sync',
+      provider_connection_id: null,
+      provider_connection_name: `b-${position}`,
+      reason_code: null,
+      reason_params: '{}',
     }));
     const kysely: number[] = [];
     const json: number[] = [];
     for (let i = 0; i < 5; i++) {
       for (const way of ['kysely', 'json'] as const) {
         const t = performance.now();
-        await db.transaction().execute(async (tx) => {
-          const { rows: [b] } = await sqlRaw(tx, `insert into bulk_operations (workspace_id, type, trigger, selection, total, counts)
-            values ('${ws.workspaceId}', 'inventory.sync', 'operator', '"all"', ${N}, '{}') returning id`);
-          const id = (b as { id: string }).id;
-          if (way === 'kysely') {
-            for (let j = 0; j < items.length; j += 1000) {
-              await tx.insertInto('bulk_operation_items').values(items.slice(j, j + 1000).map((it) => ({ ...it, bulk_operation_id: id }))).execute();
-            }
-          } else {
-            await sqlRaw(tx, `insert into bulk_operation_items (bulk_operation_id, position, tenant_id, outcome, run_id, run_type, provider_connection_id,
+        await db
+          .transaction()
+          .execute(async (tx) => {
+            const {
+              rows: [b],
+            } = await sqlRaw(
+              tx,
+              `insert into bulk_operations (workspace_id, type, trigger, selection, total, counts)
+            values ('${ws.workspaceId}', 'inventory.sync', 'operator', '"all"', ${N}, '{}') returning id`,
+            );
+            const id = (b as { id: string }).id;
+            if (way === 'kysely') {
+              for (let j = 0; j < items.length; j += 1000) {
+                await tx
+                  .insertInto('bulk_operation_items')
+                  .values(items.slice(j, j + 1000).map((it) => ({ ...it, bulk_operation_id: id })))
+                  .execute();
+              }
+            } else {
+              await sqlRaw(
+                tx,
+                `insert into bulk_operation_items (bulk_operation_id, position, tenant_id, outcome, run_id, run_type, provider_connection_id,
                                 provider_connection_name, reason_code, reason_params)
               select '${id}', position, tenant_id, outcome, run_id, run_type, provider_connection_id, provider_connection_name, reason_code, reason_params
                 from jsonb_to_recordset('${JSON.stringify(items.map((it) => ({ ...it, reason_params: {} }))).replace(/'/g, "''")}'::jsonb)
                   as i(position int, tenant_id uuid, outcome text, run_id uuid, run_type text, provider_connection_id uuid,
-                       provider_connection_name text, reason_code text, reason_params jsonb)`);
-          }
-          throw new Rollback();
-        }).catch((e: unknown) => {
-          if (!(e instanceof Rollback)) throw e;
-        });
+                       provider_connection_name text, reason_code text, reason_params jsonb)`,
+              );
+            }
+            throw new Rollback();
+          })
+          .catch((e: unknown) => {
+            if (!(e instanceof Rollback)) throw e;
+          });
         (way === 'kysely' ? kysely : json).push(performance.now() - t);
       }
     }
-    out(`\nthe service's ${fmt(N)} bulk_operation_items in a transaction (rolled back), median of 5: as sent (multi-row INSERT, 10 parameters per item) ${ms(median(kysely))}, as one jsonb_to_recordset INSERT ${ms(median(json))}`);
+    out(
+      `\nthe service's ${fmt(N)} bulk_operation_items in a transaction (rolled back), median of 5: as sent (multi-row INSERT, 10 parameters per item) ${ms(median(kysely))}, as one jsonb_to_recordset INSERT ${ms(median(json))}`,
+    );
   }
 
   // One admission chunk as an explicit transaction: the statement, then its commit (the WAL
@@ -275,8 +311,12 @@ try {
           cl.release();
         }
       }
-      const { rows: [w] } = await pool.query<{ wal: string }>(`select pg_size_pretty(wal_bytes) as wal from pg_stat_wal`);
-      out(`\none admission chunk (${(JSON.parse(x.values[0] as string) as unknown[]).length} tenants) as begin / statement / commit, median of 5: statement ${ms(median(stmt))}, commit ${ms(median(commit))} (WAL written since the server started: ${w?.wal ?? '?'})`);
+      const {
+        rows: [w],
+      } = await pool.query<{ wal: string }>(`select pg_size_pretty(wal_bytes) as wal from pg_stat_wal`);
+      out(
+        `\none admission chunk (${(JSON.parse(x.values[0] as string) as unknown[]).length} tenants) as begin / statement / commit, median of 5: statement ${ms(median(stmt))}, commit ${ms(median(commit))} (WAL written since the server started: ${w?.wal ?? '?'})`,
+      );
     }
   }
 
@@ -295,7 +335,9 @@ try {
       await Promise.all(admits.map((x) => pool.query(x.text.replace('/* prepared */ ', ''), x.values)));
       par.push(performance.now() - t);
     }
-    out(`\nthe ${admits.length} admission chunks, commits included, median of 3: one after the other ${ms(median(seq))}, all at once on ${Math.min(admits.length, 4)} connections ${ms(median(par))}`);
+    out(
+      `\nthe ${admits.length} admission chunks, commits included, median of 3: one after the other ${ms(median(seq))}, all at once on ${Math.min(admits.length, 4)} connections ${ms(median(par))}`,
+    );
   }
 } finally {
   pg.Client.prototype.query = originalQuery;

@@ -45,12 +45,7 @@ export interface BulkSection {
   ok: boolean;
 }
 
-export async function measureBulk(
-  ctx: BenchContext,
-  workspaces: BulkWorkspaces,
-  rounds: number,
-  log: (line: string) => void,
-): Promise<BulkSection> {
+export async function measureBulk(ctx: BenchContext, workspaces: BulkWorkspaces, rounds: number, log: (line: string) => void): Promise<BulkSection> {
   // The three measurements the 1,000-tenant ratios compare stay next to each other in every
   // round (the rotation keeps neighbours together), so a burst of someone else's load lands
   // on both sides of a ratio as far as possible.
@@ -89,7 +84,11 @@ export async function measureBulk(
   const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
   const perTenant = (kind: BulkKind, size: number) => `${fmt(median(wall(kind, size).map((t) => (t * 1000) / size)))} µs/tenant`;
   const cpu = (kind: BulkKind, size: number) => `client CPU ${ms(median(get(kind, size).map((r) => r.cpuMs)))}`;
-  const rate = (kind: BulkKind, size: number) => spread(wall(kind, size).map((t) => (size / t) * 1000), (n) => `${fmt(n)} tenants/s`);
+  const rate = (kind: BulkKind, size: number) =>
+    spread(
+      wall(kind, size).map((t) => (size / t) * 1000),
+      (n) => `${fmt(n)} tenants/s`,
+    );
   const growth = (kind: BulkKind, size: number) =>
     size === BULK_SIZES[0]
       ? 'the growth baseline'
@@ -99,9 +98,7 @@ export async function measureBulk(
   for (const kind of ['startMany', 'service'] as const) {
     for (const size of BULK_SIZES) {
       const name =
-        kind === 'startMany'
-          ? `bulk, gate only: startMany(), ${fmt(size)} tenants`
-          : `bulk, service: bulkStart() ("all", recorded), ${fmt(size)} tenants`;
+        kind === 'startMany' ? `bulk, gate only: startMany(), ${fmt(size)} tenants` : `bulk, service: bulkStart() ("all", recorded), ${fmt(size)} tenants`;
       const compared = size === COMPARED;
       const vsSingle = median(compared ? faster(kind, 'single') : []);
       const answer = median(wall(kind, size));
@@ -162,7 +159,10 @@ if (import.meta.main) {
   const rounds = i >= 0 ? Number(args[i + 1]) : quick ? 3 : 5;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const t0 = Date.now();
-  const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadAtStart = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const bench = await openBenchDatabase({ ephemeral });
   const db16 = connectDatabase(bench.url, { max: 16, applicationName: 'bench16' });
   const db64 = connectDatabase(bench.url, { max: 1, applicationName: 'bench64' });
@@ -178,7 +178,10 @@ if (import.meta.main) {
     const out = [
       `machine: ${os.availableParallelism()} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}; node ${process.version}`,
       `database: ${bench.kind}`,
-      `load average (1/5/15 min) at start ${loadAtStart}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `load average (1/5/15 min) at start ${loadAtStart}, at end ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
       `command: node bench/bulk.ts${args.length ? ` ${args.join(' ')}` : ''}`,
       '',
       section.table,

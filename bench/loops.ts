@@ -18,11 +18,7 @@ export interface LoopResult {
 
 export const EXHAUSTED = Symbol('exhausted');
 
-export async function closedLoop(
-  clients: number,
-  durationMs: number,
-  op: (client: number, iteration: number) => Promise<unknown>,
-): Promise<LoopResult> {
+export async function closedLoop(clients: number, durationMs: number, op: (client: number, iteration: number) => Promise<unknown>): Promise<LoopResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: unknown;

@@ -4,8 +4,7 @@
 import { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 
-export const GRAPHILE_KEYED_ADD_JOB =
-  `select graphile_worker.add_job('bench_peer', json_build_object('k', $1::text), max_attempts := 1, job_key := $1::text)`;
+export const GRAPHILE_KEYED_ADD_JOB = `select graphile_worker.add_job('bench_peer', json_build_object('k', $1::text), max_attempts := 1, job_key := $1::text)`;
 
 export async function graphileAddJob(pool: pg.Pool, key: string): Promise<void> {
   await pool.query(GRAPHILE_KEYED_ADD_JOB, [key]);

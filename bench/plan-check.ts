@@ -43,7 +43,12 @@ try {
     await c.query('set auto_explain.log_min_duration = -1');
     const plan = (marker: string) => {
       const n = notices.find((x) => x.includes(marker)) ?? '';
-      const scan = n.split('\n').find((l) => /Scan/.test(l))?.trim().replace(/\s+\(cost.*$/, '') ?? '?';
+      const scan =
+        n
+          .split('\n')
+          .find((l) => /Scan/.test(l))
+          ?.trim()
+          .replace(/\s+\(cost.*$/, '') ?? '?';
       const removed = /Rows Removed by Filter: (\d+)/.exec(n)?.[1];
       const ms = /duration: ([\d.]+) ms/.exec(n)?.[1];
       return `${scan.replace('->  ', '')}${removed ? ` (${removed} rows filtered)` : ''}, ${ms} ms`;
@@ -68,7 +73,9 @@ try {
       // Grow the table to `size` runs (completed ones: history), through another session.
       const filler = await pool.connect();
       try {
-        const { rows: [cnt] } = await filler.query<{ n: number }>('select count(*)::int as n from operation_runs');
+        const {
+          rows: [cnt],
+        } = await filler.query<{ n: number }>('select count(*)::int as n from operation_runs');
         for (let i = cnt!.n; i < size; i++) await filler.query(admitSql, admitArgs());
         await filler.query(`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where status <> 'completed'`);
       } finally {
@@ -87,7 +94,9 @@ try {
   try {
     const freshMs = await timeAdmissions(fresh);
     const p = await plansOf(fresh);
-    const { rows: [cnt] } = await pool.query<{ n: number }>('select count(*)::int as n from operation_runs');
+    const {
+      rows: [cnt],
+    } = await pool.query<{ n: number }>('select count(*)::int as n from operation_runs');
     rows.push(['fresh (after ANALYZE)', fmt(cnt!.n), `${fmt(freshMs, 2)} ms`, p.identity, p.scope]);
   } finally {
     fresh.release(true);

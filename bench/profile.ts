@@ -33,7 +33,14 @@ try {
   const prefix = crypto.randomBytes(3).toString('hex');
   let seq = 0;
   const admitArgs = (s: { tenantId: string; connectionId: string }) => [
-    fixture.workspaceId, s.tenantId, 'inventory.sync', s.connectionId, `inventory.sync|t:${s.tenantId}`, fixture.userId, 'operator', '{}',
+    fixture.workspaceId,
+    s.tenantId,
+    'inventory.sync',
+    s.connectionId,
+    `inventory.sync|t:${s.tenantId}`,
+    fixture.userId,
+    'operator',
+    '{}',
   ];
   const tx = async (statements: [string, unknown[]][]) => {
     const c = await pool.connect();
@@ -47,7 +54,11 @@ try {
   };
   const workloads: Record<string, () => Promise<unknown>> = {
     'insert tx (ceiling)': () => tx([['insert into bench_ceiling (v) values ($1)', [seq++]]]),
-    'insert tx + pg_notify': () => tx([['insert into bench_ceiling (v) values ($1)', [seq++]], [`select pg_notify('bench', $1)`, [String(seq)]]]),
+    'insert tx + pg_notify': () =>
+      tx([
+        ['insert into bench_ceiling (v) values ($1)', [seq++]],
+        [`select pg_notify('bench', $1)`, [String(seq)]],
+      ]),
     'insert, autocommit (1 round trip)': () => pool.query('insert into bench_ceiling (v) values ($1)', [seq++]),
     'graphile add_job(job_key)': () => pool.query(GRAPHILE_KEYED_ADD_JOB, [`${prefix}-${seq++}`]),
     'opsgate_admit alone': async () => {
@@ -59,7 +70,13 @@ try {
     'gate start()': async () => {
       const s = take();
       if (!s) return EXHAUSTED;
-      return start(db, { type: 'inventory.sync', tenantId: s.tenantId, trigger: 'operator', initiatorUserId: fixture.userId, providerConnectionId: s.connectionId });
+      return start(db, {
+        type: 'inventory.sync',
+        tenantId: s.tenantId,
+        trigger: 'operator',
+        initiatorUserId: fixture.userId,
+        providerConnectionId: s.connectionId,
+      });
     },
   };
 
@@ -104,7 +121,9 @@ try {
     }
     if (round > 0) process.stderr.write(`round ${round}: ${names.map((n) => `${n} ${fmt(rates.get(n)!.at(-1)!)}/s`).join('; ')}\n`);
   }
-  const { rows: [s] } = await pool.query<{ v: string; f: string }>(`select current_setting('server_version') v, current_setting('fsync') f`);
+  const {
+    rows: [s],
+  } = await pool.query<{ v: string; f: string }>(`select current_setting('server_version') v, current_setting('fsync') f`);
   console.log(`PostgreSQL ${s!.v}, fsync=${s!.f}; 16 clients; ${rounds} rounds × ${seconds} s; median per workload\n`);
   const base = rates.get(names[0]!)!;
   console.log(
@@ -113,7 +132,11 @@ try {
       names.map((n) => {
         const h = waits.get(n)!;
         const total = [...h.values()].reduce((a, b) => a + b, 0);
-        const top = [...h.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} ${Math.round((100 * v) / total)}%`).join(', ');
+        const top = [...h.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5)
+          .map(([k, v]) => `${k} ${Math.round((100 * v) / total)}%`)
+          .join(', ');
         const ratios = rates.get(n)!.map((x, i) => x / base[i]!);
         return [n, fmt(median(rates.get(n)!)), `${fmt(median(p50.get(n)!), 2)} ms`, `${fmt(median(ratios), 2)}×`, `${fmt(median(nodeCpu.get(n)!))} µs`, top];
       }),
@@ -133,7 +156,14 @@ try {
     const t = performance.now();
     await c.query('select * from opsgate_admit($1, $2, $3, $4, $5, $6, $7, $8)', admitArgs(sc));
     console.log(`\nEXPLAIN ANALYZE inside one opsgate_admit (${fmt(performance.now() - t, 2)} ms wall, durable commit included):\n`);
-    for (const p of plans) console.log(p.replace(/^duration: /, '-- duration: ').split('\n').map((l) => `    ${l}`).join('\n'));
+    for (const p of plans)
+      console.log(
+        p
+          .replace(/^duration: /, '-- duration: ')
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      );
   } catch (err) {
     console.log(`\n(auto_explain unavailable: ${(err as Error).message})`);
   } finally {

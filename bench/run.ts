@@ -42,7 +42,11 @@ const PICKUP_N = quick ? 15 : 50;
 const FRESH_SCOPES = quick ? 8000 : 25_000;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const loadAtStart = loadavg();
 const t0 = Date.now();
 
@@ -58,7 +62,9 @@ try {
   const ctx: BenchContext = { db16, db64, fixture, boss };
   await prepareThroughput(ctx);
 
-  const { rows: [server] } = await db16.pool.query<{ version: string; fsync: string; sc: string }>(
+  const {
+    rows: [server],
+  } = await db16.pool.query<{ version: string; fsync: string; sc: string }>(
     `select current_setting('server_version') as version, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc`,
   );
   const cpuModel = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -68,7 +74,8 @@ try {
     `database: ${bench.kind}`,
     `mode: ${quick ? 'quick' : 'full'}; ${ROUNDS} rounds; throughput windows ${THROUGHPUT_MS} ms, contended ${CONTENDED_MS} ms, open loop ${OPEN_LOOP_MS} ms`,
   ];
-  const machineEnd = () => `load average (1/5/15 min) at start ${loadAtStart}, at end ${loadavg()} — on ${os.availableParallelism()} cores; anything above ~1 is someone else's work`;
+  const machineEnd = () =>
+    `load average (1/5/15 min) at start ${loadAtStart}, at end ${loadavg()} — on ${os.availableParallelism()} cores; anything above ~1 is someone else's work`;
 
   // Warm-up: plans, JIT, connections. Discarded.
   log('warm-up…');
@@ -102,7 +109,8 @@ try {
   // --- contended -----------------------------------------------------------------------------
   const cont: ContendedResult[] = [];
   for (let round = 0; round < ROUNDS; round++) cont.push(await contended(ctx, CONTENDED_MS));
-  const held = (rs: ContendedResult[]) => rs.every((c) => c.maxActiveSampled <= 1 && c.acceptedPerScope.every((n) => n === 1) && c.runsPerScope.every((n) => n === 1));
+  const held = (rs: ContendedResult[]) =>
+    rs.every((c) => c.maxActiveSampled <= 1 && c.acceptedPerScope.every((n) => n === 1) && c.runsPerScope.every((n) => n === 1));
   const contOk = held(cont);
   log(`contended: ${cont.map((c) => `${fmt(c.rate)}/s`).join(', ')}`);
 
@@ -144,21 +152,38 @@ try {
   const pickMed = pick.map((l) => median(l));
   const rows: string[][] = [
     ['ceiling: BEGIN; INSERT; COMMIT, 16 clients', r0(rates.get('ceiling')!), latCell('ceiling'), '1.00× (baseline)', ''],
-    ['gate accepted path, 16 clients, distinct scopes', r0(rates.get('gate')!), latCell('gate'), `${x2(ratio('gate', 'ceiling'))} of ceiling`, `≥ 0.35× ceiling: ${verdict(gateVsCeiling >= 0.35)}`],
+    [
+      'gate accepted path, 16 clients, distinct scopes',
+      r0(rates.get('gate')!),
+      latCell('gate'),
+      `${x2(ratio('gate', 'ceiling'))} of ceiling`,
+      `≥ 0.35× ceiling: ${verdict(gateVsCeiling >= 0.35)}`,
+    ],
     ['graphile-worker add_job(job_key), 16 clients', r0(rates.get('graphile')!), latCell('graphile'), `${x2(ratio('graphile', 'ceiling'))} of ceiling`, ''],
-    ['pg-boss send(singletonKey), exclusive queue, 16 clients', r0(rates.get('pgboss')!), latCell('pgboss'), `${x2(ratio('pgboss', 'ceiling'))} of ceiling`, ''],
+    [
+      'pg-boss send(singletonKey), exclusive queue, 16 clients',
+      r0(rates.get('pgboss')!),
+      latCell('pgboss'),
+      `${x2(ratio('pgboss', 'ceiling'))} of ceiling`,
+      '',
+    ],
     ['gate ÷ graphile add_job (same rounds)', '', '', x2(ratio('gate', 'graphile')), `≥ 0.8×: ${verdict(gateVsGraphile >= 0.8)}`],
     ['gate ÷ pg-boss send (same rounds)', '', '', x2(ratio('gate', 'pgboss')), ''],
     [
       'for reference: the admission statement alone (opsgate_admit, tenant and connection already read)',
-      r0(rates.get('admission')!), latCell('admission'),
-      `${x2(ratio('admission', 'ceiling'))} of ceiling; the gate is ${x2(ratio('gate', 'admission'))} of it`, '',
+      r0(rates.get('admission')!),
+      latCell('admission'),
+      `${x2(ratio('admission', 'ceiling'))} of ceiling; the gate is ${x2(ratio('gate', 'admission'))} of it`,
+      '',
     ],
   ];
   rows.push(
     [
       'contended: 64 clients on 8 scopes',
-      spread(cont.map((c) => c.rate), (n) => `${fmt(n)} decisions/s`),
+      spread(
+        cont.map((c) => c.rate),
+        (n) => `${fmt(n)} decisions/s`,
+      ),
       `p50 ${msSpread(cont.map((c) => percentile(c.latencies, 50)))}, p99 ${msSpread(cont.map((c) => percentile(c.latencies, 99)))}`,
       `max active/scope sampled ${Math.max(...cont.map((c) => c.maxActiveSampled))} (${fmt(median(cont.map((c) => c.samples)))} samples/round); accepted/scope ${[...new Set(cont.flatMap((c) => c.acceptedPerScope))].join(',')}`,
       `≤ 1 active, exactly 1 accepted per scope: ${contOk ? 'held' : '**VIOLATED**'}`,

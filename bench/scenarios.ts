@@ -65,7 +65,12 @@ async function clean(ctx: BenchContext): Promise<void> {
   await ctx.boss.clear();
 }
 
-export async function acceptedPath(ctx: BenchContext, kind: AcceptedPathKind, clients: number, durationMs: number): Promise<LoopResult & { notAccepted: number }> {
+export async function acceptedPath(
+  ctx: BenchContext,
+  kind: AcceptedPathKind,
+  clients: number,
+  durationMs: number,
+): Promise<LoopResult & { notAccepted: number }> {
   await clean(ctx);
   const { pool, db } = ctx.db16;
   let notAccepted = 0;
@@ -97,8 +102,16 @@ export async function acceptedPath(ctx: BenchContext, kind: AcceptedPathKind, cl
       const { rows } = await pool.query<{ outcome: string }>({
         name: 'bench_admission',
         text: 'select * from opsgate_admit($1, $2, $3, $4, $5, $6, $7, $8)',
-        values: [ctx.fixture.workspaceId, scope.tenantId, 'inventory.sync', scope.connectionId, `inventory.sync|t:${scope.tenantId}`,
-          ctx.fixture.userId, 'operator', JSON.stringify({ providerConnectionName: 'bench' })],
+        values: [
+          ctx.fixture.workspaceId,
+          scope.tenantId,
+          'inventory.sync',
+          scope.connectionId,
+          `inventory.sync|t:${scope.tenantId}`,
+          ctx.fixture.userId,
+          'operator',
+          JSON.stringify({ providerConnectionName: 'bench' }),
+        ],
       });
       if (rows[0]!.outcome !== 'accepted') notAccepted++;
     },
@@ -337,7 +350,12 @@ export async function bulkRound(ctx: BenchContext, ws: BulkWorkspace, kind: Bulk
     for (const r of rs) outcomes[r.outcome]++;
   } else if (kind === 'service') {
     bulkId = await bulkStart(db, {
-      workspaceId: ws.workspaceId, type: 'inventory.sync', selection: 'all', trigger: 'operator', initiatorUserId: userId, asUserId: userId,
+      workspaceId: ws.workspaceId,
+      type: 'inventory.sync',
+      selection: 'all',
+      trigger: 'operator',
+      initiatorUserId: userId,
+      asUserId: userId,
     });
   } else if (kind === 'single') {
     for (const id of ws.tenantIds) outcomes[(await single(id)).outcome]++;
@@ -360,7 +378,9 @@ export async function bulkRound(ctx: BenchContext, ws: BulkWorkspace, kind: Bulk
     for (const o of Object.keys(outcomes) as Outcome[]) outcomes[o] = rows[0]?.counts[o] ?? 0;
   }
   const healthy = ws.tenantIds.length - ws.blocked;
-  const { rows: [db0] } = await pool.query<{ queued: number; blocked: number; scopes: number; jobs: number; audit: number; items: number }>(
+  const {
+    rows: [db0],
+  } = await pool.query<{ queued: number; blocked: number; scopes: number; jobs: number; audit: number; items: number }>(
     `select (select count(*)::int from operation_runs r join tenants t on t.id = r.tenant_id
               where t.workspace_id = $1 and r.status = 'queued') as queued,
             (select count(distinct r.provider_connection_id)::int from operation_runs r join tenants t on t.id = r.tenant_id
@@ -374,7 +394,9 @@ export async function bulkRound(ctx: BenchContext, ws: BulkWorkspace, kind: Bulk
   );
   const expected = { accepted: healthy, blocked: ws.blocked, queued: healthy, scopes: healthy, jobs: healthy, audit: ws.tenantIds.length };
   const got = { accepted: outcomes.accepted, blocked: outcomes.blocked, queued: db0!.queued, scopes: db0!.scopes, jobs: db0!.jobs, audit: db0!.audit };
-  const wrong = (Object.keys(expected) as (keyof typeof expected)[]).filter((k) => expected[k] !== got[k]).map((k) => `${k} ${got[k]} (expected ${expected[k]})`);
+  const wrong = (Object.keys(expected) as (keyof typeof expected)[])
+    .filter((k) => expected[k] !== got[k])
+    .map((k) => `${k} ${got[k]} (expected ${expected[k]})`);
   if (db0!.blocked !== ws.blocked) wrong.push(`new blocked records ${db0!.blocked} (expected ${ws.blocked})`);
   if (bulkId && db0!.items !== ws.tenantIds.length) wrong.push(`bulk items ${db0!.items} (expected ${ws.tenantIds.length})`);
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000, outcomes, mismatch: wrong.length ? wrong.join(', ') : null };

@@ -90,9 +90,7 @@ export async function createFixture(url: string, freeScopes: number): Promise<Fi
   try {
     const q = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await c.query<T>(text, values)).rows;
     const [ws] = await q<{ id: string }>(`insert into workspaces (slug, name) values ('bench', 'Bench MSP') returning id`);
-    const [user] = await q<{ id: string }>(
-      `insert into users (email, display_name, password_hash) values ('bench@bench.example', 'Bench', 'x') returning id`,
-    );
+    const [user] = await q<{ id: string }>(`insert into users (email, display_name, password_hash) values ('bench@bench.example', 'Bench', 'x') returning id`);
     await q(`insert into workspace_members (workspace_id, user_id) values ($1, $2)`, [ws!.id, user!.id]);
     // One tenant per connection: inventory syncs are deduped per tenant (the tenant's records
     // are the work), so a scope that is free for an accepted start must be its tenant's only
@@ -169,7 +167,9 @@ export async function createBulkWorkspace(url: string, userId: string, n: number
   await c.connect();
   try {
     const slug = `bulk-${n}`;
-    const { rows: [ws] } = await c.query<{ id: string }>(`insert into workspaces (slug, name) values ($1, $2) returning id`, [slug, `Bench bulk ${n}`]);
+    const {
+      rows: [ws],
+    } = await c.query<{ id: string }>(`insert into workspaces (slug, name) values ($1, $2) returning id`, [slug, `Bench bulk ${n}`]);
     await c.query(`insert into workspace_members (workspace_id, user_id) values ($1, $2)`, [ws!.id, userId]);
     const { rows } = await c.query<{ tenant_id: string; slug: string }>(
       `with t as (

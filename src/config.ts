@@ -34,7 +34,10 @@ const publicUrlFrom = z
       return z.NEVER;
     }
     if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) {
-      ctx.addIssue({ code: 'custom', message: `OPSGATE_PUBLIC_URL must be an http(s) origin without path, query or credentials (like https://ops.example.com), got "${v}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `OPSGATE_PUBLIC_URL must be an http(s) origin without path, query or credentials (like https://ops.example.com), got "${v}"`,
+      });
       return z.NEVER;
     }
     return u.origin;
@@ -58,10 +61,16 @@ const trustProxyFrom = z
       const n = Number(t);
       if (n >= 1 && n <= 16) return n;
     }
-    const parts = t.split(',').map((p) => p.trim()).filter(Boolean);
+    const parts = t
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     const ipish = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)(\/\d{1,3})?$/;
     if (parts.length > 0 && parts.every((p) => ipish.test(p) || ['loopback', 'linklocal', 'uniquelocal'].includes(p))) return parts;
-    ctx.addIssue({ code: 'custom', message: `OPSGATE_TRUST_PROXY must be true, false, a hop count (1-16) or a comma-separated list of proxy addresses/CIDRs, got "${v}"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `OPSGATE_TRUST_PROXY must be true, false, a hop count (1-16) or a comma-separated list of proxy addresses/CIDRs, got "${v}"`,
+    });
     return z.NEVER;
   });
 
@@ -78,69 +87,76 @@ export interface SsoConfig {
 /** Needs attention's warning window before a credential expires (OPSGATE_EXPIRY_WARNING_DAYS). */
 export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
 
-const schema = z.object({
-  DATABASE_URL: z
-    .string()
-    .optional()
-    .refine((v) => v === undefined || v === '' || /^postgres(ql)?:\/\//.test(v), {
-      message: 'DATABASE_URL must be a postgres:// or postgresql:// URL',
-    }),
-  OPSGATE_DATA_DIR: z.string().optional(),
-  PORT: intFrom('PORT', 3000, 0, 65535),
-  HOST: z.string().optional(),
-  OPSGATE_WORKER_CONCURRENCY: intFrom('OPSGATE_WORKER_CONCURRENCY', 4, 0, 64),
-  OPSGATE_SEED: z.enum(['demo', 'none']).optional(),
-  OPSGATE_SANDBOX_LATENCY_MS: intFrom('OPSGATE_SANDBOX_LATENCY_MS', 250, 0, 60_000),
-  OPSGATE_SANDBOX_URL: z.string().url().optional().or(z.literal('')),
-  OPSGATE_SANDBOX_CA: z.string().optional(),
-  OPSGATE_SANDBOX_PORT: intFrom('OPSGATE_SANDBOX_PORT', 0, 0, 65535),
-  /** 32-byte key, base64; when unset a key file is generated in the data folder. */
-  OPSGATE_ENCRYPTION_KEY: z.string().optional(),
-  OPSGATE_LEASE_SECONDS: intFrom('OPSGATE_LEASE_SECONDS', 30, 2, 3600),
-  OPSGATE_EXPIRY_WARNING_DAYS: intFrom('OPSGATE_EXPIRY_WARNING_DAYS', DEFAULT_EXPIRY_WARNING_DAYS, 0, 3650),
-  // A guessable token would make the main port's /metrics public; the value is never printed.
-  OPSGATE_METRICS_TOKEN: z
-    .string()
-    .optional()
-    .refine((v) => v === undefined || v === '' || /^[\x21-\x7e]{16,512}$/.test(v), {
-      message: 'OPSGATE_METRICS_TOKEN must be 16 to 512 printable characters without spaces',
-    }),
-  OPSGATE_METRICS_PORT: optionalIntFrom('OPSGATE_METRICS_PORT', 0, 65535),
-  OPSGATE_SHUTDOWN_GRACE_SECONDS: intFrom('OPSGATE_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
-  OPSGATE_RETENTION_DAYS: intFrom('OPSGATE_RETENTION_DAYS', 400, 1, 36_500),
-  OPSGATE_PUBLIC_URL: publicUrlFrom,
-  OPSGATE_TRUST_PROXY: trustProxyFrom,
-  OPSGATE_SSO_TENANT_ID: z
-    .string()
-    .optional()
-    .refine((v) => v === undefined || v === '' || /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(\.[a-z0-9-]+)+)$/i.test(v), {
-      message: 'OPSGATE_SSO_TENANT_ID must be your own tenant: its id (a GUID) or a verified domain (multi-tenant authorities such as "organizations" are not accepted)',
-    }),
-  OPSGATE_SSO_CLIENT_ID: z
-    .string()
-    .optional()
-    .refine((v) => v === undefined || v === '' || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), {
-      message: "OPSGATE_SSO_CLIENT_ID must be the app registration's application (client) id, a GUID",
-    }),
-  OPSGATE_SSO_CLIENT_SECRET: z.string().max(1024, { message: 'OPSGATE_SSO_CLIENT_SECRET is too long' }).optional(),
-  OPSGATE_SSO_CLOUD: z.enum(['global', 'sandbox'], { message: 'OPSGATE_SSO_CLOUD must be global or sandbox' }).optional().or(z.literal('')),
-  OPSGATE_LOG_LEVEL: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return undefined;
-      if (!(LOG_LEVELS as readonly string[]).includes(v)) {
-        ctx.addIssue({ code: 'custom', message: `OPSGATE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${v}"` });
-        return z.NEVER;
-      }
-      return v as LogLevel;
-    }),
-}).superRefine((e, ctx) => {
-  const sso = [e.OPSGATE_SSO_TENANT_ID, e.OPSGATE_SSO_CLIENT_ID, e.OPSGATE_SSO_CLIENT_SECRET];
-  if (sso.some((v) => v) && !sso.every((v) => v)) {
-    ctx.addIssue({ code: 'custom', path: ['OPSGATE_SSO_TENANT_ID'], message: 'Sign in with Microsoft needs all three of OPSGATE_SSO_TENANT_ID, OPSGATE_SSO_CLIENT_ID and OPSGATE_SSO_CLIENT_SECRET' });
-  }
-});
+const schema = z
+  .object({
+    DATABASE_URL: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || /^postgres(ql)?:\/\//.test(v), {
+        message: 'DATABASE_URL must be a postgres:// or postgresql:// URL',
+      }),
+    OPSGATE_DATA_DIR: z.string().optional(),
+    PORT: intFrom('PORT', 3000, 0, 65535),
+    HOST: z.string().optional(),
+    OPSGATE_WORKER_CONCURRENCY: intFrom('OPSGATE_WORKER_CONCURRENCY', 4, 0, 64),
+    OPSGATE_SEED: z.enum(['demo', 'none']).optional(),
+    OPSGATE_SANDBOX_LATENCY_MS: intFrom('OPSGATE_SANDBOX_LATENCY_MS', 250, 0, 60_000),
+    OPSGATE_SANDBOX_URL: z.string().url().optional().or(z.literal('')),
+    OPSGATE_SANDBOX_CA: z.string().optional(),
+    OPSGATE_SANDBOX_PORT: intFrom('OPSGATE_SANDBOX_PORT', 0, 0, 65535),
+    /** 32-byte key, base64; when unset a key file is generated in the data folder. */
+    OPSGATE_ENCRYPTION_KEY: z.string().optional(),
+    OPSGATE_LEASE_SECONDS: intFrom('OPSGATE_LEASE_SECONDS', 30, 2, 3600),
+    OPSGATE_EXPIRY_WARNING_DAYS: intFrom('OPSGATE_EXPIRY_WARNING_DAYS', DEFAULT_EXPIRY_WARNING_DAYS, 0, 3650),
+    // A guessable token would make the main port's /metrics public; the value is never printed.
+    OPSGATE_METRICS_TOKEN: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || /^[\x21-\x7e]{16,512}$/.test(v), {
+        message: 'OPSGATE_METRICS_TOKEN must be 16 to 512 printable characters without spaces',
+      }),
+    OPSGATE_METRICS_PORT: optionalIntFrom('OPSGATE_METRICS_PORT', 0, 65535),
+    OPSGATE_SHUTDOWN_GRACE_SECONDS: intFrom('OPSGATE_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
+    OPSGATE_RETENTION_DAYS: intFrom('OPSGATE_RETENTION_DAYS', 400, 1, 36_500),
+    OPSGATE_PUBLIC_URL: publicUrlFrom,
+    OPSGATE_TRUST_PROXY: trustProxyFrom,
+    OPSGATE_SSO_TENANT_ID: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(\.[a-z0-9-]+)+)$/i.test(v), {
+        message:
+          'OPSGATE_SSO_TENANT_ID must be your own tenant: its id (a GUID) or a verified domain (multi-tenant authorities such as "organizations" are not accepted)',
+      }),
+    OPSGATE_SSO_CLIENT_ID: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v), {
+        message: "OPSGATE_SSO_CLIENT_ID must be the app registration's application (client) id, a GUID",
+      }),
+    OPSGATE_SSO_CLIENT_SECRET: z.string().max(1024, { message: 'OPSGATE_SSO_CLIENT_SECRET is too long' }).optional(),
+    OPSGATE_SSO_CLOUD: z.enum(['global', 'sandbox'], { message: 'OPSGATE_SSO_CLOUD must be global or sandbox' }).optional().or(z.literal('')),
+    OPSGATE_LOG_LEVEL: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v === '') return undefined;
+        if (!(LOG_LEVELS as readonly string[]).includes(v)) {
+          ctx.addIssue({ code: 'custom', message: `OPSGATE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${v}"` });
+          return z.NEVER;
+        }
+        return v as LogLevel;
+      }),
+  })
+  .superRefine((e, ctx) => {
+    const sso = [e.OPSGATE_SSO_TENANT_ID, e.OPSGATE_SSO_CLIENT_ID, e.OPSGATE_SSO_CLIENT_SECRET];
+    if (sso.some((v) => v) && !sso.every((v) => v)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OPSGATE_SSO_TENANT_ID'],
+        message: 'Sign in with Microsoft needs all three of OPSGATE_SSO_TENANT_ID, OPSGATE_SSO_CLIENT_ID and OPSGATE_SSO_CLIENT_SECRET',
+      });
+    }
+  });
 
 export interface Config {
   databaseUrl: string | undefined;
@@ -208,7 +224,12 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.OPSGATE_TRUST_PROXY,
     sso:
       e.OPSGATE_SSO_TENANT_ID && e.OPSGATE_SSO_CLIENT_ID && e.OPSGATE_SSO_CLIENT_SECRET
-        ? { tenantId: e.OPSGATE_SSO_TENANT_ID, clientId: e.OPSGATE_SSO_CLIENT_ID.toLowerCase(), clientSecret: e.OPSGATE_SSO_CLIENT_SECRET, cloud: e.OPSGATE_SSO_CLOUD || 'global' }
+        ? {
+            tenantId: e.OPSGATE_SSO_TENANT_ID,
+            clientId: e.OPSGATE_SSO_CLIENT_ID.toLowerCase(),
+            clientSecret: e.OPSGATE_SSO_CLIENT_SECRET,
+            cloud: e.OPSGATE_SSO_CLOUD || 'global',
+          }
         : undefined,
   };
 }

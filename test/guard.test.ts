@@ -27,7 +27,14 @@ const ALLOWED_ENQUEUE = new Set([...ADMISSION_SQL, WEBHOOK_QUEUE]);
 const ALLOWED_RUN_INSERT = new Set(ADMISSION_SQL);
 
 // Reading the queue (metrics count waiting jobs) is fine; writing a job row is enqueuing.
-const ENQUEUE = [/\badd_jobs?\s*\(/, /\baddJob(Adhoc)?\s*\(/, /\bquickAddJob\s*\(/, /makeWorkerUtils/, /insert\s+into\s+\S*_private_jobs/i, /\.send\s*\(\s*['"`]/];
+const ENQUEUE = [
+  /\badd_jobs?\s*\(/,
+  /\baddJob(Adhoc)?\s*\(/,
+  /\bquickAddJob\s*\(/,
+  /makeWorkerUtils/,
+  /insert\s+into\s+\S*_private_jobs/i,
+  /\.send\s*\(\s*['"`]/,
+];
 const RUN_INSERT = [/insert\s+into\s+operation_runs/i, /insertInto\(\s*['"]operation_runs['"]\s*\)/];
 const QUEUED_WRITE = [/status:\s*['"]queued['"]/, /status\s*=\s*'queued'\s*(,|where|$)/i];
 

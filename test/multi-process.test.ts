@@ -191,7 +191,7 @@ describe('two serve and two worker processes on one database (compose.yaml)', ()
     expect(started.status, started.text).toBe(202);
     const runId: string = started.body.run.id;
     const running = [...serves, ...workers];
-    const status = async () => (await tdb.db.selectFrom('operation_runs').select(['status', 'outcome']).where('id', '=', runId).executeTakeFirstOrThrow());
+    const status = async () => await tdb.db.selectFrom('operation_runs').select(['status', 'outcome']).where('id', '=', runId).executeTakeFirstOrThrow();
     await until('the run to be running', async () => ((await status()).status === 'running' ? true : undefined), 30_000, running);
 
     const t0 = Date.now();

@@ -34,15 +34,7 @@ const OWNER_ONLY: readonly Capability[] = ['tenant.manage', 'workspace.manage_me
 export const ROLE_CAPABILITIES: Record<Role, readonly Capability[]> = {
   owner: ALL,
   manager: ALL.filter((c) => !OWNER_ONLY.includes(c)),
-  operator: [
-    'tenant.view',
-    'tenant.verify',
-    'provider_connection.run_checks',
-    'inventory.sync',
-    'compliance.snapshot',
-    'directory.sync',
-    'bulk.start',
-  ],
+  operator: ['tenant.view', 'tenant.verify', 'provider_connection.run_checks', 'inventory.sync', 'compliance.snapshot', 'directory.sync', 'bulk.start'],
   readonly: ['tenant.view'],
 };
 

@@ -168,10 +168,22 @@ function ssoSettings(config: Config, ownSandbox: SandboxCloud | null, sandboxEnd
     if (cloud === 'global') return { tenantId, clientId, clientSecret, authorityHost: MICROSOFT_GLOBAL_CLOUD.authorityHost };
     // Nothing guesses an address: a sandbox sign-in needs a sandbox this process talks to.
     if (!sandboxEndpoints) throw new Error('OPSGATE_SSO_CLOUD=sandbox, but this process talks to no sandbox cloud (set OPSGATE_SANDBOX_URL)');
-    return { tenantId, clientId, clientSecret, authorityHost: sandboxEndpoints.authorityHost, ...(sandboxEndpoints.caPem ? { caPem: sandboxEndpoints.caPem } : {}) };
+    return {
+      tenantId,
+      clientId,
+      clientSecret,
+      authorityHost: sandboxEndpoints.authorityHost,
+      ...(sandboxEndpoints.caPem ? { caPem: sandboxEndpoints.caPem } : {}),
+    };
   }
   if (ownSandbox && config.seed === 'demo') {
-    return { tenantId: DEMO_SSO.tenant.id, clientId: DEMO_SSO.app.clientId, clientSecret: DEMO_SSO.app.secret, authorityHost: ownSandbox.url, caPem: ownSandbox.caPem };
+    return {
+      tenantId: DEMO_SSO.tenant.id,
+      clientId: DEMO_SSO.app.clientId,
+      clientSecret: DEMO_SSO.app.secret,
+      authorityHost: ownSandbox.url,
+      caPem: ownSandbox.caPem,
+    };
   }
   return null;
 }

@@ -46,8 +46,17 @@ export class AppRegistrationError extends Error {
 
 // Whether a credential is stored, never the credential: the same rule as the gate's facts read.
 const PUBLIC_COLUMNS = sql<{
-  id: string; workspace_id: string; name: string; client_id: string; cloud: Cloud; credential_kind: CredentialKind;
-  certificate_pem: string | null; credential_expires_at: Date | null; created_at: Date; has_secret: boolean; has_thumbprint: boolean;
+  id: string;
+  workspace_id: string;
+  name: string;
+  client_id: string;
+  cloud: Cloud;
+  credential_kind: CredentialKind;
+  certificate_pem: string | null;
+  credential_expires_at: Date | null;
+  created_at: Date;
+  has_secret: boolean;
+  has_thumbprint: boolean;
   connection_count: number;
 }>`a.id, a.workspace_id, a.name, a.client_id, a.cloud, a.credential_kind, a.certificate_pem, a.credential_expires_at, a.created_at,
   coalesce(a.secret_ciphertext, '') <> '' as has_secret, coalesce(a.certificate_thumbprint, '') <> '' as has_thumbprint,
@@ -67,11 +76,28 @@ export async function listApps(db: DbOrTx, workspaceId: string, viewerId: string
       join tenant_memberships m on m.tenant_id = t.id and m.user_id = ${viewerId}
      where c.app_registration_id = any(${rows.map((r) => r.id)}::uuid[])
      order by t.name, t.slug`.execute(db);
-  return rows.map((r) => toView(r, used.filter((u) => u.app_id === r.id)));
+  return rows.map((r) =>
+    toView(
+      r,
+      used.filter((u) => u.app_id === r.id),
+    ),
+  );
 }
 
 function toView(
-  r: { id: string; name: string; client_id: string; cloud: Cloud; credential_kind: CredentialKind; certificate_pem: string | null; credential_expires_at: Date | null; created_at: Date; has_secret: boolean; has_thumbprint: boolean; connection_count: number },
+  r: {
+    id: string;
+    name: string;
+    client_id: string;
+    cloud: Cloud;
+    credential_kind: CredentialKind;
+    certificate_pem: string | null;
+    credential_expires_at: Date | null;
+    created_at: Date;
+    has_secret: boolean;
+    has_thumbprint: boolean;
+    connection_count: number;
+  },
   tenants: { slug: string; name: string }[],
 ): AppView {
   const certificate = certificateView(r);
@@ -101,7 +127,9 @@ async function credentialColumns(box: SecretBox, credential: NewCredential, appN
   // Key generation takes a moment: done before any transaction, which then only writes.
   // Sealed values are bound to the app's row (credentialAad).
   const row = { table: 'app_registrations' as const, id: appId };
-  return credential.type === 'certificate' ? newCertificateColumns(box, { appName }, undefined, row) : secretColumns(box, credential.secret, credential.expiresAt, row);
+  return credential.type === 'certificate'
+    ? newCertificateColumns(box, { appName }, undefined, row)
+    : secretColumns(box, credential.secret, credential.expiresAt, row);
 }
 
 /** Public facts of a credential for the audit log: kind, expiry, a certificate's thumbprint. */
@@ -115,7 +143,10 @@ function auditedCredential(c: CredentialColumns): Record<string, unknown> {
 
 async function audit(tx: DbOrTx, workspaceId: string, actorId: string, action: string, details: Record<string, unknown>): Promise<void> {
   // About no single tenant: read by the workspace's members with audit.view.
-  await tx.insertInto('audit_log').values({ workspace_id: workspaceId, tenant_id: null, actor_user_id: actorId, action, details: JSON.stringify(details) }).execute();
+  await tx
+    .insertInto('audit_log')
+    .values({ workspace_id: workspaceId, tenant_id: null, actor_user_id: actorId, action, details: JSON.stringify(details) })
+    .execute();
 }
 
 /** Names and client ids are unique per workspace; the refusal names the field. */
@@ -151,7 +182,13 @@ export async function createApp(
       .values({ id: appId, workspace_id: input.workspaceId, name: input.name, client_id: clientId, cloud: input.cloud, ...columns, created_by: input.actorId })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await audit(tx, input.workspaceId, input.actorId, 'app_registration.created', { appRegistrationId: id, name: input.name, clientId, cloud: input.cloud, ...auditedCredential(columns) });
+    await audit(tx, input.workspaceId, input.actorId, 'app_registration.created', {
+      appRegistrationId: id,
+      name: input.name,
+      clientId,
+      cloud: input.cloud,
+      ...auditedCredential(columns),
+    });
     return id;
   });
 }
@@ -186,7 +223,12 @@ export async function updateApp(
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('app_registration_id', '=', app.id)
         .executeTakeFirstOrThrow();
-      await audit(tx, input.workspaceId, input.actorId, 'app_registration.rotated', { appRegistrationId: app.id, name: input.name ?? app.name, connectionCount: Number(n), ...auditedCredential(columns) });
+      await audit(tx, input.workspaceId, input.actorId, 'app_registration.rotated', {
+        appRegistrationId: app.id,
+        name: input.name ?? app.name,
+        connectionCount: Number(n),
+        ...auditedCredential(columns),
+      });
     }
   });
 }

@@ -26,7 +26,8 @@ export function foldAppCredentialItems(items: readonly AttentionItem[], tenants:
   const appOf = new Map<string, AppFacts>();
   for (const t of tenants) {
     for (const c of t.connections) {
-      if (c.app_registration_id) appOf.set(c.id, { id: c.app_registration_id, name: c.app_name ?? '', kind: c.credential_kind, expiresAt: c.credential_expires_at });
+      if (c.app_registration_id)
+        appOf.set(c.id, { id: c.app_registration_id, name: c.app_name ?? '', kind: c.credential_kind, expiresAt: c.credential_expires_at });
     }
   }
   const out: AttentionItem[] = [];

@@ -51,17 +51,21 @@ export interface TenantFacts {
 }
 
 type Row = {
-  t_id: string; t_workspace_id: string; t_slug: string; t_name: string; t_status: TenantStatus;
-  t_created_at: Date; t_updated_at: Date; viewer_role: Role | null;
+  t_id: string;
+  t_workspace_id: string;
+  t_slug: string;
+  t_name: string;
+  t_status: TenantStatus;
+  t_created_at: Date;
+  t_updated_at: Date;
+  viewer_role: Role | null;
 } & { [K in keyof ConnectionFacts as `c_${K}`]: ConnectionFacts[K] | null };
 
 /** Archived tenants are history; onboarding ones are the wizard's business. */
 const LISTED_STATUSES: TenantStatus[] = ['active', 'suspended'];
 
 export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope): Promise<TenantFacts[]> {
-  const member = scope.userId
-    ? sql`join tenant_memberships m on m.tenant_id = t.id and m.user_id = ${scope.userId}`
-    : sql``;
+  const member = scope.userId ? sql`join tenant_memberships m on m.tenant_id = t.id and m.user_id = ${scope.userId}` : sql``;
   const role = scope.userId ? sql`m.role` : sql`null::text`;
   const { rows } = await sql<Row>`
     select t.id as t_id, t.workspace_id as t_workspace_id, t.slug as t_slug, t.name as t_name, t.status as t_status,
@@ -89,8 +93,16 @@ export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope): Pro
     let t = tenants.get(r.t_id);
     if (!t) {
       t = {
-        id: r.t_id, workspace_id: r.t_workspace_id, slug: r.t_slug, name: r.t_name, status: r.t_status,
-        created_at: r.t_created_at, updated_at: r.t_updated_at, viewerRole: r.viewer_role, connections: [], failedScheduledRuns: [],
+        id: r.t_id,
+        workspace_id: r.t_workspace_id,
+        slug: r.t_slug,
+        name: r.t_name,
+        status: r.t_status,
+        created_at: r.t_created_at,
+        updated_at: r.t_updated_at,
+        viewerRole: r.viewer_role,
+        connections: [],
+        failedScheduledRuns: [],
       };
       tenants.set(r.t_id, t);
     }
@@ -104,12 +116,23 @@ export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope): Pro
 
 function connectionOf(r: Row): ConnectionFacts {
   return {
-    id: r.c_id!, name: r.c_name!, enabled: r.c_enabled!, credential_kind: r.c_credential_kind!,
-    credential_expires_at: r.c_credential_expires_at, verification_status: r.c_verification_status!,
-    verification_reason_code: r.c_verification_reason_code, consent_status: r.c_consent_status!,
-    granted_permissions: r.c_granted_permissions!, has_secret: r.c_has_secret!, has_thumbprint: r.c_has_thumbprint!,
-    app_registration_id: r.c_app_registration_id, app_name: r.c_app_name,
-    is_default: r.c_is_default!, last_verified_at: r.c_last_verified_at, created_at: r.c_created_at!, updated_at: r.c_updated_at!,
+    id: r.c_id!,
+    name: r.c_name!,
+    enabled: r.c_enabled!,
+    credential_kind: r.c_credential_kind!,
+    credential_expires_at: r.c_credential_expires_at,
+    verification_status: r.c_verification_status!,
+    verification_reason_code: r.c_verification_reason_code,
+    consent_status: r.c_consent_status!,
+    granted_permissions: r.c_granted_permissions!,
+    has_secret: r.c_has_secret!,
+    has_thumbprint: r.c_has_thumbprint!,
+    app_registration_id: r.c_app_registration_id,
+    app_name: r.c_app_name,
+    is_default: r.c_is_default!,
+    last_verified_at: r.c_last_verified_at,
+    created_at: r.c_created_at!,
+    updated_at: r.c_updated_at!,
   };
 }
 
@@ -119,9 +142,7 @@ function connectionOf(r: Row): ConnectionFacts {
  * history. A later success clears the item, since only the newest run counts.
  */
 async function readFailedScheduledRuns(db: DbOrTx, scope: AttentionScope): Promise<(FailedScheduledRun & { tenant_id: string })[]> {
-  const member = scope.userId
-    ? sql`join tenant_memberships m on m.tenant_id = t.id and m.user_id = ${scope.userId}`
-    : sql``;
+  const member = scope.userId ? sql`join tenant_memberships m on m.tenant_id = t.id and m.user_id = ${scope.userId}` : sql``;
   const { rows } = await sql<FailedScheduledRun & { tenant_id: string; outcome: string }>`
     select t.id as tenant_id, r.id, r.type, r.outcome, r.reason_code, r.reason_params, r.provider_connection_id,
       coalesce(c.name, r.context->>'providerConnectionName') as connection_name, r.completed_at

@@ -47,7 +47,14 @@ export async function findAttention(db: DbOrTx, scope: AttentionScope, opts: Att
   const items = attentionItems(tenants, { now: opts.now ?? new Date(), expiryWarningDays: opts.expiryWarningDays }).sort(compareItems);
   const workspaceRole =
     scope.userId && items.some((i) => i.tenant === null)
-      ? ((await db.selectFrom('workspace_members').select('role').where('workspace_id', '=', scope.workspaceId).where('user_id', '=', scope.userId).executeTakeFirst())?.role ?? null)
+      ? ((
+          await db
+            .selectFrom('workspace_members')
+            .select('role')
+            .where('workspace_id', '=', scope.workspaceId)
+            .where('user_id', '=', scope.userId)
+            .executeTakeFirst()
+        )?.role ?? null)
       : null;
   return items.map((item) => ({ item, viewerRole: item.tenant ? (roles.get(item.tenant.id) ?? null) : workspaceRole }));
 }

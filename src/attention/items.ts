@@ -65,7 +65,11 @@ export interface DeriveOptions {
 }
 
 export function attentionItems(tenants: readonly TenantFacts[], opts: DeriveOptions): AttentionItem[] {
-  return foldAppCredentialItems(tenants.flatMap((t) => tenantItems(t, opts)), tenants, opts.now);
+  return foldAppCredentialItems(
+    tenants.flatMap((t) => tenantItems(t, opts)),
+    tenants,
+    opts.now,
+  );
 }
 
 function tenantItems(t: TenantFacts, opts: DeriveOptions): AttentionItem[] {
@@ -106,7 +110,11 @@ function tenantItems(t: TenantFacts, opts: DeriveOptions): AttentionItem[] {
     const left = expires ? expires.getTime() - opts.now.getTime() : null;
     if (expires && left !== null && left > 0 && left <= opts.expiryWarningDays * DAY_MS && blockedCode !== 'provider_credentials_missing') {
       const entered = new Date(expires.getTime() - opts.expiryWarningDays * DAY_MS);
-      const params = { expiresAt: expires.toISOString(), days: Math.floor(left / DAY_MS), ...(c.credential_kind === 'certificate' ? { credential: 'certificate' } : {}) };
+      const params = {
+        expiresAt: expires.toISOString(),
+        days: Math.floor(left / DAY_MS),
+        ...(c.credential_kind === 'certificate' ? { credential: 'certificate' } : {}),
+      };
       out.push(item('provider_credentials_expiring', params, c, maxDate(entered, c.created_at)));
     }
 
@@ -133,7 +141,7 @@ function verificationFailed(t: TenantFacts, c: ConnectionFacts, cause: string | 
 }
 
 function scheduledRunFailed(t: TenantFacts, run: TenantFacts['failedScheduledRuns'][number], item: ItemFn): AttentionItem {
-  const conn = run.provider_connection_id ? t.connections.find((c) => c.id === run.provider_connection_id) ?? null : null;
+  const conn = run.provider_connection_id ? (t.connections.find((c) => c.id === run.provider_connection_id) ?? null) : null;
   const params = { operation: operationNoun(run.type), runId: run.id, ...(run.reason_code ? { lastReason: run.reason_code } : {}) };
   const base = item('scheduled_run_failed', params, conn, run.completed_at, {
     key: `${t.id}:-:scheduled_run_failed:${run.type}`,

@@ -4,7 +4,20 @@ import { Readable } from 'node:stream';
 import type { Db } from '../db/connect.ts';
 import { auditPage, decodeCursor, type AuditFilter, type AuditItem } from './query.ts';
 
-export const CSV_COLUMNS = ['id', 'at', 'actor', 'action', 'tenant', 'outcome', 'operation_type', 'run_id', 'run_url', 'reason_code', 'reason_message', 'details'] as const;
+export const CSV_COLUMNS = [
+  'id',
+  'at',
+  'actor',
+  'action',
+  'tenant',
+  'outcome',
+  'operation_type',
+  'run_id',
+  'run_url',
+  'reason_code',
+  'reason_message',
+  'details',
+] as const;
 const PAGE = 1000;
 
 /**

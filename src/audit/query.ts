@@ -120,7 +120,11 @@ export async function auditPage(db: Db, userId: string, f: AuditFilter, limit: n
     const { atMicros, id } = f.before;
     q = q.where(sql<boolean>`(a.created_at, a.id) < (timestamptz 'epoch' + ${atMicros}::bigint * interval '1 microsecond', ${id}::bigint)`);
   }
-  const rows = await q.orderBy('a.created_at', 'desc').orderBy('a.id', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('a.created_at', 'desc')
+    .orderBy('a.id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page.at(-1);

@@ -10,7 +10,8 @@ export async function auditSignIn(
   db: Db,
   a: { outcome: 'succeeded' | 'failed'; userId?: string; email?: string; via?: SignInVia; address?: string; reason?: string },
 ): Promise<void> {
-  const userId = a.userId ?? (a.email ? (await db.selectFrom('users').select('id').where('email', '=', a.email.toLowerCase()).executeTakeFirst())?.id : undefined);
+  const userId =
+    a.userId ?? (a.email ? (await db.selectFrom('users').select('id').where('email', '=', a.email.toLowerCase()).executeTakeFirst())?.id : undefined);
   if (!userId) return;
   const workspaces = await db.selectFrom('workspace_members').select('workspace_id').where('user_id', '=', userId).execute();
   const details = JSON.stringify({ via: a.via ?? 'password', ...(a.address ? { address: a.address } : {}), ...(a.reason ? { reason: a.reason } : {}) });
@@ -25,7 +26,13 @@ export async function auditSignIn(
 export async function auditSignOutEverywhere(db: Db, a: { userId: string; sessions: number; address?: string }): Promise<void> {
   const workspaces = await db.selectFrom('workspace_members').select('workspace_id').where('user_id', '=', a.userId).execute();
   const details = JSON.stringify({ sessions: a.sessions, ...(a.address ? { address: a.address } : {}) });
-  const row = (workspaceId: string | null) => ({ workspace_id: workspaceId, actor_user_id: a.userId, action: 'session.sign_out_everywhere', outcome: 'succeeded' as const, details });
+  const row = (workspaceId: string | null) => ({
+    workspace_id: workspaceId,
+    actor_user_id: a.userId,
+    action: 'session.sign_out_everywhere',
+    outcome: 'succeeded' as const,
+    details,
+  });
   await db
     .insertInto('audit_log')
     .values(workspaces.length ? workspaces.map((w) => row(w.workspace_id)) : [row(null)])

@@ -47,11 +47,7 @@ interface Target {
 }
 
 async function targets(db: Db, req: BulkRequest): Promise<Target[]> {
-  let q = db
-    .selectFrom('tenants as t')
-    .select(['t.id', 't.slug'])
-    .where('t.workspace_id', '=', req.workspaceId)
-    .orderBy('t.slug');
+  let q = db.selectFrom('tenants as t').select(['t.id', 't.slug']).where('t.workspace_id', '=', req.workspaceId).orderBy('t.slug');
   q = req.selection === 'all' ? q.where('t.status', '=', 'active') : q.where('t.slug', 'in', req.selection.length ? [...req.selection] : ['']);
   let rows: Target[];
   if (req.asUserId) {
@@ -89,14 +85,22 @@ export async function bulkStart(db: Db, req: BulkRequest): Promise<string> {
   const byTenant = new Map(results.map((r) => [r.tenantId, r]));
   // Scope busy answers say how long the holder should still take, as a single start's do.
   const waits = new Map<string, number | null>();
-  await Promise.all(
-    results.filter((r) => r.outcome === 'scope_busy').map(async (r) => waits.set(r.tenantId, await expectedWaitSeconds(db, r.run.id))),
-  );
+  await Promise.all(results.filter((r) => r.outcome === 'scope_busy').map(async (r) => waits.set(r.tenantId, await expectedWaitSeconds(db, r.run.id))));
 
   const items = all.map((t, position) => {
     const r = byTenant.get(t.id);
     const base = { position, tenant_id: t.id };
-    if (!r) return { ...base, outcome: 'forbidden' as ItemOutcome, run_id: null, run_type: null, provider_connection_id: null, provider_connection_name: null, reason_code: null, reason_params: {} };
+    if (!r)
+      return {
+        ...base,
+        outcome: 'forbidden' as ItemOutcome,
+        run_id: null,
+        run_type: null,
+        provider_connection_id: null,
+        provider_connection_name: null,
+        reason_code: null,
+        reason_params: {},
+      };
     const params: ReasonParams = r.outcome === 'blocked' ? r.reason.params : {};
     const wait = waits.get(t.id);
     if (r.outcome === 'scope_busy' && wait) params.expectedWaitSeconds = wait;

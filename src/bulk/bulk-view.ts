@@ -169,4 +169,3 @@ export async function recentBulks(db: Db, workspaceId: string, limit = 20) {
     createdAt: r.created_at.toISOString(),
   }));
 }
-

@@ -121,7 +121,16 @@ export async function loadConnectionCredentials(
   if (c.app_registration_id === null) return connectionCredentials(box, entraTenantId, c);
   const app = await db
     .selectFrom('app_registrations')
-    .select(['id', 'client_id', 'credential_kind', 'secret_ciphertext', 'certificate_thumbprint', 'certificate_pem', 'private_key_ciphertext', 'credential_expires_at'])
+    .select([
+      'id',
+      'client_id',
+      'credential_kind',
+      'secret_ciphertext',
+      'certificate_thumbprint',
+      'certificate_pem',
+      'private_key_ciphertext',
+      'credential_expires_at',
+    ])
     .where('id', '=', c.app_registration_id)
     .executeTakeFirst();
   return connectionCredentials(box, entraTenantId, c, app ?? null);

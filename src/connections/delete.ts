@@ -8,15 +8,9 @@ import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
 
 export type DeleteOutcome =
-  | { kind: 'deleted' }
-  | { kind: 'gone' }
-  | { kind: 'in_use'; run: { id: string; type: string } }
-  | { kind: 'default_with_others'; others: number };
+  { kind: 'deleted' } | { kind: 'gone' } | { kind: 'in_use'; run: { id: string; type: string } } | { kind: 'default_with_others'; others: number };
 
-export async function deleteConnection(
-  db: Db,
-  input: { connectionId: string; workspaceId: string; actorUserId: string },
-): Promise<DeleteOutcome> {
+export async function deleteConnection(db: Db, input: { connectionId: string; workspaceId: string; actorUserId: string }): Promise<DeleteOutcome> {
   return db.transaction().execute(async (tx) => {
     // The gate's scope lock first, then the tenant's connection-change lock (the order every
     // connection change takes), then the row itself.

@@ -87,11 +87,15 @@ export function embeddedPostgresOptions(opts: { dir: string; port: number; ephem
     persistent: true,
     createPostgresUser: runsAsRoot(),
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
+      '-c',
+      'listen_addresses=127.0.0.1',
       // No unix socket: the server may run as another user who cannot write the default folder.
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=300',
-      '-c', 'password_encryption=scram-sha-256',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'password_encryption=scram-sha-256',
       ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
     ],
     onLog: quiet,
@@ -178,7 +182,8 @@ async function adoptPassword(dir: string, port: number, password: string): Promi
   let client = await tryConnect(embeddedUrl(port, password));
   if (!client) {
     client = await tryConnect(embeddedUrl(port, LEGACY_PASSWORD));
-    if (!client) throw new Error(`cannot sign in to the embedded PostgreSQL in ${dir}: the password in its password file does not match (was the file replaced?)`);
+    if (!client)
+      throw new Error(`cannot sign in to the embedded PostgreSQL in ${dir}: the password in its password file does not match (was the file replaced?)`);
     try {
       await client.query(`set password_encryption = 'scram-sha-256'`);
       await client.query(`alter role postgres password ${client.escapeLiteral(password)}`);

@@ -24,9 +24,7 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
   const applied: string[] = [];
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await client.query(
-      'create table if not exists opsgate_migrations (id text primary key, applied_at timestamptz not null default now())',
-    );
+    await client.query('create table if not exists opsgate_migrations (id text primary key, applied_at timestamptz not null default now())');
     const done = new Set((await client.query<{ id: string }>('select id from opsgate_migrations')).rows.map((r) => r.id));
     for (const m of migrationFiles()) {
       if (done.has(m.id)) continue;

@@ -158,8 +158,7 @@ export interface RestoreRunItemsTable {
 }
 
 export type SelectionState =
-  | 'pending' | 'queued' | 'running' | 'succeeded' | 'partially_succeeded' | 'failed'
-  | 'blocked' | 'deduped' | 'scope_busy' | 'cancelled';
+  'pending' | 'queued' | 'running' | 'succeeded' | 'partially_succeeded' | 'failed' | 'blocked' | 'deduped' | 'scope_busy' | 'cancelled';
 
 export interface OnboardingSessionsTable {
   id: Generated<string>;

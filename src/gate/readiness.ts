@@ -14,8 +14,15 @@ export type GateTenant = Pick<Tenant, 'id' | 'workspace_id' | 'status'>;
  */
 export type GateConnection = Pick<
   ProviderConnection,
-  | 'id' | 'name' | 'enabled' | 'credential_kind' | 'credential_expires_at' | 'verification_status'
-  | 'verification_reason_code' | 'consent_status' | 'granted_permissions'
+  | 'id'
+  | 'name'
+  | 'enabled'
+  | 'credential_kind'
+  | 'credential_expires_at'
+  | 'verification_status'
+  | 'verification_reason_code'
+  | 'consent_status'
+  | 'granted_permissions'
 > & { has_secret: boolean; has_thumbprint: boolean };
 
 /** A connection has a credential when one of its kind is stored: a secret, or a certificate's thumbprint. */
@@ -36,8 +43,7 @@ export function readiness(
   connection: GateConnection | null,
   opts: { fromOnboarding: boolean; now: Date },
 ): Readiness {
-  const operable =
-    tenant.status === 'active' || (tenant.status === 'onboarding' && def.allowedDuringOnboarding && opts.fromOnboarding);
+  const operable = tenant.status === 'active' || (tenant.status === 'onboarding' && def.allowedDuringOnboarding && opts.fromOnboarding);
   if (!operable) return blocked('tenant_not_operable', { status: tenant.status });
   if (!connection) return blocked('provider_connection_missing');
   if (!connection.enabled) return blocked('provider_connection_disabled');
@@ -47,10 +53,7 @@ export function readiness(
   if (connection.credential_expires_at && connection.credential_expires_at.getTime() <= opts.now.getTime()) {
     // A certificate's expiry is its notAfter; the catalogue names the credential by its kind.
     const expiredAt = connection.credential_expires_at.toISOString();
-    return blocked(
-      'provider_credentials_expired',
-      connection.credential_kind === 'certificate' ? { expiredAt, credential: 'certificate' } : { expiredAt },
-    );
+    return blocked('provider_credentials_expired', connection.credential_kind === 'certificate' ? { expiredAt, credential: 'certificate' } : { expiredAt });
   }
   // Verification-type operations refresh the facts below, so those facts cannot block them.
   if (def.refreshesReadiness) return { ready: true };

@@ -28,12 +28,7 @@ export async function resolveStart(db: DbOrTx, def: OperationDefinition, input: 
   if (def.dedupe === 'restore_run') {
     const restoreRunId = input.target?.restoreRunId;
     if (!restoreRunId) throw new GateInputError('target.restoreRunId', `is required for ${def.type}`);
-    const rr = await db
-      .selectFrom('restore_runs')
-      .select(['id', 'name'])
-      .where('id', '=', restoreRunId)
-      .where('tenant_id', '=', tenant.id)
-      .executeTakeFirst();
+    const rr = await db.selectFrom('restore_runs').select(['id', 'name']).where('id', '=', restoreRunId).where('tenant_id', '=', tenant.id).executeTakeFirst();
     if (!rr) throw new GateInputError('target.restoreRunId', 'no restore run with this id in this tenant');
     context.restoreRunId = rr.id;
     restoreRunName = rr.name;

@@ -95,8 +95,14 @@ export async function startMany(db: Db, input: StartManyInput, now: Date = new D
       reason_params: p.reason.params,
       fingerprint: blockedFingerprint(p.tenantId, def.type, p.connection?.id ?? null, p.reason, input, p.context),
     }));
-    const out = await orSingly(db, chunk, input, results, decidedSingly, async () =>
-      (await retrying(() => RECORD_BLOCKED_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger, BLOCKED_REUSE_SECONDS]))).rows,
+    const out = await orSingly(
+      db,
+      chunk,
+      input,
+      results,
+      decidedSingly,
+      async () =>
+        (await retrying(() => RECORD_BLOCKED_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger, BLOCKED_REUSE_SECONDS]))).rows,
     );
     for (const o of out) {
       const p = chunk[o.ord - 1]!;
@@ -123,8 +129,13 @@ export async function startMany(db: Db, input: StartManyInput, now: Date = new D
       dedupe_key: p.dedupeKey,
       context: p.context,
     }));
-    const out = await orSingly(db, chunk, input, results, decidedSingly, async () =>
-      (await retrying(() => ADMIT_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger]))).rows,
+    const out = await orSingly(
+      db,
+      chunk,
+      input,
+      results,
+      decidedSingly,
+      async () => (await retrying(() => ADMIT_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger]))).rows,
     );
     for (const o of out) {
       const p = chunk[o.ord - 1]!;
@@ -140,7 +151,10 @@ export async function startMany(db: Db, input: StartManyInput, now: Date = new D
     }
   }
   if (accepted > 0) wakeWorkers(db);
-  await nameDedupedConnections(db, deduped.map((i) => results[i]!));
+  await nameDedupedConnections(
+    db,
+    deduped.map((i) => results[i]!),
+  );
 
   const answers = results.map((r, i) => {
     if (!r) throw new Error(`startMany: no answer for tenant ${input.tenantIds[i]}`);
@@ -161,7 +175,11 @@ async function nameDedupedConnections(db: Db, results: StartResult[]): Promise<v
     .selectFrom('operation_runs as r')
     .leftJoin('provider_connections as c', 'c.id', 'r.provider_connection_id')
     .select(['r.id', 'r.provider_connection_id', 'c.name'])
-    .where('r.id', 'in', results.map((r) => r.run.id))
+    .where(
+      'r.id',
+      'in',
+      results.map((r) => r.run.id),
+    )
     .execute();
   const byRun = new Map(rows.map((r) => [r.id, r]));
   for (const r of results) {

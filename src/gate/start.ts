@@ -20,8 +20,7 @@ const ADMIT = preparedStatement<{ outcome: Exclude<Outcome, 'blocked'>; run_id: 
 /** Identical blocked clicks within this window reuse the latest blocked record. */
 export const BLOCKED_REUSE_SECONDS = 60;
 
-const connectionRef = (r: Pick<Resolved, 'connection'>): ConnectionRef | null =>
-  r.connection ? { id: r.connection.id, name: r.connection.name } : null;
+const connectionRef = (r: Pick<Resolved, 'connection'>): ConnectionRef | null => (r.connection ? { id: r.connection.id, name: r.connection.name } : null);
 
 /** What makes two blocked starts "identical" (the same click again), for reusing the record. */
 export function blockedFingerprint(
@@ -46,7 +45,8 @@ export { connectionRef };
  * foreign key instead of pinning a run to nothing.
  */
 const connectionDeletedMeanwhile = (err: unknown) =>
-  typeof err === 'object' && err !== null &&
+  typeof err === 'object' &&
+  err !== null &&
   (err as { code?: unknown }).code === '23503' &&
   (err as { constraint?: unknown }).constraint === 'operation_runs_provider_connection_id_fkey';
 
@@ -74,8 +74,17 @@ async function decide(db: Db, input: StartInput, now: Date): Promise<StartResult
   if (!ready.ready) {
     const fingerprint = blockedFingerprint(tenant.id, def.type, connection?.id ?? null, ready.reason, input, resolved.context);
     const { rows } = await RECORD_BLOCKED(db, [
-      tenant.workspace_id, tenant.id, def.type, connection?.id ?? null, input.initiatorUserId, input.trigger,
-      JSON.stringify(resolved.context), ready.reason.code, JSON.stringify(ready.reason.params), fingerprint, BLOCKED_REUSE_SECONDS,
+      tenant.workspace_id,
+      tenant.id,
+      def.type,
+      connection?.id ?? null,
+      input.initiatorUserId,
+      input.trigger,
+      JSON.stringify(resolved.context),
+      ready.reason.code,
+      JSON.stringify(ready.reason.params),
+      fingerprint,
+      BLOCKED_REUSE_SECONDS,
     ]);
     const row = rows[0]!;
     return {
@@ -89,13 +98,20 @@ async function decide(db: Db, input: StartInput, now: Date): Promise<StartResult
 
   // Ready implies a connection, hence a dedupe key.
   const { rows } = await ADMIT(db, [
-    tenant.workspace_id, tenant.id, def.type, connection!.id, resolved.dedupeKey, input.initiatorUserId, input.trigger,
+    tenant.workspace_id,
+    tenant.id,
+    def.type,
+    connection!.id,
+    resolved.dedupeKey,
+    input.initiatorUserId,
+    input.trigger,
     JSON.stringify(resolved.context),
   ]);
   const row = rows[0]!;
   if (row.outcome === 'accepted') wakeWorkers(db);
   const run = { id: row.run_id, type: row.run_type, tenantId: row.run_tenant_id };
-  if (row.outcome === 'deduped') return { ...common, outcome: 'deduped', run, providerConnection: await activeRunConnection(db, run.id, common.providerConnection) };
+  if (row.outcome === 'deduped')
+    return { ...common, outcome: 'deduped', run, providerConnection: await activeRunConnection(db, run.id, common.providerConnection) };
   return { ...common, outcome: row.outcome, run };
 }
 

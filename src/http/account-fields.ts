@@ -7,7 +7,12 @@ import { MIN_PASSWORD_LENGTH } from '../setup/first-run.ts';
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export const emailField = () =>
-  z.string().trim().max(320, { error: 'is too long' }).regex(EMAIL_SHAPE, { error: 'must be an email address' }).transform((v) => v.toLowerCase());
+  z
+    .string()
+    .trim()
+    .max(320, { error: 'is too long' })
+    .regex(EMAIL_SHAPE, { error: 'must be an email address' })
+    .transform((v) => v.toLowerCase());
 
 export const displayNameField = () => z.string().trim().min(1, { error: 'must not be empty' }).max(200, { error: 'is too long' });
 

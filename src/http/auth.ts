@@ -53,7 +53,10 @@ export async function createSession(db: Db, userId: string, ttlSeconds = SESSION
     .execute();
   // Housekeeping on sign-in keeps the table small without a sweeper process (an idle session
   // is refused by sessionUser and goes at its absolute end).
-  await db.deleteFrom('http_sessions').where('expires_at', '<', sql<Date>`now()`).execute();
+  await db
+    .deleteFrom('http_sessions')
+    .where('expires_at', '<', sql<Date>`now()`)
+    .execute();
   return token;
 }
 

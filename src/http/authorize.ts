@@ -48,11 +48,6 @@ export function requireCapability(access: TenantAccess, capability: Capability):
 
 /** Whether the user may see something of this tenant (a holding run, say). */
 export async function canSeeTenant(db: Db, userId: string, tenantId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('tenant_memberships')
-    .select('tenant_id')
-    .where('tenant_id', '=', tenantId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const row = await db.selectFrom('tenant_memberships').select('tenant_id').where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
   return !!row;
 }

@@ -101,8 +101,11 @@ interface PgLikeError {
   routine?: unknown;
 }
 const isPgError = (e: unknown): e is PgLikeError =>
-  typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' &&
-  /^[0-9A-Z]{5}$/.test((e as { code: string }).code) && 'severity' in e;
+  typeof e === 'object' &&
+  e !== null &&
+  typeof (e as { code?: unknown }).code === 'string' &&
+  /^[0-9A-Z]{5}$/.test((e as { code: string }).code) &&
+  'severity' in e;
 
 interface FastifyLikeError {
   statusCode?: unknown;

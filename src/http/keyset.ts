@@ -46,7 +46,9 @@ export function decodeCursor(sorts: Sorts, cursor: string): { sort: string; afte
   const [sort, ...after] = parsed as string[];
   const keys = Object.hasOwn(sorts, sort!) ? sorts[sort!] : undefined;
   if (!keys || keys.length !== after.length) return null;
-  const fits = keys.every((k, i) => (k.kind === 'ts' ? TS_SHAPE.test(after[i]!) && !Number.isNaN(Date.parse(after[i]!)) : k.kind === 'uuid' ? UUID_SHAPE.test(after[i]!) : true));
+  const fits = keys.every((k, i) =>
+    k.kind === 'ts' ? TS_SHAPE.test(after[i]!) && !Number.isNaN(Date.parse(after[i]!)) : k.kind === 'uuid' ? UUID_SHAPE.test(after[i]!) : true,
+  );
   return fits ? { sort: sort!, after } : null;
 }
 
@@ -68,13 +70,20 @@ export function listQuery<S extends Sorts>(sorts: S, def: keyof S & string, limi
     limit: queryInt(1, limits.max ?? 500, limits.def ?? 100),
     offset: queryInt(0, 1_000_000, 0),
     cursor: z.string().max(2000, { error: 'is too long' }).optional(),
-    q: z.string().max(200, { error: 'is too long (at most 200 characters)' }).regex(/^[^\x00-\x1f\x7f]*$/, { error: 'must not contain control characters' }).optional(),
+    q: z
+      .string()
+      .max(200, { error: 'is too long (at most 200 characters)' })
+      .regex(/^[^\x00-\x1f\x7f]*$/, { error: 'must not contain control characters' })
+      .optional(),
     sort: z.enum(names, { error: `must be one of ${names.join(', ')}` }).optional(),
   };
   return {
     fields,
     /** Checks the combination and resolves the cursor; use as `.transform(resolve)` on the object. */
-    resolve<T extends { limit: number; offset: number; cursor?: string | undefined; q?: string | undefined; sort?: string | undefined }>(v: T, ctx: z.RefinementCtx): T & ListParams {
+    resolve<T extends { limit: number; offset: number; cursor?: string | undefined; q?: string | undefined; sort?: string | undefined }>(
+      v: T,
+      ctx: z.RefinementCtx,
+    ): T & ListParams {
       let sort = v.sort ?? def;
       let after: string[] | null = null;
       if (v.cursor !== undefined) {
@@ -84,7 +93,11 @@ export function listQuery<S extends Sorts>(sorts: S, def: keyof S & string, limi
           return z.NEVER;
         }
         if (v.sort !== undefined && v.sort !== c.sort) {
-          ctx.addIssue({ code: 'custom', path: ['sort'], message: `differs from the cursor's sort (${c.sort}); start again without cursor to change the sort` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sort'],
+            message: `differs from the cursor's sort (${c.sort}); start again without cursor to change the sort`,
+          });
           return z.NEVER;
         }
         if (v.offset !== 0) {
@@ -136,7 +149,10 @@ export function containsPattern(q: string): string {
 /** `col ilike '%q%'` for any of the columns. */
 export function searchAny(columns: readonly string[], q: string): Expression<SqlBool> {
   const pattern = containsPattern(q);
-  return sql<SqlBool>`(${sql.join(columns.map((c) => sql`${ref(c)} ilike ${pattern}`), sql` or `)})`;
+  return sql<SqlBool>`(${sql.join(
+    columns.map((c) => sql`${ref(c)} ilike ${pattern}`),
+    sql` or `,
+  )})`;
 }
 
 /** Selected as `k0`, `k1`, … beside each row, so the page can say where it ended. */
@@ -152,7 +168,13 @@ export function pageOf<R extends object>(rows: R[], p: Pick<ListParams, 'limit' 
   if (rows.length <= p.limit) return { rows, next: null };
   const shown = rows.slice(0, p.limit);
   const last = shown.at(-1)!;
-  return { rows: shown, next: encodeCursor(p.sort, keys.map((_, i) => String((last as Record<string, unknown>)[`k${i}`]))) };
+  return {
+    rows: shown,
+    next: encodeCursor(
+      p.sort,
+      keys.map((_, i) => String((last as Record<string, unknown>)[`k${i}`])),
+    ),
+  };
 }
 
 /** The answer of a paged list: `total` counts every row matching the filters and `q`. */

@@ -21,7 +21,10 @@ export function registerMetricsRoute(app: FastifyInstance, deps: { db: Db; token
   app.get(METRICS_PATH, async (req, reply) => {
     reply.header('cache-control', 'no-store');
     if (!bearerMatches(req.headers.authorization, deps.token)) {
-      return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send(errorBody('unauthenticated', 'Send the metrics token as a bearer token.'));
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="metrics"')
+        .send(errorBody('unauthenticated', 'Send the metrics token as a bearer token.'));
     }
     return reply.header('content-type', METRICS_CONTENT_TYPE).send(await renderMetrics(deps.db));
   });

@@ -16,8 +16,25 @@ declare module 'fastify' {
 
 /** Query parameters whose values are plain filters, kept in the log; every other value is censored. */
 const PLAIN_QUERY = new Set([
-  'tenant', 'type', 'outcome', 'status', 'limit', 'offset', 'kind', 'include', 'unread', 'action', 'since', 'until', 'before',
-  'providerConnectionId', 'restoreRunId', 'consent', 'verification', 'why', 'admin_consent',
+  'tenant',
+  'type',
+  'outcome',
+  'status',
+  'limit',
+  'offset',
+  'kind',
+  'include',
+  'unread',
+  'action',
+  'since',
+  'until',
+  'before',
+  'providerConnectionId',
+  'restoreRunId',
+  'consent',
+  'verification',
+  'why',
+  'admin_consent',
 ]);
 const LONG_SEGMENT = /\/[A-Za-z0-9_-]{40,}(?=\/|$)/g;
 
@@ -27,7 +44,8 @@ export function loggedPath(url: string): string {
   const path = (q < 0 ? url : url.slice(0, q)).replace(/^\/invite\/[^/]+/, '/invite/[redacted]').replace(LONG_SEGMENT, '/[redacted]');
   if (q < 0) return path;
   const parts: string[] = [];
-  for (const [k, v] of new URLSearchParams(url.slice(q + 1))) parts.push(`${encodeURIComponent(k)}=${PLAIN_QUERY.has(k) ? encodeURIComponent(v) : '[redacted]'}`);
+  for (const [k, v] of new URLSearchParams(url.slice(q + 1)))
+    parts.push(`${encodeURIComponent(k)}=${PLAIN_QUERY.has(k) ? encodeURIComponent(v) : '[redacted]'}`);
   return parts.length ? `${path}?${parts.join('&')}` : path;
 }
 

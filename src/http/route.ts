@@ -131,9 +131,11 @@ const doc = <P, Q, B>(d: Base<P, Q, B>, access: AccessSpec) => ({
   responses: d.responses,
 });
 
-export function publicRoute<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  d: Base<P, Q, B> & { handler(ctx: Ctx<P, Q, B>): Promise<Answer> },
-): Route {
+export function publicRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(d: Base<P, Q, B> & { handler(ctx: Ctx<P, Q, B>): Promise<Answer> }): Route {
   return {
     ...doc(d, { kind: 'public' }),
     async run(deps, req, reply) {
@@ -145,9 +147,11 @@ export function publicRoute<P extends z.ZodType | undefined = undefined, Q exten
   };
 }
 
-export function userRoute<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  d: Base<P, Q, B> & { handler(ctx: Ctx<P, Q, B> & { user: SessionUser }): Promise<Answer> },
-): Route {
+export function userRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(d: Base<P, Q, B> & { handler(ctx: Ctx<P, Q, B> & { user: SessionUser }): Promise<Answer> }): Route {
   return {
     ...doc(d, { kind: 'user' }),
     async run(deps, req, reply) {

@@ -14,13 +14,11 @@ import { SLUG_SHAPE, UUID_SHAPE } from './authorize.ts';
 export const uuid = () => z.string().regex(UUID_SHAPE, { error: 'must be a UUID' });
 
 /** `{tenant}` in a path: the tenant's id or its slug. */
-export const tenantRef = () =>
-  z.string().refine((v) => UUID_SHAPE.test(v) || SLUG_SHAPE.test(v), { error: 'must be a tenant id or slug' });
+export const tenantRef = () => z.string().refine((v) => UUID_SHAPE.test(v) || SLUG_SHAPE.test(v), { error: 'must be a tenant id or slug' });
 
 export const operationType = () =>
   z.enum(OPERATION_TYPES, {
-    error: (iss) =>
-      typeof iss.input === 'string' ? `unknown operation type ${JSON.stringify(iss.input.slice(0, 60))}` : 'must be an operation type',
+    error: (iss) => (typeof iss.input === 'string' ? `unknown operation type ${JSON.stringify(iss.input.slice(0, 60))}` : 'must be an operation type'),
   });
 
 /** An integer in a query string ("?limit=20"), with a default when absent. */
@@ -29,7 +27,12 @@ export const queryInt = (min: number, max: number, def: number) =>
     .string()
     .regex(/^\d{1,6}$/, { error: `must be a whole number from ${min} to ${max}` })
     .transform(Number)
-    .pipe(z.number().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` }))
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` }),
+    )
     .optional()
     .transform((v) => v ?? def);
 
@@ -120,8 +123,7 @@ export const tenantSummarySchema = z.strictObject({
 });
 
 export const items = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item) });
-export const page = <T extends z.ZodType>(item: T) =>
-  z.strictObject({ items: z.array(item), total: z.number(), limit: z.number(), offset: z.number() });
+export const page = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item), total: z.number(), limit: z.number(), offset: z.number() });
 export { isoDate };
 
 /** A new app-registration credential: the fields shared by "add connection" and onboarding's connection step. */

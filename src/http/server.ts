@@ -56,12 +56,14 @@ export interface ServerDeps {
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-const isJson = (contentType: string | undefined) =>
-  contentType !== undefined && contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
+const isJson = (contentType: string | undefined) => contentType !== undefined && contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
 const isApiPath = (url: string) => /^\/(api(\/|$|\?)|healthz|readyz|openapi\.json)/.test(url) || url.split('?')[0] === METRICS_PATH;
 
 function sendError(reply: FastifyReply, err: HttpError): FastifyReply {
-  return reply.code(err.status).headers({ ...err.headers, 'cache-control': 'no-store' }).send(errorBody(err.code, err.message));
+  return reply
+    .code(err.status)
+    .headers({ ...err.headers, 'cache-control': 'no-store' })
+    .send(errorBody(err.code, err.message));
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -69,7 +71,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     db: deps.db,
     box: deps.box,
     loginLimiter: createLoginLimiter(deps.db, deps.loginLimit ?? DEFAULT_LOGIN_LIMIT),
-    cookieSecure: deps.cookieSecure ?? (deps.publicUrl?.startsWith('https://') ?? false),
+    cookieSecure: deps.cookieSecure ?? deps.publicUrl?.startsWith('https://') ?? false,
     publicUrl: deps.publicUrl ?? null,
     sso: deps.sso ? createOidcClient(deps.sso) : null,
     sessionTtlSeconds: deps.sessionTtlSeconds ?? SESSION_TTL_SECONDS,
@@ -85,7 +87,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     genReqId: requestId,
     bodyLimit: BODY_LIMIT_BYTES,
     // req.ip / protocol / host from X-Forwarded-* only for the configured proxies.
-    trustProxy: typeof deps.trustProxy === 'number' ? (_address: string, hop: number) => hop < (deps.trustProxy as number) : (deps.trustProxy || false),
+    trustProxy: typeof deps.trustProxy === 'number' ? (_address: string, hop: number) => hop < (deps.trustProxy as number) : deps.trustProxy || false,
     // Malformed URLs (bad percent-encoding, overlong params) answer in our shape too.
     frameworkErrors: (err, _req, reply) => sendError(reply, toHttpError(err)),
   });

@@ -50,7 +50,10 @@ export function addressKey(ip: string): string {
   const groupsOf = (gs: string[]) => gs.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
   const missing = tail === undefined ? 0 : 8 - groupsOf(headGroups) - groupsOf(tailGroups);
   const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailGroups];
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 export function createLoginLimiter(db: Db, limit: LoginLimit = DEFAULT_LOGIN_LIMIT): LoginLimiter {
@@ -87,7 +90,11 @@ export function createLoginLimiter(db: Db, limit: LoginLimit = DEFAULT_LOGIN_LIM
 }
 
 /** Counts the attempt or answers 429 with Retry-After; returns the release of the reservation. */
-export async function reserveSignIn(limiter: LoginLimiter, k: { account: string; address: string }, message = 'Too many failed sign-in attempts; try again later.'): Promise<() => Promise<void>> {
+export async function reserveSignIn(
+  limiter: LoginLimiter,
+  k: { account: string; address: string },
+  message = 'Too many failed sign-in attempts; try again later.',
+): Promise<() => Promise<void>> {
   const r = await limiter.reserve(k);
   if (!r.allowed) throw new HttpError(429, 'rate_limited', message, { 'retry-after': String(r.retryAfterSeconds) });
   return r.release;

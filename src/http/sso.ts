@@ -93,7 +93,10 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
     } catch (err) {
       if (!(err instanceof SsoError)) throw err;
       req.log.warn({ sso: err.reason }, 'microsoft sign-in unavailable');
-      return page(reply, 502, { title: 'Microsoft sign-in is unavailable right now', message: 'opsgate could not reach Microsoft’s sign-in service. Try again in a moment, or sign in with your password.' });
+      return page(reply, 502, {
+        title: 'Microsoft sign-in is unavailable right now',
+        message: 'opsgate could not reach Microsoft’s sign-in service. Try again in a moment, or sign in with your password.',
+      });
     }
     reply.setCookie(SSO_BINDING_COOKIE, started.binding, { ...cookieOptions, maxAge: SSO_REQUEST_TTL_SECONDS });
     return reply.redirect(url, 302);
@@ -116,7 +119,8 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
     if (!consumed.ok) {
       return refuse(400, consumed.why, {
         title: 'This sign-in cannot be completed',
-        message: 'The sign-in link is not valid here: it was used already, it expired, or it was started in another browser. Start again from the sign-in page.',
+        message:
+          'The sign-in link is not valid here: it was used already, it expired, or it was started in another browser. Start again from the sign-in page.',
       });
     }
     const error = str('error');
@@ -124,13 +128,18 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
       const cancelled = error === 'access_denied';
       return refuse(400, `authority_error:${error.slice(0, 40)}`, {
         title: cancelled ? 'Sign-in with Microsoft was cancelled' : 'Microsoft did not sign you in',
-        message: cancelled ? 'You were not signed in. Start again whenever you like.' : 'Microsoft answered with an error, so you were not signed in. Start again from the sign-in page.',
+        message: cancelled
+          ? 'You were not signed in. Start again whenever you like.'
+          : 'Microsoft answered with an error, so you were not signed in. Start again from the sign-in page.',
         detail: `Microsoft’s answer: ${error.slice(0, 80)}`,
       });
     }
     const code = str('code');
     if (!code || code.length > 8192) {
-      return refuse(400, 'missing_code', { title: 'This sign-in cannot be completed', message: 'Microsoft’s answer carried no sign-in code. Start again from the sign-in page.' });
+      return refuse(400, 'missing_code', {
+        title: 'This sign-in cannot be completed',
+        message: 'Microsoft’s answer carried no sign-in code. Start again from the sign-in page.',
+      });
     }
 
     let identity;
@@ -140,7 +149,10 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
     } catch (err) {
       if (!(err instanceof SsoError)) throw err;
       if (err.reason === 'authority_unreachable') {
-        return refuse(502, err.reason, { title: 'Microsoft sign-in is unavailable right now', message: 'opsgate could not reach Microsoft’s sign-in service. Try again in a moment, or sign in with your password.' });
+        return refuse(502, err.reason, {
+          title: 'Microsoft sign-in is unavailable right now',
+          message: 'opsgate could not reach Microsoft’s sign-in service. Try again in a moment, or sign in with your password.',
+        });
       }
       return refuse(400, err.aadsts ? `${err.reason}:AADSTS${err.aadsts}` : err.reason, {
         title: 'Microsoft sign-in could not be verified',
@@ -151,7 +163,13 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
 
     const result = await signInWithMicrosoft(deps.db, identity);
     if (result.kind === 'refused') {
-      await auditSignIn(deps.db, { outcome: 'failed', ...(result.userId ? { userId: result.userId } : { email: identity.email }), via: 'microsoft', address: req.ip, reason: result.reason });
+      await auditSignIn(deps.db, {
+        outcome: 'failed',
+        ...(result.userId ? { userId: result.userId } : { email: identity.email }),
+        via: 'microsoft',
+        address: req.ip,
+        reason: result.reason,
+      });
       return refuse(403, result.reason, REFUSALS[result.reason](identity.email));
     }
     // Whoever was signed in in this browser before, this person is now (their session ends).

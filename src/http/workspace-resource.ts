@@ -27,7 +27,16 @@ export function workspaceResourceRoute<Q extends z.ZodType | undefined = undefin
   query?: Q;
   body?: B;
   responses: Record<number, ResponseDoc>;
-  handler(ctx: { deps: Deps; req: FastifyRequest; reply: FastifyReply; id: string; user: SessionUser; workspace: WorkspaceMember; query: In<Q>; body: In<B> }): Promise<Answer>;
+  handler(ctx: {
+    deps: Deps;
+    req: FastifyRequest;
+    reply: FastifyReply;
+    id: string;
+    user: SessionUser;
+    workspace: WorkspaceMember;
+    query: In<Q>;
+    body: In<B>;
+  }): Promise<Answer>;
 }): Route {
   return {
     method: d.method,

@@ -82,9 +82,11 @@ interface WorkspaceRouteDef<P extends z.ZodType, Q extends z.ZodType | undefined
 }
 
 /** A route under /api/workspaces/:ws; its access kind is `workspace` (see AccessSpec). */
-export function workspacePathRoute<P extends z.ZodType<{ ws: string }>, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  d: WorkspaceRouteDef<P, Q, B>,
-): Route {
+export function workspacePathRoute<
+  P extends z.ZodType<{ ws: string }>,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(d: WorkspaceRouteDef<P, Q, B>): Route {
   return {
     method: d.method,
     url: d.url,

@@ -1,15 +1,7 @@
 // Refusals of member and invitation changes; the HTTP edge maps each code to its status
 // (src/http/errors.ts), the CLI or a job could map them otherwise.
 export type MemberErrorCode =
-  | 'not_found'
-  | 'invalid'
-  | 'conflict'
-  | 'wrong_password'
-  | 'last_owner'
-  | 'already_member'
-  | 'invitation_expired'
-  | 'invitation_used'
-  | 'invitation_revoked';
+  'not_found' | 'invalid' | 'conflict' | 'wrong_password' | 'last_owner' | 'already_member' | 'invitation_expired' | 'invitation_used' | 'invitation_revoked';
 
 export class MemberError extends Error {
   readonly code: MemberErrorCode;

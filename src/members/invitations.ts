@@ -113,14 +113,26 @@ export async function listInvitations(db: Db, workspaceId: string) {
 
 export async function revokeInvitation(db: Db, input: { workspaceId: string; actorId: string; id: string }): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    const inv = await tx.selectFrom('invitations').selectAll().where('id', '=', input.id).where('workspace_id', '=', input.workspaceId).forUpdate().executeTakeFirst();
+    const inv = await tx
+      .selectFrom('invitations')
+      .selectAll()
+      .where('id', '=', input.id)
+      .where('workspace_id', '=', input.workspaceId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!inv) throw new MemberError('not_found', 'Not found.');
     if (inv.accepted_at) throw new MemberError('invitation_used', 'This invitation was already accepted; remove the member instead.');
     if (inv.revoked_at) return;
     await tx.updateTable('invitations').set({ revoked_at: new Date() }).where('id', '=', inv.id).execute();
     await tx
       .insertInto('audit_log')
-      .values({ workspace_id: input.workspaceId, actor_user_id: input.actorId, action: 'invitation.revoked', outcome: 'succeeded', details: JSON.stringify({ invitationId: inv.id, email: inv.email }) })
+      .values({
+        workspace_id: input.workspaceId,
+        actor_user_id: input.actorId,
+        action: 'invitation.revoked',
+        outcome: 'succeeded',
+        details: JSON.stringify({ invitationId: inv.id, email: inv.email }),
+      })
       .execute();
   });
 }
@@ -175,12 +187,13 @@ export async function acceptInvitation(
     refuseUnlessPending(locked);
     let user = existing ? { id: existing.id, display_name: existing.display_name } : null;
     if (!user) {
-      user = (await tx
-        .insertInto('users')
-        .values({ email: inv.email, display_name: input.displayName!, password_hash: passwordHash! })
-        .onConflict((oc) => oc.column('email').doNothing())
-        .returning(['id', 'display_name'])
-        .executeTakeFirst()) ?? null;
+      user =
+        (await tx
+          .insertInto('users')
+          .values({ email: inv.email, display_name: input.displayName!, password_hash: passwordHash! })
+          .onConflict((oc) => oc.column('email').doNothing())
+          .returning(['id', 'display_name'])
+          .executeTakeFirst()) ?? null;
       if (!user) throw new MemberError('conflict', `An account for ${inv.email} was just created: enter its password to accept.`);
     }
     await joinWithInvitation(tx, locked, user.id, { newAccount: !existing });
@@ -197,19 +210,45 @@ export async function joinWithInvitation(tx: DbOrTx, locked: Invitation, userId:
   const inv = locked;
   const user = { id: userId };
   const grant: Grant = { all: locked.all_tenants, tenantIds: locked.tenant_ids };
-  const member = await tx.selectFrom('workspace_members').select(['role', 'all_tenants']).where('workspace_id', '=', inv.workspace_id).where('user_id', '=', user.id).executeTakeFirst();
+  const member = await tx
+    .selectFrom('workspace_members')
+    .select(['role', 'all_tenants'])
+    .where('workspace_id', '=', inv.workspace_id)
+    .where('user_id', '=', user.id)
+    .executeTakeFirst();
   if (!member) {
     await tx.insertInto('workspace_members').values({ workspace_id: inv.workspace_id, user_id: user.id, role: locked.role }).execute();
     // Tenants removed since the invitation are skipped.
-    const ids = grant.all ? [] : (await tx.selectFrom('tenants').select('id').where('workspace_id', '=', inv.workspace_id).where('id', 'in', grant.tenantIds).execute()).map((t) => t.id);
+    const ids = grant.all
+      ? []
+      : (await tx.selectFrom('tenants').select('id').where('workspace_id', '=', inv.workspace_id).where('id', 'in', grant.tenantIds).execute()).map(
+          (t) => t.id,
+        );
     await applyGrant(tx, inv.workspace_id, user.id, locked.role, { all: grant.all, tenantIds: ids });
   } else {
     // Joined meanwhile (another invitation): add what this one grants, change nothing else.
-    const ids = (await tx.selectFrom('tenants').select('id').where('workspace_id', '=', inv.workspace_id).$if(!grant.all, (q) => q.where('id', 'in', grant.tenantIds)).execute()).map((t) => t.id);
+    const ids = (
+      await tx
+        .selectFrom('tenants')
+        .select('id')
+        .where('workspace_id', '=', inv.workspace_id)
+        .$if(!grant.all, (q) => q.where('id', 'in', grant.tenantIds))
+        .execute()
+    ).map((t) => t.id);
     if (ids.length) {
-      await tx.insertInto('tenant_memberships').values(ids.map((tenant_id) => ({ tenant_id, user_id: user.id, role: locked.role }))).onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing()).execute();
+      await tx
+        .insertInto('tenant_memberships')
+        .values(ids.map((tenant_id) => ({ tenant_id, user_id: user.id, role: locked.role })))
+        .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing())
+        .execute();
     }
-    if (grant.all && !member.all_tenants) await tx.updateTable('workspace_members').set({ all_tenants: true }).where('workspace_id', '=', inv.workspace_id).where('user_id', '=', user.id).execute();
+    if (grant.all && !member.all_tenants)
+      await tx
+        .updateTable('workspace_members')
+        .set({ all_tenants: true })
+        .where('workspace_id', '=', inv.workspace_id)
+        .where('user_id', '=', user.id)
+        .execute();
   }
   await tx.updateTable('invitations').set({ accepted_at: new Date(), accepted_by: user.id }).where('id', '=', inv.id).execute();
   await tx
@@ -219,7 +258,14 @@ export async function joinWithInvitation(tx: DbOrTx, locked: Invitation, userId:
       actor_user_id: user.id,
       action: 'member.joined',
       outcome: 'succeeded',
-      details: JSON.stringify({ invitationId: inv.id, email: inv.email, role: locked.role, tenants: await grantSlugs(tx, grant), newAccount: opts.newAccount, ...(opts.via ? { via: opts.via } : {}) }),
+      details: JSON.stringify({
+        invitationId: inv.id,
+        email: inv.email,
+        role: locked.role,
+        tenants: await grantSlugs(tx, grant),
+        newAccount: opts.newAccount,
+        ...(opts.via ? { via: opts.via } : {}),
+      }),
     })
     .execute();
 }

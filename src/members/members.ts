@@ -28,7 +28,15 @@ export async function resolveTenants(db: DbOrTx, workspaceId: string, tenants: T
   const slugs = [...new Set(tenants)];
   const rows = await db.selectFrom('tenants').select(['id', 'slug']).where('workspace_id', '=', workspaceId).where('slug', 'in', slugs).execute();
   const missing = slugs.filter((s) => !rows.some((r) => r.slug === s));
-  if (missing.length) throw new MemberError('invalid', `no tenant ${missing.slice(0, 5).map((s) => JSON.stringify(s)).join(', ')} in this workspace`, 'tenants');
+  if (missing.length)
+    throw new MemberError(
+      'invalid',
+      `no tenant ${missing
+        .slice(0, 5)
+        .map((s) => JSON.stringify(s))
+        .join(', ')} in this workspace`,
+      'tenants',
+    );
   return { all: false, tenantIds: rows.map((r) => r.id) };
 }
 
@@ -52,7 +60,12 @@ const workspaceTenantIds = (tx: DbOrTx, workspaceId: string) => tx.selectFrom('t
  * each, and records the grant on the workspace membership (the trigger on tenants reads it).
  */
 export async function applyGrant(tx: DbOrTx, workspaceId: string, userId: string, role: Role, grant: Grant): Promise<void> {
-  await tx.updateTable('workspace_members').set({ role, all_tenants: grant.all }).where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
+  await tx
+    .updateTable('workspace_members')
+    .set({ role, all_tenants: grant.all })
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .execute();
   const ids = grant.all ? (await workspaceTenantIds(tx, workspaceId).execute()).map((t) => t.id) : grant.tenantIds;
   let drop = tx.deleteFrom('tenant_memberships').where('user_id', '=', userId).where('tenant_id', 'in', workspaceTenantIds(tx, workspaceId));
   if (ids.length) drop = drop.where('tenant_id', 'not in', ids);

@@ -64,7 +64,12 @@ async function databaseGauges(db: Db): Promise<Registry> {
         sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs where is_available and run_at <= now()`.execute(db),
       ]),
     );
-    const runs = new Gauge({ name: 'opsgate_runs_active', help: 'Runs queued or running (holding their scope), by operation type.', labelNames: ['type'] as const, registers: [scrape] });
+    const runs = new Gauge({
+      name: 'opsgate_runs_active',
+      help: 'Runs queued or running (holding their scope), by operation type.',
+      labelNames: ['type'] as const,
+      registers: [scrape],
+    });
     // Every type reports, at 0 when idle, so a series never disappears.
     for (const type of OPERATION_TYPES) runs.set({ type }, 0);
     for (const r of active.rows) runs.set({ type: r.type }, r.n);

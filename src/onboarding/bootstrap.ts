@@ -20,7 +20,9 @@ const SESSION_LOCK = 4242_0003;
 /** States the chain may (re)admit: not started yet, or stopped by a reason the operator can fix. */
 const ADMITTABLE: SelectionState[] = ['pending', 'blocked', 'scope_busy', 'failed'];
 
-export const BOOTSTRAP_TYPES: OperationType[] = Object.values(REGISTRY).filter((d) => d.bootstrap).map((d) => d.type);
+export const BOOTSTRAP_TYPES: OperationType[] = Object.values(REGISTRY)
+  .filter((d) => d.bootstrap)
+  .map((d) => d.type);
 
 export type AdmitAnswer =
   /** The gate was asked for the next selection; its answer is here. */

@@ -86,9 +86,7 @@ export function remoteSandboxPresets(endpoints: CloudEndpoints): DemoPresetSourc
 export async function withFreeSlugs(db: Db, presets: DemoPreset[]): Promise<DemoPreset[]> {
   const out: DemoPreset[] = [];
   for (const p of presets) {
-    const taken = new Set(
-      (await db.selectFrom('tenants').select('slug').where('slug', 'like', `${p.tenant.slug}%`).execute()).map((r) => r.slug),
-    );
+    const taken = new Set((await db.selectFrom('tenants').select('slug').where('slug', 'like', `${p.tenant.slug}%`).execute()).map((r) => r.slug));
     let slug = p.tenant.slug;
     for (let n = 2; taken.has(slug); n++) slug = `${p.tenant.slug}-${n}`;
     out.push({ ...p, tenant: { ...p.tenant, slug } });

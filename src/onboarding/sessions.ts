@@ -47,7 +47,13 @@ export async function createSession(
     await tx.insertInto('tenant_memberships').values({ tenant_id: tenant.id, user_id: input.userId, role: 'owner' }).execute();
     await tx
       .insertInto('audit_log')
-      .values({ workspace_id: input.workspaceId, tenant_id: tenant.id, actor_user_id: input.userId, action: 'onboarding.create', details: JSON.stringify({ slug: input.slug }) })
+      .values({
+        workspace_id: input.workspaceId,
+        tenant_id: tenant.id,
+        actor_user_id: input.userId,
+        action: 'onboarding.create',
+        details: JSON.stringify({ slug: input.slug }),
+      })
       .execute();
     return tx
       .insertInto('onboarding_sessions')
@@ -72,14 +78,24 @@ export async function setConnection(db: Db, box: SecretBox, session: OnboardingS
       const app = await findAppForConnection(tx, session.workspace_id, input.appRegistrationId);
       if (!app) throw new OnboardingError('invalid', NO_SUCH_APP, 'appRegistrationId');
       credential = {
-        cloud: app.cloud, client_id: app.client_id, app_registration_id: app.id,
+        cloud: app.cloud,
+        client_id: app.client_id,
+        app_registration_id: app.id,
         // The app's credential applies; a replaced own credential is forgotten.
-        credential_kind: 'secret' as const, secret_ciphertext: null, certificate_thumbprint: null, certificate_pem: null, private_key_ciphertext: null, credential_expires_at: null,
+        credential_kind: 'secret' as const,
+        secret_ciphertext: null,
+        certificate_thumbprint: null,
+        certificate_pem: null,
+        private_key_ciphertext: null,
+        credential_expires_at: null,
       };
     } else {
       credential = {
-        cloud: input.cloud, client_id: input.clientId.toLowerCase(), app_registration_id: null,
-        secret_ciphertext: box.seal(input.clientSecret, credentialAad({ table: 'provider_connections', id: connectionId }, 'secret_ciphertext')), credential_expires_at: input.secretExpiresAt,
+        cloud: input.cloud,
+        client_id: input.clientId.toLowerCase(),
+        app_registration_id: null,
+        secret_ciphertext: box.seal(input.clientSecret, credentialAad({ table: 'provider_connections', id: connectionId }, 'secret_ciphertext')),
+        credential_expires_at: input.secretExpiresAt,
       };
     }
     const values = {
@@ -96,8 +112,15 @@ export async function setConnection(db: Db, box: SecretBox, session: OnboardingS
     if (session.provider_connection_id) {
       await tx.updateTable('provider_connections').set(values).where('id', '=', connectionId).execute();
     } else {
-      await tx.insertInto('provider_connections').values({ ...values, id: connectionId, tenant_id: session.tenant_id, is_default: true }).execute();
-      await tx.updateTable('onboarding_sessions').set({ provider_connection_id: connectionId, updated_at: sql<Date>`now()` }).where('id', '=', session.id).execute();
+      await tx
+        .insertInto('provider_connections')
+        .values({ ...values, id: connectionId, tenant_id: session.tenant_id, is_default: true })
+        .execute();
+      await tx
+        .updateTable('onboarding_sessions')
+        .set({ provider_connection_id: connectionId, updated_at: sql<Date>`now()` })
+        .where('id', '=', session.id)
+        .execute();
     }
     await tx
       .insertInto('audit_log')
@@ -128,7 +151,11 @@ export async function startVerification(db: Db, session: OnboardingSession, acto
     onboardingSessionId: session.id,
   });
   if (result.outcome !== 'scope_busy') {
-    await db.updateTable('onboarding_sessions').set({ verification_run_id: result.run.id, updated_at: sql<Date>`now()` }).where('id', '=', session.id).execute();
+    await db
+      .updateTable('onboarding_sessions')
+      .set({ verification_run_id: result.run.id, updated_at: sql<Date>`now()` })
+      .where('id', '=', session.id)
+      .execute();
   }
   return result;
 }
@@ -145,7 +172,12 @@ export async function cancelSession(db: Db, session: OnboardingSession, actorId:
 
 async function closeSession(db: Db, session: OnboardingSession, actorId: string, status: 'completed' | 'cancelled'): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    await tx.updateTable('onboarding_sessions').set({ status, updated_at: sql<Date>`now()` }).where('id', '=', session.id).where('status', '=', 'draft').execute();
+    await tx
+      .updateTable('onboarding_sessions')
+      .set({ status, updated_at: sql<Date>`now()` })
+      .where('id', '=', session.id)
+      .where('status', '=', 'draft')
+      .execute();
     await tx
       .updateTable('tenants')
       .set({ status: status === 'completed' ? 'active' : 'archived', updated_at: sql<Date>`now()` })

@@ -8,11 +8,7 @@ type RoleRow = { external_id: string; display_name: string; is_built_in: boolean
 
 export async function replaceDirectoryRecords(ctx: JobContext, table: 'entra_groups', rows: GroupRow[]): Promise<void>;
 export async function replaceDirectoryRecords(ctx: JobContext, table: 'role_definitions', rows: RoleRow[]): Promise<void>;
-export async function replaceDirectoryRecords(
-  ctx: JobContext,
-  table: 'entra_groups' | 'role_definitions',
-  rows: (GroupRow | RoleRow)[],
-): Promise<void> {
+export async function replaceDirectoryRecords(ctx: JobContext, table: 'entra_groups' | 'role_definitions', rows: (GroupRow | RoleRow)[]): Promise<void> {
   await ctx.db.transaction().execute(async (tx) => {
     if (rows.length) {
       const values = rows.map((r) => ({ ...r, tenant_id: ctx.tenant.id, last_run_id: ctx.run.id }));

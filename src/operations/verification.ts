@@ -37,8 +37,7 @@ export async function verifyConnection(ctx: JobContext): Promise<JobResult> {
       await storeFacts(ctx, {
         consent_status: code === 'provider_consent_missing' ? 'missing' : 'unknown',
         ...(code === 'provider_consent_missing' ? { granted_permissions: [] } : {}),
-        verification_status:
-          code === 'provider_connection_unusable' || code === 'provider_tenant_not_found' ? 'unusable' : 'failed',
+        verification_status: code === 'provider_connection_unusable' || code === 'provider_tenant_not_found' ? 'unusable' : 'failed',
         verification_reason_code: code,
       });
     }

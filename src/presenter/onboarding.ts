@@ -28,10 +28,17 @@ export interface OnboardingView {
   status: 'draft' | 'completed' | 'cancelled';
   tenant: { id: string; slug: string; name: string; status: string; entraTenantId: string };
   providerConnection: {
-    id: string; name: string; clientId: string; cloud: string; credentialExpiresAt: string | null;
-    consentStatus: string; grantedPermissions: string[]; verificationStatus: string;
+    id: string;
+    name: string;
+    clientId: string;
+    cloud: string;
+    credentialExpiresAt: string | null;
+    consentStatus: string;
+    grantedPermissions: string[];
+    verificationStatus: string;
     /** On a workspace app (its credential, no secret of its own) or on the tenant's own app. */
-    kind: 'own_app' | 'workspace_app'; appRegistration: { id: string; name: string } | null;
+    kind: 'own_app' | 'workspace_app';
+    appRegistration: { id: string; name: string } | null;
   } | null;
   verification: { run: { id: string; url: string }; status: string; outcome: string; reason: PresentedReason | null; nextSteps: PresentedStep[] } | null;
   selections: SelectionView[];
@@ -84,9 +91,14 @@ export async function presentOnboarding(db: Db, s: OnboardingSession, viewerRole
     tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status, entraTenantId: tenant.entra_tenant_id },
     providerConnection: conn
       ? {
-          id: conn.id, name: conn.name, clientId: conn.client_id, cloud: conn.cloud,
+          id: conn.id,
+          name: conn.name,
+          clientId: conn.client_id,
+          cloud: conn.cloud,
           credentialExpiresAt: ((conn.app_registration_id ? app?.credential_expires_at : conn.credential_expires_at) ?? null)?.toISOString() ?? null,
-          consentStatus: conn.consent_status, grantedPermissions: [...conn.granted_permissions], verificationStatus: conn.verification_status,
+          consentStatus: conn.consent_status,
+          grantedPermissions: [...conn.granted_permissions],
+          verificationStatus: conn.verification_status,
           kind: conn.app_registration_id ? 'workspace_app' : 'own_app',
           appRegistration: conn.app_registration_id ? { id: conn.app_registration_id, name: app?.name ?? '' } : null,
         }

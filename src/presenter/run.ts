@@ -146,10 +146,7 @@ export function notificationBody(run: RunView): string {
   return on + notificationOutcome(run);
 }
 
-export function presentNotification(
-  n: { id: string; created_at: Date; read_at: Date | null },
-  run: RunView,
-): NotificationView {
+export function presentNotification(n: { id: string; created_at: Date; read_at: Date | null }, run: RunView): NotificationView {
   return {
     id: n.id,
     runId: run.id,

@@ -4,8 +4,7 @@ import type { TenantStatus } from '../db/schema.ts';
 
 const NOTES: Record<TenantStatus, ((owners: string) => string) | null> = {
   active: null,
-  onboarding: (o) =>
-    `This tenant is still being onboarded: only its onboarding session can start operations. ${o} can finish onboarding to make it active.`,
+  onboarding: (o) => `This tenant is still being onboarded: only its onboarding session can start operations. ${o} can finish onboarding to make it active.`,
   suspended: (o) => `This tenant is suspended: no provider operation can start for it until it is reactivated. ${o} can reactivate it.`,
   archived: (o) => `This tenant is archived and kept for its history only: no provider operation can start for it. ${o} can reactivate it.`,
 };

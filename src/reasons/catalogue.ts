@@ -44,8 +44,7 @@ const verify = (l: ReasonLinks): NextStep => ({ label: 'Verify tenant', url: ten
  * marks them (`credential: 'certificate'`), and Microsoft's refusals of a client assertion are
  * AADSTS700027 / 700024.
  */
-const isCertificate = (p: ReasonParams = {}) =>
-  p.credential === 'certificate' || ['AADSTS700027', 'AADSTS700024'].includes(String(p.aadsts ?? ''));
+const isCertificate = (p: ReasonParams = {}) => p.credential === 'certificate' || ['AADSTS700027', 'AADSTS700024'].includes(String(p.aadsts ?? ''));
 const credentialNoun = (p?: ReasonParams) => (isCertificate(p) ? 'certificate' : 'client secret');
 const rotate = (l: ReasonLinks, p?: ReasonParams): NextStep => ({
   label: `Rotate the ${credentialNoun(p)}`,
@@ -64,23 +63,18 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
   },
   provider_connection_missing: {
     message: () => 'This tenant has no default provider connection, and none was chosen.',
-    nextSteps: (l) => [
-      { label: 'Add or choose a default connection', url: connectionsUrl(l), capability: 'provider_connection.manage' },
-    ],
+    nextSteps: (l) => [{ label: 'Add or choose a default connection', url: connectionsUrl(l), capability: 'provider_connection.manage' }],
   },
   provider_connection_disabled: {
     message: () => 'The provider connection is disabled.',
-    nextSteps: (l) => [
-      { label: 'Enable the connection', url: connectionUrl(l), capability: 'provider_connection.manage' },
-    ],
+    nextSteps: (l) => [{ label: 'Enable the connection', url: connectionUrl(l), capability: 'provider_connection.manage' }],
   },
   provider_credentials_missing: {
     message: () => 'The provider connection has no client secret or certificate.',
     nextSteps: (l) => [{ ...rotate(l), label: 'Add a client secret' }],
   },
   provider_credentials_expired: {
-    message: (p) =>
-      p.expiredAt ? `The ${credentialNoun(p)} expired on ${String(p.expiredAt).slice(0, 10)}.` : `The ${credentialNoun(p)} has expired.`,
+    message: (p) => (p.expiredAt ? `The ${credentialNoun(p)} expired on ${String(p.expiredAt).slice(0, 10)}.` : `The ${credentialNoun(p)} has expired.`),
     nextSteps: (l, p) => [rotate(l, p), verify(l)],
   },
   provider_connection_unusable: {
@@ -93,10 +87,7 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
   },
   provider_consent_missing: {
     message: () => 'Admin consent has not been granted for this connection.',
-    nextSteps: (l) => [
-      { label: 'Grant admin consent', url: connectionUrl(l, '#consent'), capability: 'provider_connection.manage' },
-      verify(l),
-    ],
+    nextSteps: (l) => [{ label: 'Grant admin consent', url: connectionUrl(l, '#consent'), capability: 'provider_connection.manage' }, verify(l)],
   },
   provider_permission_missing: {
     message: (p) => {
@@ -105,10 +96,7 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
         ? `The connection lacks the Graph permission${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`
         : 'The connection lacks a Graph permission this operation needs.';
     },
-    nextSteps: (l) => [
-      { label: 'Grant the missing permissions', url: connectionUrl(l, '#permissions'), capability: 'provider_connection.manage' },
-      verify(l),
-    ],
+    nextSteps: (l) => [{ label: 'Grant the missing permissions', url: connectionUrl(l, '#permissions'), capability: 'provider_connection.manage' }, verify(l)],
   },
   scope_busy: {
     message: (p) =>
@@ -142,8 +130,7 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
     nextSteps: (l) => [{ label: 'Try again in a few minutes', url: tenantUrl(l) }],
   },
   provider_request_rejected: {
-    message: (p) =>
-      `Microsoft Graph refused a request${p.graphCode ? ` (${String(p.graphCode)})` : ''}; retrying will not help until its cause is fixed.`,
+    message: (p) => `Microsoft Graph refused a request${p.graphCode ? ` (${String(p.graphCode)})` : ''}; retrying will not help until its cause is fixed.`,
     nextSteps: (l) => [{ label: 'View recent operations', url: operationsUrl(l) }],
   },
   execution_interrupted: {
@@ -151,8 +138,7 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
     nextSteps: (l) => [{ label: 'Start it again', url: tenantUrl(l) }],
   },
   run_cancelled: {
-    message: (p) =>
-      p.by ? `${String(p.by)} cancelled this run before it finished.` : 'This run was cancelled before it finished.',
+    message: (p) => (p.by ? `${String(p.by)} cancelled this run before it finished.` : 'This run was cancelled before it finished.'),
     nextSteps: (l) => [{ label: 'Start it again', url: tenantUrl(l) }],
   },
   execution_error: {
@@ -171,9 +157,7 @@ export const CATALOGUE: Record<ReasonCode, Entry> = {
   },
   provider_verification_failed: {
     message: () => 'The last verification of this connection failed.',
-    nextSteps: (l) => [
-      { label: 'Check connection', url: connectionUrl(l), capability: 'provider_connection.run_checks', starts: 'provider_connection.check' },
-    ],
+    nextSteps: (l) => [{ label: 'Check connection', url: connectionUrl(l), capability: 'provider_connection.run_checks', starts: 'provider_connection.check' }],
   },
   scheduled_run_failed: {
     message: (p) => `The last scheduled ${p.operation ? String(p.operation).toLowerCase() : 'run'} failed.`,

@@ -35,11 +35,7 @@ export const EXECUTION_ONLY_REASONS = [
  * Only on the needs-attention list (and its webhook): facts that do not block a start yet, or
  * summarise a past failure. Same catalogue, so they read like everything else.
  */
-export const ATTENTION_ONLY_REASONS = [
-  'provider_credentials_expiring',
-  'provider_verification_failed',
-  'scheduled_run_failed',
-] as const;
+export const ATTENTION_ONLY_REASONS = ['provider_credentials_expiring', 'provider_verification_failed', 'scheduled_run_failed'] as const;
 
 export const REASON_CODES = [...BLOCKED_REASONS, 'scope_busy', ...EXECUTION_ONLY_REASONS, ...ATTENTION_ONLY_REASONS] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];

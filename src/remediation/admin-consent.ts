@@ -22,7 +22,14 @@ const hash = (s: string) => crypto.createHash('sha256').update(s).digest('base64
 /** The application permissions a multi-tenant app's registration requests, all at once. */
 export const WORKSPACE_APP_CONSENT_SCOPE = 'https://graph.microsoft.com/.default';
 
-export function adminConsentUrl(p: { authorityHost: string; entraTenantId: string; clientId: string; redirectUri: string; state: string; multiTenant?: boolean }): string {
+export function adminConsentUrl(p: {
+  authorityHost: string;
+  entraTenantId: string;
+  clientId: string;
+  redirectUri: string;
+  state: string;
+  multiTenant?: boolean;
+}): string {
   const path = p.multiTenant ? 'v2.0/adminconsent' : 'adminconsent';
   const u = new URL(`${p.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(p.entraTenantId)}/${path}`);
   u.searchParams.set('client_id', p.clientId);
@@ -56,7 +63,13 @@ export async function beginAdminConsent(
     .execute();
   await db
     .insertInto('audit_log')
-    .values({ workspace_id: conn.workspace_id, tenant_id: conn.tenant_id, actor_user_id: p.userId, action: 'provider_connection.consent_requested', details: JSON.stringify({ providerConnectionId: p.connectionId }) })
+    .values({
+      workspace_id: conn.workspace_id,
+      tenant_id: conn.tenant_id,
+      actor_user_id: p.userId,
+      action: 'provider_connection.consent_requested',
+      details: JSON.stringify({ providerConnectionId: p.connectionId }),
+    })
     .execute();
   // The customer tenant's consent to the app: the connection's client id is its app's.
   return adminConsentUrl({
@@ -72,18 +85,18 @@ export async function beginAdminConsent(
 export type ConsentCallback =
   | { kind: 'granted'; connectionId: string; tenantId: string }
   | { kind: 'denied'; connectionId: string; tenantId: string; error: string; description: string }
-  | { kind: 'rejected'; why: 'missing_state' | 'unknown_state' | 'expired_state' | 'used_state' | 'other_session' | 'wrong_tenant' | 'malformed'; connectionId: string | null };
+  | {
+      kind: 'rejected';
+      why: 'missing_state' | 'unknown_state' | 'expired_state' | 'used_state' | 'other_session' | 'wrong_tenant' | 'malformed';
+      connectionId: string | null;
+    };
 
 /**
  * Judges a callback. The state must exist, be unexpired and unused, and belong to this
  * browser session; a success must name the connection's own tenant. A state is consumed by
  * any judged callback, so a replay is rejected.
  */
-export async function completeAdminConsent(
-  db: Db,
-  query: Record<string, unknown>,
-  who: { userId: string; httpSessionId: string },
-): Promise<ConsentCallback> {
+export async function completeAdminConsent(db: Db, query: Record<string, unknown>, who: { userId: string; httpSessionId: string }): Promise<ConsentCallback> {
   const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
   const state = str('state');
   if (!state) return { kind: 'rejected', why: 'missing_state', connectionId: null };
@@ -96,7 +109,11 @@ export async function completeAdminConsent(
       return { kind: 'rejected', why: 'other_session', connectionId: null } as const;
     }
     if (req.used_at) return { kind: 'rejected', why: 'used_state', connectionId } as const;
-    await tx.updateTable('consent_requests').set({ used_at: sql<Date>`now()` }).where('state_hash', '=', req.state_hash).execute();
+    await tx
+      .updateTable('consent_requests')
+      .set({ used_at: sql<Date>`now()` })
+      .where('state_hash', '=', req.state_hash)
+      .execute();
     if (req.expires_at.getTime() < Date.now()) return { kind: 'rejected', why: 'expired_state', connectionId } as const;
     const conn = await tx
       .selectFrom('provider_connections as c')
@@ -107,7 +124,13 @@ export async function completeAdminConsent(
     const audit = (action: string, details: Record<string, unknown>) =>
       tx
         .insertInto('audit_log')
-        .values({ workspace_id: conn.workspace_id, tenant_id: conn.tenant_id, actor_user_id: who.userId, action, details: JSON.stringify({ providerConnectionId: connectionId, ...details }) })
+        .values({
+          workspace_id: conn.workspace_id,
+          tenant_id: conn.tenant_id,
+          actor_user_id: who.userId,
+          action,
+          details: JSON.stringify({ providerConnectionId: connectionId, ...details }),
+        })
         .execute();
 
     const error = str('error');

@@ -61,9 +61,12 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
   const beatNow = async () => {
     state.beat = await heartbeat(db, runId, deps.leaseOwner, deps.leaseSeconds);
   };
-  const beat = setInterval(() => {
-    beatNow().catch(() => undefined);
-  }, Math.max(500, (deps.leaseSeconds * 1000) / 3));
+  const beat = setInterval(
+    () => {
+      beatNow().catch(() => undefined);
+    },
+    Math.max(500, (deps.leaseSeconds * 1000) / 3),
+  );
   const checkpoint = () => {
     if (state.beat.kind === 'cancel_requested') throw new RunCancelled(state.beat.by);
     if (deps.abandon?.aborted) throw new RunAbandoned();
@@ -128,11 +131,7 @@ async function runJob(deps: ExecutionDeps, run: OperationRun, cp: Checkpoints): 
   const def = getDefinition(run.type);
   const tenant = await deps.db.selectFrom('tenants').selectAll().where('id', '=', run.tenant_id).executeTakeFirstOrThrow();
   // The pinned connection, never "the tenant's default now".
-  const connection = await deps.db
-    .selectFrom('provider_connections')
-    .selectAll()
-    .where('id', '=', run.provider_connection_id!)
-    .executeTakeFirstOrThrow();
+  const connection = await deps.db.selectFrom('provider_connections').selectAll().where('id', '=', run.provider_connection_id!).executeTakeFirstOrThrow();
   const client = deps.providerFor(connection.cloud);
   // Tokens come from the customer tenant's authority; on a workspace app, with the app's
   // credential as it is now (a rotation after the click is what this run uses).

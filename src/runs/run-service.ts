@@ -167,10 +167,12 @@ export async function interruptAbandoned(db: Db, leaseSeconds: number): Promise<
  * the chain). Scheduled runs and system runs without an initiator notify nobody.
  */
 async function notifyInitiator(tx: DbOrTx, runs: OperationRun[]): Promise<void> {
-  const values = runs
-    .filter((r) => r.trigger !== 'scheduled' && r.initiator_user_id)
-    .map((r) => ({ user_id: r.initiator_user_id!, run_id: r.id }));
+  const values = runs.filter((r) => r.trigger !== 'scheduled' && r.initiator_user_id).map((r) => ({ user_id: r.initiator_user_id!, run_id: r.id }));
   if (values.length) {
-    await tx.insertInto('notifications').values(values).onConflict((oc) => oc.doNothing()).execute();
+    await tx
+      .insertInto('notifications')
+      .values(values)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 }

@@ -46,14 +46,7 @@ export async function fireDueSchedules(db: Db, processId: string, now: Date = ne
 
 async function claimDue(db: Db, processId: string, now: Date): Promise<Claimed[]> {
   return db.transaction().execute(async (tx) => {
-    const due = await tx
-      .selectFrom('schedules')
-      .selectAll()
-      .where('enabled', '=', true)
-      .where('next_fire_at', '<=', now)
-      .forUpdate()
-      .skipLocked()
-      .execute();
+    const due = await tx.selectFrom('schedules').selectAll().where('enabled', '=', true).where('next_fire_at', '<=', now).forUpdate().skipLocked().execute();
     const out: Claimed[] = [];
     for (const s of due) {
       // Missed instants collapse into this one firing: the next is the first after now.

@@ -67,7 +67,10 @@ async function validate(db: DbOrTx, workspaceId: string, f: Partial<ScheduleFiel
 const next = (s: Pick<ScheduleFields, 'cron' | 'timezone' | 'enabled'>) => (s.enabled ? nextFire(s.cron, s.timezone, new Date()) : null);
 
 async function audit(db: DbOrTx, workspaceId: string, actorId: string | null, action: string, details: Record<string, unknown>) {
-  await db.insertInto('audit_log').values({ workspace_id: workspaceId, actor_user_id: actorId, action, details: JSON.stringify(details) }).execute();
+  await db
+    .insertInto('audit_log')
+    .values({ workspace_id: workspaceId, actor_user_id: actorId, action, details: JSON.stringify(details) })
+    .execute();
 }
 
 const uniqueName = (err: unknown) => (err as { code?: string }).code === '23505';

@@ -79,12 +79,7 @@ export async function upgradeStoredHash(db: DbOrTx, userId: string, stored: stri
   if (!needsRehash(stored)) return false;
   try {
     const next = await hashPassword(password);
-    const r = await db
-      .updateTable('users')
-      .set({ password_hash: next })
-      .where('id', '=', userId)
-      .where('password_hash', '=', stored)
-      .executeTakeFirst();
+    const r = await db.updateTable('users').set({ password_hash: next }).where('id', '=', userId).where('password_hash', '=', stored).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   } catch {
     return false;

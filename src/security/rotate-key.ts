@@ -77,7 +77,10 @@ export async function resealAll(tx: DbOrTx, box: SecretBox): Promise<ResealResul
     const cols = columns.map((c) => sql.ref(c));
     const { rows } = await sql<Record<string, string | null> & { id: string }>`
       select id, ${sql.join(cols)} from ${sql.table(table)}
-       where ${sql.join(columns.map((c) => sql`${sql.ref(c)} is not null`), sql` or `)}
+       where ${sql.join(
+         columns.map((c) => sql`${sql.ref(c)} is not null`),
+         sql` or `,
+       )}
        order by id
          for update`.execute(tx);
     for (const row of rows) {

@@ -20,8 +20,7 @@ export async function seedDemo(db: Db, box: SecretBox, now = new Date()): Promis
     const passwordHash = await hashPassword(DEMO_PASSWORD);
 
     for (const ws of DEMO_WORKSPACES) {
-      const { id: workspaceId } = await tx
-        .insertInto('workspaces').values({ slug: ws.slug, name: ws.name }).returning('id').executeTakeFirstOrThrow();
+      const { id: workspaceId } = await tx.insertInto('workspaces').values({ slug: ws.slug, name: ws.name }).returning('id').executeTakeFirstOrThrow();
       const members: { id: string; role: (typeof ws.members)[number]['role'] }[] = [];
       for (const m of ws.members) {
         const { id } = await tx
@@ -39,7 +38,10 @@ export async function seedDemo(db: Db, box: SecretBox, now = new Date()): Promis
           .values({ workspace_id: workspaceId, slug: t.slug, name: t.name, entra_tenant_id: t.entraTenantId, status: t.status })
           .returning('id')
           .executeTakeFirstOrThrow();
-        await tx.insertInto('tenant_memberships').values(members.map((m) => ({ tenant_id: tenantId, user_id: m.id, role: m.role }))).execute();
+        await tx
+          .insertInto('tenant_memberships')
+          .values(members.map((m) => ({ tenant_id: tenantId, user_id: m.id, role: m.role })))
+          .execute();
         for (const c of t.connections) {
           const id = crypto.randomUUID();
           await tx

@@ -28,7 +28,11 @@ export async function runSetupCommand(
 ): Promise<number> {
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { workspace: { type: 'string' }, email: { type: 'string' }, 'display-name': { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { workspace: { type: 'string' }, email: { type: 'string' }, 'display-name': { type: 'string' } },
+      strict: true,
+    }));
   } catch (e) {
     err(`opsgate setup: ${(e as Error).message}\n${SETUP_USAGE}`);
     return 2;
@@ -46,7 +50,14 @@ export async function runSetupCommand(
   const v = parsed.data;
   const db = await openDatabase(config, { poolSize: 2 });
   try {
-    await completeSetup(db.db, { token: null, workspaceName: v.workspace, email: v.email, displayName: v['display-name'], password: v.OPSGATE_SETUP_PASSWORD, via: 'cli' });
+    await completeSetup(db.db, {
+      token: null,
+      workspaceName: v.workspace,
+      email: v.email,
+      displayName: v['display-name'],
+      password: v.OPSGATE_SETUP_PASSWORD,
+      via: 'cli',
+    });
     out(`opsgate setup: workspace "${v.workspace}" created; ${v.email} is its owner and can sign in now.`);
     return 0;
   } catch (e) {

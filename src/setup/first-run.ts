@@ -17,7 +17,11 @@ export const MIN_PASSWORD_LENGTH = 12;
 export class SetupError extends Error {
   readonly code: 'already_set_up' | 'bad_token';
   constructor(code: 'already_set_up' | 'bad_token') {
-    super(code === 'already_set_up' ? 'opsgate is already set up: a user exists. Sign in instead.' : 'The setup token is wrong. Use the URL the server printed at start-up.');
+    super(
+      code === 'already_set_up'
+        ? 'opsgate is already set up: a user exists. Sign in instead.'
+        : 'The setup token is wrong. Use the URL the server printed at start-up.',
+    );
     this.code = code;
   }
 }
@@ -36,7 +40,10 @@ export async function setupNeeded(db: Db): Promise<boolean> {
 export async function issueSetupToken(db: Db): Promise<string | null> {
   if (!(await setupNeeded(db))) return null;
   const token = crypto.randomBytes(32).toString('base64url');
-  await db.insertInto('setup_tokens').values({ token_hash: digest(token) }).execute();
+  await db
+    .insertInto('setup_tokens')
+    .values({ token_hash: digest(token) })
+    .execute();
   return token;
 }
 
@@ -52,7 +59,12 @@ export interface SetupInput {
 
 /** Lowercase letters, digits and dashes, like tenant slugs. */
 export function slugify(name: string): string {
-  const s = name.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50);
+  const s = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 50);
   return s || 'workspace';
 }
 
@@ -84,7 +96,13 @@ export async function completeSetup(db: Db, input: SetupInput): Promise<{ userId
     await tx.deleteFrom('setup_tokens').execute();
     await tx
       .insertInto('audit_log')
-      .values({ workspace_id: ws.id, actor_user_id: user.id, action: 'setup', outcome: 'succeeded', details: JSON.stringify({ workspace: slug, email: input.email.toLowerCase(), via: input.via }) })
+      .values({
+        workspace_id: ws.id,
+        actor_user_id: user.id,
+        action: 'setup',
+        outcome: 'succeeded',
+        details: JSON.stringify({ workspace: slug, email: input.email.toLowerCase(), via: input.via }),
+      })
       .execute();
     return { userId: user.id, workspaceId: ws.id };
   });

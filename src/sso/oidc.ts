@@ -99,7 +99,8 @@ function failureOf(err: unknown): SsoFailure {
     if (err.claim === 'nbf') return 'id_token_not_yet_valid';
     return 'id_token_claims';
   }
-  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JOSEAlgNotAllowed) return 'id_token_signature';
+  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JOSEAlgNotAllowed)
+    return 'id_token_signature';
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return 'authority_unreachable';
   if (err instanceof errors.JOSEError) return 'id_token_malformed';
   return 'authority_unreachable';
@@ -140,7 +141,13 @@ export function createOidcClient(settings: SsoSettings): OidcClient {
           cooldownDuration: 30_000,
           cacheMaxAge: 10 * 60_000,
           [customFetch]: (url: string, options: { headers: Headers; method: string; redirect: string; signal: AbortSignal }) =>
-            undiciFetch(url, { headers: options.headers as unknown as Record<string, string>, method: options.method, redirect: 'manual', signal: options.signal, dispatcher }) as unknown as Promise<Response>,
+            undiciFetch(url, {
+              headers: options.headers as unknown as Record<string, string>,
+              method: options.method,
+              redirect: 'manual',
+              signal: options.signal,
+              dispatcher,
+            }) as unknown as Promise<Response>,
         }),
       };
     }

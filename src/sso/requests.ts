@@ -44,7 +44,10 @@ export async function beginSsoRequest(db: Db, p: { redirectUri: string; nextPath
     })
     .execute();
   // Housekeeping on start keeps the table small without a sweeper.
-  await db.deleteFrom('sso_requests').where('expires_at', '<', sql<Date>`now() - interval '1 hour'`).execute();
+  await db
+    .deleteFrom('sso_requests')
+    .where('expires_at', '<', sql<Date>`now() - interval '1 hour'`)
+    .execute();
   return { state, nonce, codeChallenge: pkceChallenge(verifier), binding };
 }
 
@@ -67,7 +70,11 @@ export async function consumeSsoRequest(db: Db, p: { state: string | undefined; 
       return { ok: false, why: 'other_browser' } as const;
     }
     if (row.used_at) return { ok: false, why: 'used_state' } as const;
-    await tx.updateTable('sso_requests').set({ used_at: sql<Date>`now()` }).where('state_hash', '=', row.state_hash).execute();
+    await tx
+      .updateTable('sso_requests')
+      .set({ used_at: sql<Date>`now()` })
+      .where('state_hash', '=', row.state_hash)
+      .execute();
     if (row.expires_at.getTime() <= Date.now()) return { ok: false, why: 'expired_state' } as const;
     return { ok: true, nonce: row.nonce, codeVerifier: row.code_verifier, redirectUri: row.redirect_uri, nextPath: row.next_path } as const;
   });

@@ -21,8 +21,7 @@ import type { MicrosoftIdentity } from './oidc.ts';
 export type SsoRefusal = 'no_account' | 'linked_to_other_microsoft_account' | 'not_a_member';
 
 export type SsoSignIn =
-  | { kind: 'signed_in'; user: SessionUser; linked: boolean; joinedWorkspaces: number }
-  | { kind: 'refused'; reason: SsoRefusal; userId: string | null };
+  { kind: 'signed_in'; user: SessionUser; linked: boolean; joinedWorkspaces: number } | { kind: 'refused'; reason: SsoRefusal; userId: string | null };
 
 const SSO_LOCK_CLASS = 4242_0015;
 
@@ -30,7 +29,12 @@ export async function signInWithMicrosoft(db: Db, id: MicrosoftIdentity): Promis
   return db.transaction().execute(async (tx): Promise<SsoSignIn> => {
     await sql`select pg_advisory_xact_lock(${SSO_LOCK_CLASS}, hashtext(${id.email}))`.execute(tx);
     const cols = ['id', 'email', 'display_name', 'entra_object_id'] as const;
-    let user = await tx.selectFrom('users').select(cols).where('entra_tenant_id', '=', id.tenantId).where('entra_object_id', '=', id.objectId).executeTakeFirst();
+    let user = await tx
+      .selectFrom('users')
+      .select(cols)
+      .where('entra_tenant_id', '=', id.tenantId)
+      .where('entra_object_id', '=', id.objectId)
+      .executeTakeFirst();
     let linked = false;
     if (!user) {
       const byEmail = await tx.selectFrom('users').select(cols).where('email', '=', id.email).executeTakeFirst();

@@ -24,7 +24,11 @@ export interface OutboxOptions {
 }
 
 type RunRow = OperationRun & {
-  workspace_id: string; tenant_slug: string; tenant_name: string; initiator_email: string | null; connection_name: string | null;
+  workspace_id: string;
+  tenant_slug: string;
+  tenant_name: string;
+  initiator_email: string | null;
+  connection_name: string | null;
   webhook_ids: string[];
 };
 
@@ -166,7 +170,10 @@ export async function rescueStalled(db: Db, graceMs = 60_000): Promise<number> {
     .where('next_attempt_at', '<', sql<Date>`now() - make_interval(secs => ${graceMs / 1000})`)
     .limit(500)
     .execute();
-  await enqueueDeliveries(db, rows.map((r) => r.id));
+  await enqueueDeliveries(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.length;
 }
 
@@ -188,6 +195,9 @@ async function writeDeliveries(tx: DbOrTx, values: NewDelivery[]): Promise<numbe
     .onConflict((oc) => oc.columns(['webhook_id', 'event', 'subject']).doNothing())
     .returning('id')
     .execute();
-  await enqueueDeliveries(tx, inserted.map((r) => r.id));
+  await enqueueDeliveries(
+    tx,
+    inserted.map((r) => r.id),
+  );
   return inserted.length;
 }

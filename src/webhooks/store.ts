@@ -60,7 +60,14 @@ export async function createWebhook(
   const id = await db.transaction().execute(async (tx) => {
     const row = await tx
       .insertInto('webhooks')
-      .values({ id: webhookId, workspace_id: input.workspaceId, url: input.url, events: input.events, secret_ciphertext: secretCiphertext, created_by: input.actorId })
+      .values({
+        id: webhookId,
+        workspace_id: input.workspaceId,
+        url: input.url,
+        events: input.events,
+        secret_ciphertext: secretCiphertext,
+        created_by: input.actorId,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await tx

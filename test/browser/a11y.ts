@@ -19,7 +19,9 @@ const checked = new Set<string>();
 /** Waits until the console rendered something other than its loading states. */
 async function settle(page: Page): Promise<void> {
   await page
-    .waitForFunction(() => !!document.querySelector('#root')?.childElementCount && !document.querySelector('.state-loading, [data-loading="true"]'), null, { timeout: 5_000 })
+    .waitForFunction(() => !!document.querySelector('#root')?.childElementCount && !document.querySelector('.state-loading, [data-loading="true"]'), null, {
+      timeout: 5_000,
+    })
     .catch(() => undefined);
 }
 
@@ -46,7 +48,10 @@ export async function checkA11y(page: Page, what = ''): Promise<void> {
   const where = what || new URL(page.url()).pathname;
   // OPSGATE_A11Y_REPORT=<file>: append the findings there instead of failing (to survey a change).
   if (process.env.OPSGATE_A11Y_REPORT) {
-    fs.appendFileSync(process.env.OPSGATE_A11Y_REPORT, `${JSON.stringify({ where, width: page.viewportSize()?.width, violations: bad.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => ({ target: n.target, summary: n.failureSummary, html: n.html.slice(0, 200) })) })) })}\n`);
+    fs.appendFileSync(
+      process.env.OPSGATE_A11Y_REPORT,
+      `${JSON.stringify({ where, width: page.viewportSize()?.width, violations: bad.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => ({ target: n.target, summary: n.failureSummary, html: n.html.slice(0, 200) })) })) })}\n`,
+    );
     return;
   }
   const lines = bad.flatMap((v) => [
@@ -69,12 +74,23 @@ async function violations(page: Page): Promise<Violation[]> {
     const axe = (window as unknown as { axe?: { run(ctx: unknown, opts: unknown): Promise<{ violations: Violation[] }> } }).axe;
     if (!axe) return null;
     const r = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary, html: n.html })) })) as Violation[];
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary, html: n.html })),
+    })) as Violation[];
   }, WCAG_TAGS);
   if (preloaded) return preloaded;
   // Legacy mode: one axe.run in the page itself (the console has no frames), instead of a
   // blank page opened in the test's context to merge the results of frames.
-  return (await new AxeBuilder({ page }).withTags(WCAG_TAGS).setLegacyMode(true).options({ resultTypes: ['violations'] }).analyze()).violations;
+  return (
+    await new AxeBuilder({ page })
+      .withTags(WCAG_TAGS)
+      .setLegacyMode(true)
+      .options({ resultTypes: ['violations'] })
+      .analyze()
+  ).violations;
 }
 
 const instrumented = new WeakSet<object>();

@@ -12,7 +12,16 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.close());
 
-const START_LABELS = ['Verify tenant', 'Check connection', 'Sync inventory', 'Take compliance snapshot', 'Execute restore', 'Sync groups', 'Sync role definitions', 'Capture backup'];
+const START_LABELS = [
+  'Verify tenant',
+  'Check connection',
+  'Sync inventory',
+  'Take compliance snapshot',
+  'Execute restore',
+  'Sync groups',
+  'Sync role definitions',
+  'Capture backup',
+];
 
 async function startButtonsState(page: Page): Promise<{ total: number; enabled: number }> {
   let total = 0;

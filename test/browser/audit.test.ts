@@ -35,7 +35,10 @@ describe('/admin/audit', () => {
     await page.getByLabel('Action').fill('session.sign_in');
     await page.getByLabel('Action').press('Enter');
     await page.waitForURL(/action=session\.sign_in/);
-    await eventually(async () => (await rows(page).allTextContents()).every((t) => t.includes('session.sign_in')) && (await rows(page).count()) > 0, 'only sign-ins');
+    await eventually(
+      async () => (await rows(page).allTextContents()).every((t) => t.includes('session.sign_in')) && (await rows(page).count()) > 0,
+      'only sign-ins',
+    );
     const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
     expect(href).toBe('/api/audit.csv?action=session.sign_in');
     const csv = await (await page.request.get(href!)).text();
@@ -50,7 +53,14 @@ describe('/admin/audit', () => {
     const northwind = await db.selectFrom('tenants').select(['id', 'workspace_id']).where('slug', '=', 'northwind').executeTakeFirstOrThrow();
     await db
       .insertInto('audit_log')
-      .values(Array.from({ length: 60 }, (_, i) => ({ workspace_id: northwind.workspace_id, tenant_id: northwind.id, action: 'test.filler', details: JSON.stringify({ n: i }) })))
+      .values(
+        Array.from({ length: 60 }, (_, i) => ({
+          workspace_id: northwind.workspace_id,
+          tenant_id: northwind.id,
+          action: 'test.filler',
+          details: JSON.stringify({ n: i }),
+        })),
+      )
       .execute();
     await page.goto('/admin/audit?action=test.filler');
     await eventually(async () => (await rows(page).count()) === 50, 'the first 50 rows');

@@ -60,7 +60,13 @@ describe('/admin/bulk', () => {
       expect(await count(owner, 'accepted')).toBe('3');
       expect(await count(owner, 'blocked')).toBe('3');
       for (const o of ['deduped', 'scope_busy', 'forbidden']) expect(await count(owner, o)).toBe('0');
-      expect(await owner.locator('[data-testid="bulk-counts"] dt').allTextContents()).toEqual(['queued', 'already running', 'scope busy', 'blocked', 'forbidden']);
+      expect(await owner.locator('[data-testid="bulk-counts"] dt').allTextContents()).toEqual([
+        'queued',
+        'already running',
+        'scope busy',
+        'blocked',
+        'forbidden',
+      ]);
 
       for (const slug of ['northwind', 'contoso-lab', 'alpine']) {
         expect(await row(owner, slug).getAttribute('data-outcome')).toBe('accepted');
@@ -228,7 +234,9 @@ describe('/admin/schedules', () => {
     try {
       await page.goto('/admin/schedules');
       await schedule(page, 'Hourly snapshot').waitFor();
-      expect(await text(page.getByTestId('schedules-read-only'))).toBe('Your role in Contoso MSP (operator) can read these schedules; owners and managers can change them.');
+      expect(await text(page.getByTestId('schedules-read-only'))).toBe(
+        'Your role in Contoso MSP (operator) can read these schedules; owners and managers can change them.',
+      );
       expect(await page.getByRole('button', { name: 'Create schedule' }).count()).toBe(0);
       for (const name of ['Disable', 'Enable', 'Edit', 'Delete']) expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
       await schedule(page, 'Hourly snapshot').getByRole('button', { name: 'Firings' }).click();

@@ -23,7 +23,11 @@ describe('Cancel run', () => {
     env.setLatency(1500);
     const a = await apiStart(page, 'northwind', { type: 'inventory.sync' });
     const b = await apiStart(page, 'contoso-lab', { type: 'inventory.sync' });
-    await eventually(async () => (await getRun(page, a.run!.id)).status === 'running' && (await getRun(page, b.run!.id)).status === 'running', 'two running', 20_000);
+    await eventually(
+      async () => (await getRun(page, a.run!.id)).status === 'running' && (await getRun(page, b.run!.id)).status === 'running',
+      'two running',
+      20_000,
+    );
     const queued = await apiStart(page, 'alpine', { type: 'inventory.sync' });
     expect(queued.outcome).toBe('accepted');
     await page.goto(`/admin/operations/${queued.run!.id}`);
@@ -35,7 +39,11 @@ describe('Cancel run', () => {
     // A running one: asked to stop, then cancelled at its next checkpoint.
     await page.goto(`/admin/operations/${a.run!.id}`);
     await page.getByRole('button', { name: 'Cancel run' }).click();
-    await eventually(async () => (await page.getByTestId('cancel-requested').count()) > 0 || (await page.locator('[data-run-outcome="cancelled"]').count()) > 0, 'cancel requested', 10_000);
+    await eventually(
+      async () => (await page.getByTestId('cancel-requested').count()) > 0 || (await page.locator('[data-run-outcome="cancelled"]').count()) > 0,
+      'cancel requested',
+      10_000,
+    );
     await outcomeShown(a.run!.id, 'cancelled');
     expect((await getRun(page, a.run!.id)).outcome).toBe('cancelled');
     env.setLatency(0);

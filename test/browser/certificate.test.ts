@@ -91,7 +91,9 @@ describe('certificate connection on adatum', () => {
     const synced = await clickStart(page, 'Sync inventory', 'queued');
     expect(synced.title).toBe('Inventory sync queued');
     await waitIdle(page, 'adatum');
-    const runs = (await (await page.request.get('/api/operations?tenant=adatum&type=inventory.sync&limit=1')).json()) as { items: { outcome: string; providerConnection: { id: string } }[] };
+    const runs = (await (await page.request.get('/api/operations?tenant=adatum&type=inventory.sync&limit=1')).json()) as {
+      items: { outcome: string; providerConnection: { id: string } }[];
+    };
     expect(runs.items[0]).toMatchObject({ outcome: 'succeeded', providerConnection: { id: connectionId } });
     // Tokens came from the token endpoint, with assertions only: the sandbox app has no secret opsgate knows.
     const counters = (await sandboxControl('GET', '/counters')).json as { byRoute: Record<string, number> };
@@ -119,7 +121,9 @@ describe('certificate connection on adatum', () => {
     await page.waitForURL(/\/admin\/provider-connections\?tenant=adatum$/);
     await page.getByTestId('connection-deleted').waitFor();
     expect(await page.getByTestId('connection-deleted').textContent()).toContain('Deleted the connection Primary.');
-    const past = (await (await page.request.get('/api/operations?tenant=adatum&type=inventory.sync&limit=1')).json()) as { items: { providerConnection: unknown }[] };
+    const past = (await (await page.request.get('/api/operations?tenant=adatum&type=inventory.sync&limit=1')).json()) as {
+      items: { providerConnection: unknown }[];
+    };
     expect(past.items[0]!.providerConnection).toEqual({ id: connectionId, name: 'Primary', deleted: true });
   });
 });

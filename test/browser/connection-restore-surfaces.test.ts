@@ -2,7 +2,19 @@
 // in a real browser: the same start button, the same four answers, the same words.
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BUSY_INVENTORY, apiStart, bootConsole, clickStart, connectionId, eventually, inFirstViewport, startButton, waitEnabled, waitIdle, type ConsoleEnv } from './harness.ts';
+import {
+  BUSY_INVENTORY,
+  apiStart,
+  bootConsole,
+  clickStart,
+  connectionId,
+  eventually,
+  inFirstViewport,
+  startButton,
+  waitEnabled,
+  waitIdle,
+  type ConsoleEnv,
+} from './harness.ts';
 
 let env: ConsoleEnv;
 let page: Page;

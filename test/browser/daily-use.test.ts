@@ -6,7 +6,19 @@
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiStart, bootConsole, checkA11y, clickStart, eventually, PHONE, screenshot, TABLET, waitIdle, withoutAxePreload, type ConsoleEnv } from './harness.ts';
+import {
+  apiStart,
+  bootConsole,
+  checkA11y,
+  clickStart,
+  eventually,
+  PHONE,
+  screenshot,
+  TABLET,
+  waitIdle,
+  withoutAxePreload,
+  type ConsoleEnv,
+} from './harness.ts';
 
 let env: ConsoleEnv;
 
@@ -28,7 +40,12 @@ afterAll(async () => env?.close());
 const focused = (page: Page) =>
   page.evaluate(() => {
     const el = document.activeElement as HTMLElement | null;
-    return { tag: el?.tagName ?? '', text: (el?.textContent ?? '').trim(), testid: el?.getAttribute('data-testid') ?? '', inFeedback: !!el?.closest('[data-testid="start-feedback"]') };
+    return {
+      tag: el?.tagName ?? '',
+      text: (el?.textContent ?? '').trim(),
+      testid: el?.getAttribute('data-testid') ?? '',
+      inFeedback: !!el?.closest('[data-testid="start-feedback"]'),
+    };
   });
 
 describe('keyboard only', () => {
@@ -130,7 +147,10 @@ describe('narrow screens', () => {
       const table = page.getByTestId('inventory-table');
       await table.locator('tbody tr').first().waitFor();
       await noSideways('inventory');
-      const display = await table.locator('tbody tr').first().evaluate((tr) => getComputedStyle(tr).display);
+      const display = await table
+        .locator('tbody tr')
+        .first()
+        .evaluate((tr) => getComputedStyle(tr).display);
       expect(display).toBe(viewport.width < 640 ? 'block' : 'table-row');
       await inside('an inventory row', table.locator('tbody tr').first());
       await screenshot(page, `${name}-inventory`);
@@ -175,7 +195,10 @@ describe('long lists', () => {
     expect(await rows.count()).toBe(50);
     const status = page.getByTestId('pager-status');
     expect(await status.textContent()).toBe('1–50 of 5,000 items');
-    await page.getByRole('heading', { name: /^Items/ }).getByText('5,000').waitFor();
+    await page
+      .getByRole('heading', { name: /^Items/ })
+      .getByText('5,000')
+      .waitFor();
     const firstName = await rows.first().locator('th').textContent();
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText('51–100 of 5,000 items').waitFor();

@@ -172,7 +172,11 @@ export async function waitIdle(page: Page, tenant: string, timeoutMs = 20_000): 
   );
 }
 
-export async function apiStart(page: Page, tenant: string, body: Record<string, unknown>): Promise<{ status: number; outcome: string; run: { id: string } | null }> {
+export async function apiStart(
+  page: Page,
+  tenant: string,
+  body: Record<string, unknown>,
+): Promise<{ status: number; outcome: string; run: { id: string } | null }> {
   const res = await page.request.post(`/api/tenants/${tenant}/operations`, { data: body });
   const json = (await res.json()) as { outcome: string; run: { id: string } | null };
   return { status: res.status(), ...json };

@@ -42,10 +42,14 @@ beforeAll(async () => {
   env = await bootConsole({ seed: 'none' });
   owner = await newContext();
   const token = new URL(env.runtime.setupUrl!).searchParams.get('token');
-  const setup = await owner.context.request.post('/api/setup', { data: { token, workspaceName: 'Acme IT', email: 'alex@acme.example', displayName: 'Alex Owner', password: 'alex has a long password' } });
+  const setup = await owner.context.request.post('/api/setup', {
+    data: { token, workspaceName: 'Acme IT', email: 'alex@acme.example', displayName: 'Alex Owner', password: 'alex has a long password' },
+  });
   expect(setup.status()).toBe(201);
   for (const name of ['Alpha Co', 'Beta Co', 'Gamma Co']) {
-    const r = await owner.context.request.post('/api/onboarding', { data: { name, slug: name.toLowerCase().replace(' ', '-'), entraTenantId: crypto.randomUUID() } });
+    const r = await owner.context.request.post('/api/onboarding', {
+      data: { name, slug: name.toLowerCase().replace(' ', '-'), entraTenantId: crypto.randomUUID() },
+    });
     expect(r.status()).toBe(201);
   }
 });
@@ -87,11 +91,14 @@ describe('/admin/members and /invite/{token}', () => {
     await again.context.close();
   });
 
-  it('the owner changes the colleague\'s role; the last owner cannot demote themselves', async () => {
+  it("the owner changes the colleague's role; the last owner cannot demote themselves", async () => {
     const { page } = owner;
     await page.reload();
     await page.getByRole('button', { name: `Change ${COLLEAGUE}` }).click();
-    await page.getByRole('group', { name: `Change ${COLLEAGUE}` }).getByLabel('Role').selectOption('manager');
+    await page
+      .getByRole('group', { name: `Change ${COLLEAGUE}` })
+      .getByLabel('Role')
+      .selectOption('manager');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.locator(`[data-member="${COLLEAGUE}"]`).getByText('Manager', { exact: true }).waitFor();
 

@@ -84,9 +84,15 @@ describe('the demo onboarding walk: Fourth Coffee → verification → three fir
     expect(session.verification?.outcome).toBe('succeeded');
     const runs = await Promise.all(THREE.map(async (type) => getRun(page, session.selections.find((s) => s.type === type)!.run!.id)));
     expect(runs.map((r) => [r.type, r.status, r.outcome])).toEqual(THREE.map((t) => [t, 'completed', 'succeeded']));
-    const counts = await Promise.all(runs.map(async (r) => ((await (await page.request.get(`/api/operations/${r.id}`)).json()) as { summaryCounts: Record<string, number> }).summaryCounts));
+    const counts = await Promise.all(
+      runs.map(async (r) => ((await (await page.request.get(`/api/operations/${r.id}`)).json()) as { summaryCounts: Record<string, number> }).summaryCounts),
+    );
     const c = FOURTH_COFFEE.counts;
-    expect(counts[0]).toMatchObject({ deviceConfigurations: c.deviceConfigurations, configurationPolicies: c.configurationPolicies, compliancePolicies: c.deviceCompliancePolicies });
+    expect(counts[0]).toMatchObject({
+      deviceConfigurations: c.deviceConfigurations,
+      configurationPolicies: c.configurationPolicies,
+      compliancePolicies: c.deviceCompliancePolicies,
+    });
     expect(counts[1]).toMatchObject({ groupsSynced: c.groups });
     expect(counts[2]).toMatchObject({ roleDefinitionsSynced: c.roleDefinitions });
 

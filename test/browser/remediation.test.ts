@@ -32,7 +32,11 @@ describe('provider_permission_missing: alpine', () => {
     await page.getByRole('checkbox', { name: /Group\.Read\.All/ }).check();
     await page.getByRole('button', { name: 'Accept' }).click();
     await page.waitForURL(/\?consent=granted/);
-    await eventually(async () => (await page.getByTestId('consent-result').textContent())?.includes('Tenant verification succeeded'), 'the verification', 20_000);
+    await eventually(
+      async () => (await page.getByTestId('consent-result').textContent())?.includes('Tenant verification succeeded'),
+      'the verification',
+      20_000,
+    );
     await page.goto('/admin/t/alpine/groups');
     const queued = await clickStart(page, 'Sync groups', 'queued');
     expect(queued.title).toBe('Group sync queued');
@@ -53,7 +57,10 @@ describe('provider_credentials_missing: contoso-lab', () => {
     await page.waitForURL(/\/admin\/provider-connections\/[0-9a-f-]+#credentials$/);
     // The customer's admin issues a secret for the app in the (sandbox) cloud; the operator pastes it in.
     const expires = new Date(Date.now() + 180 * 86_400_000);
-    env.runtime.sandbox!.state.updateApp(lab.entraTenantId, lab.connections[0]!.clientId, { secret: 'contoso-lab-new-secret', secretExpiresAt: expires.toISOString() });
+    env.runtime.sandbox!.state.updateApp(lab.entraTenantId, lab.connections[0]!.clientId, {
+      secret: 'contoso-lab-new-secret',
+      secretExpiresAt: expires.toISOString(),
+    });
     const secret = page.getByLabel('New client secret');
     expect(await secret.getAttribute('type')).toBe('password');
     await secret.fill('contoso-lab-new-secret');
@@ -95,7 +102,9 @@ describe('scope_busy: northwind', () => {
       await page.reload();
       await clickStart(page, 'Sync inventory', 'queued');
       const busy = await clickStart(page, 'Take compliance snapshot', 'scope busy');
-      expect(await busy.feedback.locator('.start-feedback-reason').textContent()).toMatch(/^Another operation \(Inventory sync\) is using this provider connection\. It should finish in about \d+ s\.$/);
+      expect(await busy.feedback.locator('.start-feedback-reason').textContent()).toMatch(
+        /^Another operation \(Inventory sync\) is using this provider connection\. It should finish in about \d+ s\.$/,
+      );
       await busy.feedback.getByRole('link', { name: 'View the running operation' }).click();
       await page.waitForURL(/\/admin\/operations\/[0-9a-f-]+$/);
       // Live: the page moves on to completed without a reload.

@@ -45,7 +45,10 @@ describe('every surface renders, with a screenshot of each', () => {
     env.setLatency(1500);
     await page.goto('/admin/t/northwind');
     await clickStart(page, 'Sync inventory', 'queued');
-    await eventually(async () => (await page.locator('[data-testid="start-item"][data-action="Sync groups"]').getAttribute('data-would-be')) === 'scope_busy', 'hints');
+    await eventually(
+      async () => (await page.locator('[data-testid="start-item"][data-action="Sync groups"]').getAttribute('data-would-be')) === 'scope_busy',
+      'hints',
+    );
     await shot(page, 'tenant');
 
     await page.goto('/admin/tenants');

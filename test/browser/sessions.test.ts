@@ -36,7 +36,8 @@ describe('idle sessions', () => {
     const db = env.runtime.database.db;
     const user = await db.selectFrom('users').select('id').where('email', '=', 'readonly@contoso.example').executeTakeFirstOrThrow();
     const ago = async () =>
-      (await sql<{ s: number }>`select min(extract(epoch from now() - last_seen_at))::float8 as s from http_sessions where user_id = ${user.id}`.execute(db)).rows[0]!.s;
+      (await sql<{ s: number }>`select min(extract(epoch from now() - last_seen_at))::float8 as s from http_sessions where user_id = ${user.id}`.execute(db))
+        .rows[0]!.s;
     await page.goto('/admin/tenants');
     await page.getByRole('heading', { name: 'Tenants' }).first().waitFor();
     // The page's first loads are use; let them finish (on a loaded machine they can outlast the heading).

@@ -88,7 +88,11 @@ describe('Sign in with Microsoft (npm start: against its own sandbox cloud)', ()
   });
 
   it('a person of the directory whom the console does not know sees why, and is not signed in', async () => {
-    env.runtime.sandbox!.state.directory.add(DEMO_SSO.tenant.id, { userPrincipalName: 'stranger@contoso.example', displayName: 'Sam Stranger', password: 'stranger-password' });
+    env.runtime.sandbox!.state.directory.add(DEMO_SSO.tenant.id, {
+      userPrincipalName: 'stranger@contoso.example',
+      displayName: 'Sam Stranger',
+      password: 'stranger-password',
+    });
     const { context, page, violations } = await watchedContext();
     await signInWithMicrosoft(page, 'stranger@contoso.example', 'stranger-password');
     const refusal = page.getByTestId('sso-refusal');

@@ -24,7 +24,9 @@ describe('tenant_not_operable: litware (suspended)', () => {
     try {
       await page.goto('/admin/t/litware');
       const blocked = await clickStart(page, 'Sync inventory', 'blocked');
-      expect(await blocked.feedback.locator('.start-feedback-reason').textContent()).toBe('This tenant is suspended, so no provider operation can start for it.');
+      expect(await blocked.feedback.locator('.start-feedback-reason').textContent()).toBe(
+        'This tenant is suspended, so no provider operation can start for it.',
+      );
       await blocked.feedback.getByRole('link', { name: 'Change tenant status' }).click();
       await page.waitForURL(/\/admin\/t\/litware#status$/);
 
@@ -97,7 +99,11 @@ describe('the shell', () => {
   it('the dark sidebar fills a long page (1400×900) and its navigation stays in view at the bottom', async () => {
     await page.goto('/admin/t/northwind');
     await page.getByRole('heading', { name: 'Recent runs' }).waitFor();
-    await page.locator('.state-loading').first().waitFor({ state: 'detached' }).catch(() => undefined);
+    await page
+      .locator('.state-loading')
+      .first()
+      .waitFor({ state: 'detached' })
+      .catch(() => undefined);
     const scrollHeight = await page.evaluate(() => document.documentElement.scrollHeight);
     expect(scrollHeight, 'a page longer than the window').toBeGreaterThan(VIEWPORT.height);
     const sidebar = await page.locator('aside.sidebar').boundingBox();

@@ -21,7 +21,9 @@ beforeAll(async () => {
 afterAll(async () => env?.close());
 
 async function lastRun(tenant: string): Promise<{ type: string; outcome: string; providerConnection: { name: string } | null }> {
-  const body = (await (await page.request.get(`/api/operations?tenant=${tenant}&limit=1`)).json()) as { items: { type: string; outcome: string; providerConnection: { name: string } | null }[] };
+  const body = (await (await page.request.get(`/api/operations?tenant=${tenant}&limit=1`)).json()) as {
+    items: { type: string; outcome: string; providerConnection: { name: string } | null }[];
+  };
   return body.items[0]!;
 }
 
@@ -69,7 +71,11 @@ describe('"Contoso MSP automation" on adatum', () => {
     expect(await page.locator('.card').textContent()).toContain('Adatum');
     await page.getByRole('button', { name: 'Accept' }).click();
     await page.waitForURL(/\/admin\/provider-connections\/[0-9a-f-]+\?consent=granted/);
-    await eventually(async () => (await page.getByTestId('consent-result').textContent())?.includes('Tenant verification succeeded'), 'the verification', 20_000);
+    await eventually(
+      async () => (await page.getByTestId('consent-result').textContent())?.includes('Tenant verification succeeded'),
+      'the verification',
+      20_000,
+    );
 
     await page.goto('/admin/t/adatum');
     const queued = await clickStart(page, 'Sync inventory', 'queued');

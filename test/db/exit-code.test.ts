@@ -11,7 +11,10 @@ const run = promisify(execFile);
 describe('exit codes', () => {
   it('a process that imported the embedded server and set exitCode 3 exits 3', async () => {
     const script = `await import(${JSON.stringify(path.resolve('src/db/embedded.ts'))}); process.exitCode = 3;`;
-    const err = await run(nodeBin(), ['--input-type=module', '-e', script]).then(() => null, (e: { code?: number }) => e);
+    const err = await run(nodeBin(), ['--input-type=module', '-e', script]).then(
+      () => null,
+      (e: { code?: number }) => e,
+    );
     expect(err?.code).toBe(3);
   });
 });

@@ -21,7 +21,14 @@ beforeAll(async () => {
   appId = (
     await tdb.db
       .insertInto('app_registrations')
-      .values({ workspace_id: ws.id, name: 'MSP app', client_id: crypto.randomUUID(), cloud: 'sandbox', secret_ciphertext: 'sealed', credential_expires_at: new Date(Date.now() + 86_400_000) })
+      .values({
+        workspace_id: ws.id,
+        name: 'MSP app',
+        client_id: crypto.randomUUID(),
+        cloud: 'sandbox',
+        secret_ciphertext: 'sealed',
+        credential_expires_at: new Date(Date.now() + 86_400_000),
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
   ).id;
@@ -31,13 +38,23 @@ beforeAll(async () => {
     await sql`update provider_connections set is_default = false where tenant_id = ${t.id}`.execute(tdb.db);
     await tdb.db
       .insertInto('provider_connections')
-      .values({ tenant_id: t.id, name: 'MSP app', client_id: 'app', app_registration_id: appId, is_default: true, consent_status: 'granted', granted_permissions: [...ALL_PERMISSIONS], verification_status: 'succeeded' })
+      .values({
+        tenant_id: t.id,
+        name: 'MSP app',
+        client_id: 'app',
+        app_registration_id: appId,
+        is_default: true,
+        consent_status: 'granted',
+        granted_permissions: [...ALL_PERMISSIONS],
+        verification_status: 'succeeded',
+      })
       .execute();
   }
 });
 afterAll(async () => tdb?.close());
 
-const reset = () => sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where status <> 'completed'`.execute(tdb.db);
+const reset = () =>
+  sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where status <> 'completed'`.execute(tdb.db);
 
 describe('connections on a workspace app', () => {
   it('are ready on the app’s credential; its expiry blocks every one of them; one rotation clears them all', async () => {

@@ -65,7 +65,12 @@ describe('the four outcomes', () => {
     const r = await start(tdb.db, await input('northwind', 'compliance.snapshot'));
     expect(r.outcome).toBe('scope_busy');
     expect(r.run).toEqual({ id: holder.run.id, type: 'inventory.sync', tenantId: holder.tenantId });
-    const audit = await tdb.db.selectFrom('audit_log').selectAll().where('operation_type', '=', 'compliance.snapshot').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const audit = await tdb.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('operation_type', '=', 'compliance.snapshot')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ outcome: 'scope_busy', reason_code: 'scope_busy', run_id: holder.run.id });
   });
 
@@ -118,7 +123,9 @@ describe('the four outcomes', () => {
   });
 
   it('a blocked start dominates a busy scope: one result, one next step', async () => {
-    await sql`update provider_connections set enabled = false where tenant_id = (select id from tenants where slug = 'contoso-lab') and name = 'Primary'`.execute(tdb.db);
+    await sql`update provider_connections set enabled = false where tenant_id = (select id from tenants where slug = 'contoso-lab') and name = 'Primary'`.execute(
+      tdb.db,
+    );
     try {
       const r = await start(tdb.db, await input('contoso-lab', 'inventory.sync'));
       expect(r.outcome).toBe('blocked');
@@ -282,7 +289,10 @@ describe('coverage', () => {
       await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where status <> 'completed'`.execute(tdb.db);
       const r = await start(
         tdb.db,
-        await input('northwind', type, { target: { restoreRunId: restore.id, confirm: restore.name }, onboardingSessionId: type === 'onboarding.verification' ? session.id : undefined }),
+        await input('northwind', type, {
+          target: { restoreRunId: restore.id, confirm: restore.name },
+          onboardingSessionId: type === 'onboarding.verification' ? session.id : undefined,
+        }),
       );
       expect([type, r.outcome]).toEqual([type, 'accepted']);
     }

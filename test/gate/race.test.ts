@@ -67,10 +67,18 @@ describe('race: one scope, many simultaneous starts', () => {
     const healthy = await tdb.db.selectFrom('provider_connections').selectAll().where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
     const conns = await tdb.db
       .insertInto('provider_connections')
-      .values(Array.from({ length: 10 }, (_, i) => ({
-        tenant_id: tenantId, name: `Race ${i}`, cloud: 'sandbox' as const, client_id: `race-${i}`, secret_ciphertext: secret,
-        consent_status: 'granted' as const, granted_permissions: healthy.granted_permissions, verification_status: 'succeeded' as const,
-      })))
+      .values(
+        Array.from({ length: 10 }, (_, i) => ({
+          tenant_id: tenantId,
+          name: `Race ${i}`,
+          cloud: 'sandbox' as const,
+          client_id: `race-${i}`,
+          secret_ciphertext: secret,
+          consent_status: 'granted' as const,
+          granted_permissions: healthy.granted_permissions,
+          verification_status: 'succeeded' as const,
+        })),
+      )
       .returning('id')
       .execute();
     const rounds = conns.length;
@@ -81,7 +89,9 @@ describe('race: one scope, many simultaneous starts', () => {
       // Connection-identity types, so each round's scope is independent of the earlier rounds'
       // still-active runs (tenant-data types would be deduped to them across connections).
       [0, 1, 2].map(() =>
-        run(nodeBin(), [child, tdb.url, tenantId, userId, String(startAt), '20', ids, 'provider_connection.check,tenant.verification', 'round'], { timeout: 60_000 }),
+        run(nodeBin(), [child, tdb.url, tenantId, userId, String(startAt), '20', ids, 'provider_connection.check,tenant.verification', 'round'], {
+          timeout: 60_000,
+        }),
       ),
     );
     const perProcess = procs.map((p) => JSON.parse(p.stdout) as string[][]);

@@ -8,10 +8,17 @@ import { REGISTRY } from '../../src/operations/registry.ts';
 const NOW = new Date('2030-06-01T00:00:00Z');
 const tenant: GateTenant = { id: 't', workspace_id: 'w', status: 'active' };
 const healthy: GateConnection = {
-  id: 'c', name: 'Primary', enabled: true, credential_kind: 'secret', credential_expires_at: new Date('2031-01-01T00:00:00Z'),
-  verification_status: 'succeeded', verification_reason_code: null, consent_status: 'granted',
+  id: 'c',
+  name: 'Primary',
+  enabled: true,
+  credential_kind: 'secret',
+  credential_expires_at: new Date('2031-01-01T00:00:00Z'),
+  verification_status: 'succeeded',
+  verification_reason_code: null,
+  consent_status: 'granted',
   granted_permissions: [...REGISTRY['inventory.sync'].requiredPermissions, ...REGISTRY.entra_group_sync.requiredPermissions],
-  has_secret: true, has_thumbprint: false,
+  has_secret: true,
+  has_thumbprint: false,
 };
 
 /** Each failing fact, in the order the preflight checks them, with the reason it produces. */
@@ -56,7 +63,9 @@ describe('readiness ordering', () => {
     const onboarding = { ...tenant, status: 'onboarding' as const };
     const code = (r: ReturnType<typeof readiness>) => (r.ready ? 'ready' : r.reason.code);
     expect(code(readiness(REGISTRY['onboarding.verification'], onboarding, healthy, { fromOnboarding: true, now: NOW }))).toBe('ready');
-    expect(code(readiness(REGISTRY['inventory.sync'], onboarding, healthy, { fromOnboarding: true, now: NOW }))).toBe(REGISTRY['inventory.sync'].allowedDuringOnboarding ? 'ready' : 'tenant_not_operable');
+    expect(code(readiness(REGISTRY['inventory.sync'], onboarding, healthy, { fromOnboarding: true, now: NOW }))).toBe(
+      REGISTRY['inventory.sync'].allowedDuringOnboarding ? 'ready' : 'tenant_not_operable',
+    );
     expect(code(readiness(REGISTRY['inventory.sync'], onboarding, healthy, { fromOnboarding: false, now: NOW }))).toBe('tenant_not_operable');
   });
 });

@@ -57,7 +57,7 @@ async function snapshot(db: Db, results: StartResult[][]) {
       from audit_log a join tenants t on t.id = a.tenant_id
      group by 1, 2, 3, 4, 5, 6, 7 order by 1, 2, 3, 4, 5, 6, 7`.execute(db);
   // The two databases were seeded a moment apart: the expired secret's date differs by milliseconds.
-  const dates = <T,>(v: T): T => JSON.parse(JSON.stringify(v).replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<date>')) as T;
+  const dates = <T>(v: T): T => JSON.parse(JSON.stringify(v).replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<date>')) as T;
   return { answers: dates(answers), runs: dates(runs), audit };
 }
 
@@ -70,7 +70,8 @@ describe('startMany', () => {
     for (let round = 0; round < 2; round++) {
       bulk.push(await startMany(a.db, { type: 'inventory.sync', tenantIds: ta.map((t) => t.id), trigger: 'operator', initiatorUserId: await operator(a.db) }));
       const answers: StartResult[] = [];
-      for (const t of tb) answers.push(await start(b.db, { type: 'inventory.sync', tenantId: t.id, trigger: 'operator', initiatorUserId: await operator(b.db) }));
+      for (const t of tb)
+        answers.push(await start(b.db, { type: 'inventory.sync', tenantId: t.id, trigger: 'operator', initiatorUserId: await operator(b.db) }));
       single.push(answers);
     }
     const [sa, sb] = [await snapshot(a.db, bulk), await snapshot(b.db, single)];
@@ -80,8 +81,13 @@ describe('startMany', () => {
     // The demo's shape: queued where healthy, blocked with each broken tenant's reason.
     const first = Object.fromEntries(sa.answers[0]!.map((x) => [x.tenant, x.outcome === 'blocked' ? x.reason!.code : x.outcome]));
     expect(first).toMatchObject({
-      northwind: 'accepted', 'contoso-lab': 'accepted', alpine: 'accepted',
-      woodgrove: 'provider_consent_missing', tailspin: 'provider_credentials_expired', adatum: 'provider_connection_missing', litware: 'tenant_not_operable',
+      northwind: 'accepted',
+      'contoso-lab': 'accepted',
+      alpine: 'accepted',
+      woodgrove: 'provider_consent_missing',
+      tailspin: 'provider_credentials_expired',
+      adatum: 'provider_connection_missing',
+      litware: 'tenant_not_operable',
     });
     expect(new Set(sa.answers[1]!.map((x) => x.outcome))).toEqual(new Set(['deduped', 'blocked']));
     expect(sa.answers[1]!.filter((x) => x.outcome === 'blocked').every((x) => x.reused)).toBe(true);
@@ -92,8 +98,19 @@ describe('startMany', () => {
     const northwind = await tenantBySlug(a.db, 'northwind');
     const lab = await tenantBySlug(a.db, 'contoso-lab');
     const holder = await start(a.db, { type: 'compliance.snapshot', tenantId: northwind.id, trigger: 'operator', initiatorUserId: null });
-    const secondary = await a.db.selectFrom('provider_connections').select('id').where('tenant_id', '=', lab.id).where('name', '=', 'Secondary').executeTakeFirstOrThrow();
-    const onSecondary = await start(a.db, { type: 'entra_group_sync', tenantId: lab.id, providerConnectionId: secondary.id, trigger: 'operator', initiatorUserId: null });
+    const secondary = await a.db
+      .selectFrom('provider_connections')
+      .select('id')
+      .where('tenant_id', '=', lab.id)
+      .where('name', '=', 'Secondary')
+      .executeTakeFirstOrThrow();
+    const onSecondary = await start(a.db, {
+      type: 'entra_group_sync',
+      tenantId: lab.id,
+      providerConnectionId: secondary.id,
+      trigger: 'operator',
+      initiatorUserId: null,
+    });
     const [nw, cl] = await startMany(a.db, { type: 'entra_group_sync', tenantIds: [northwind.id, lab.id], trigger: 'scheduled', initiatorUserId: null });
     expect(nw).toMatchObject({ outcome: 'scope_busy', run: { id: holder.run.id, type: 'compliance.snapshot' } });
     expect(cl).toMatchObject({ outcome: 'deduped', run: { id: onSecondary.run.id }, providerConnection: { name: 'Secondary' } });
@@ -101,7 +118,8 @@ describe('startMany', () => {
 
   it('refuses what is not one start per tenant: restore runs, onboarding, repeated or unknown tenants', async () => {
     const t = (await contosoTenants(a.db))[0]!.id;
-    const go = (o: Partial<Parameters<typeof startMany>[1]>) => startMany(a.db, { type: 'inventory.sync', tenantIds: [t], trigger: 'system', initiatorUserId: null, ...o });
+    const go = (o: Partial<Parameters<typeof startMany>[1]>) =>
+      startMany(a.db, { type: 'inventory.sync', tenantIds: [t], trigger: 'system', initiatorUserId: null, ...o });
     await expect(go({ type: 'restore.execute' })).rejects.toMatchObject({ field: 'type' });
     await expect(go({ type: 'onboarding.verification' })).rejects.toMatchObject({ field: 'type' });
     await expect(go({ tenantIds: [t, t] })).rejects.toMatchObject({ field: 'tenants' });
@@ -113,7 +131,11 @@ describe('race: bulk against single starts and another bulk, across processes', 
   it('3 processes on 240 overlapping tenants, two types: one active run per scope and identity, one answer per tenant each', async () => {
     await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where status <> 'completed'`.execute(a.db);
     const ws = await a.db.selectFrom('workspaces').select('id').where('slug', '=', 'contoso-msp').executeTakeFirstOrThrow();
-    const healthy = await a.db.selectFrom('provider_connections').selectAll().where('tenant_id', '=', (await tenantBySlug(a.db, 'northwind')).id).executeTakeFirstOrThrow();
+    const healthy = await a.db
+      .selectFrom('provider_connections')
+      .selectAll()
+      .where('tenant_id', '=', (await tenantBySlug(a.db, 'northwind')).id)
+      .executeTakeFirstOrThrow();
     const { rows } = await sql<{ id: string }>`
       with t as (
         insert into tenants (workspace_id, slug, name, entra_tenant_id, status)
@@ -133,7 +155,9 @@ describe('race: bulk against single starts and another bulk, across processes', 
       ['single', 'inventory.sync', ids.slice(40, 200)],
     ];
     const out = await Promise.all(
-      jobs.map(([mode, type, tenants]) => run(nodeBin(), [child, a.url, user, at, mode, type, tenants.join(','), '8'], { timeout: 90_000, maxBuffer: 1 << 24 })),
+      jobs.map(([mode, type, tenants]) =>
+        run(nodeBin(), [child, a.url, user, at, mode, type, tenants.join(','), '8'], { timeout: 90_000, maxBuffer: 1 << 24 }),
+      ),
     );
     const answers = out.map((o) => JSON.parse(o.stdout) as { tenantId: string; outcome: string }[]);
     // Every tenant asked for got exactly one answer from each request.

@@ -29,7 +29,9 @@ export async function connectionOf(db: Db, slug: string, name = 'Primary') {
 }
 
 export async function countRows(db: Db): Promise<{ runs: number; jobs: number; audit: number }> {
-  const { rows } = await (await import('kysely')).sql<{ runs: number; jobs: number; audit: number }>`
+  const { rows } = await (
+    await import('kysely')
+  ).sql<{ runs: number; jobs: number; audit: number }>`
     select (select count(*)::int from operation_runs) as runs,
            (select count(*)::int from graphile_worker.jobs) as jobs,
            (select count(*)::int from audit_log) as audit`.execute(db);

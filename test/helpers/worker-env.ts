@@ -59,7 +59,12 @@ export async function createWorkerEnv(opts: { latencyMs?: number } = {}): Promis
   };
 }
 
-export async function waitForRun(db: Db, runId: string, until: (r: OperationRun) => boolean = (r) => r.status === 'completed', timeoutMs = 30_000): Promise<OperationRun> {
+export async function waitForRun(
+  db: Db,
+  runId: string,
+  until: (r: OperationRun) => boolean = (r) => r.status === 'completed',
+  timeoutMs = 30_000,
+): Promise<OperationRun> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await db.selectFrom('operation_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();

@@ -50,7 +50,14 @@ describe('app registrations', () => {
     const list = await api('GET', '/api/workspaces/contoso-msp/app-registrations');
     expect(list.status).toBe(200);
     const demo = list.body.items.map((a: unknown) => appRegistrationSchema.parse(a)).find((a: { name: string }) => a.name === DEMO_MSP_APP.name);
-    expect(demo).toMatchObject({ clientId: DEMO_MSP_APP.clientId, cloud: 'sandbox', credentialType: 'secret', hasCredential: true, connectionCount: 0, tenants: [] });
+    expect(demo).toMatchObject({
+      clientId: DEMO_MSP_APP.clientId,
+      cloud: 'sandbox',
+      credentialType: 'secret',
+      hasCredential: true,
+      connectionCount: 0,
+      tenants: [],
+    });
     expect(demo.certificate).toBeUndefined();
 
     const secretApp = await createApp('Secret app', { type: 'secret', secret: SECRET, expiresAt: future(90) });
@@ -66,19 +73,31 @@ describe('app registrations', () => {
 
   it('refuses a taken name or client id (409), a bad credential (400 naming it), and other roles (403)', async () => {
     const taken = await api('POST', '/api/workspaces/contoso-msp/app-registrations', 'owner', {
-      name: DEMO_MSP_APP.name, clientId: crypto.randomUUID(), credential: { type: 'certificate' },
+      name: DEMO_MSP_APP.name,
+      clientId: crypto.randomUUID(),
+      credential: { type: 'certificate' },
     });
     expect(taken.status).toBe(409);
     expect(taken.body.error.message).toMatch(/^name:/);
     const sameClient = await api('POST', '/api/workspaces/contoso-msp/app-registrations', 'owner', {
-      name: 'Another name', clientId: DEMO_MSP_APP.clientId, credential: { type: 'certificate' },
+      name: 'Another name',
+      clientId: DEMO_MSP_APP.clientId,
+      credential: { type: 'certificate' },
     });
     expect(sameClient.status).toBe(409);
     expect(sameClient.body.error.message).toMatch(/^clientId:/);
-    const bad = await api('POST', '/api/workspaces/contoso-msp/app-registrations', 'owner', { name: 'Bad', clientId: crypto.randomUUID(), credential: { type: 'secret', secret: 'x' } });
+    const bad = await api('POST', '/api/workspaces/contoso-msp/app-registrations', 'owner', {
+      name: 'Bad',
+      clientId: crypto.randomUUID(),
+      credential: { type: 'secret', secret: 'x' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^credential\.expiresAt: is required/);
-    const past = await api('POST', '/api/workspaces/contoso-msp/app-registrations', 'owner', { name: 'Bad', clientId: crypto.randomUUID(), credential: { type: 'secret', secret: 'x', expiresAt: future(-1) } });
+    const past = await api('POST', '/api/workspaces/contoso-msp/app-registrations', 'owner', {
+      name: 'Bad',
+      clientId: crypto.randomUUID(),
+      credential: { type: 'secret', secret: 'x', expiresAt: future(-1) },
+    });
     expect(past.body.error.message).toBe('credential.expiresAt: must be in the future');
     for (const who of ['operator', 'readonly'] as const) {
       expect((await api('GET', '/api/workspaces/contoso-msp/app-registrations', who)).status).toBe(403);
@@ -92,12 +111,25 @@ describe('connections on a workspace app', () => {
     const app = await createApp('Connect app', { type: 'secret', secret: SECRET, expiresAt: future(60) });
     const c = await connectOnApp('adatum', app.id, 'Automation');
     expect(c).toMatchObject({
-      kind: 'workspace_app', appRegistration: { id: app.id, name: 'Connect app' }, clientId: app.clientId, cloud: 'sandbox',
-      credentialKind: 'secret', hasCredential: true, credentialExpiresAt: app.credentialExpiresAt, certificate: null,
-      consentStatus: 'unknown', verificationStatus: 'never', isDefault: true,
+      kind: 'workspace_app',
+      appRegistration: { id: app.id, name: 'Connect app' },
+      clientId: app.clientId,
+      cloud: 'sandbox',
+      credentialKind: 'secret',
+      hasCredential: true,
+      credentialExpiresAt: app.credentialExpiresAt,
+      certificate: null,
+      consentStatus: 'unknown',
+      verificationStatus: 'never',
+      isDefault: true,
     });
     const stored = await s.tdb.db.selectFrom('provider_connections').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
-    expect([stored.secret_ciphertext, stored.certificate_thumbprint, stored.private_key_ciphertext, stored.credential_expires_at]).toEqual([null, null, null, null]);
+    expect([stored.secret_ciphertext, stored.certificate_thumbprint, stored.private_key_ciphertext, stored.credential_expires_at]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
     const listed = await api('GET', '/api/tenants/adatum/provider-connections');
     expect(listed.body.items.map((x: { kind: string }) => x.kind)).toEqual(['workspace_app']);
     const own = (await api('GET', '/api/tenants/northwind/provider-connections')).body.items[0];
@@ -115,7 +147,11 @@ describe('connections on a workspace app', () => {
       expect(r.status).toBe(400);
       expect(r.body.error.message).toMatch(/^appRegistrationId: /);
     }
-    const both = await api('POST', '/api/tenants/adatum/provider-connections', 'owner', { name: 'Both', appRegistrationId: app.id, clientId: crypto.randomUUID() });
+    const both = await api('POST', '/api/tenants/adatum/provider-connections', 'owner', {
+      name: 'Both',
+      appRegistrationId: app.id,
+      clientId: crypto.randomUUID(),
+    });
     expect(both.status).toBe(400);
     expect(both.body.error.message).toMatch(/^clientId: cannot be given with appRegistrationId/);
     // Its credential is the app's: rotating it per connection is refused, pointing at the app.
@@ -138,7 +174,9 @@ describe('connections on a workspace app', () => {
         .execute();
       conns.push(c);
     }
-    const listed = appRegistrationSchema.parse((await api('GET', '/api/workspaces/contoso-msp/app-registrations')).body.items.find((a: { id: string }) => a.id === app.id));
+    const listed = appRegistrationSchema.parse(
+      (await api('GET', '/api/workspaces/contoso-msp/app-registrations')).body.items.find((a: { id: string }) => a.id === app.id),
+    );
     expect(listed.connectionCount).toBe(3);
     expect(listed.tenants.map((t) => t.slug).sort()).toEqual([...slugs].sort());
 
@@ -157,7 +195,9 @@ describe('connections on a workspace app', () => {
     const expiredView = connectionSchema.parse((await api('GET', `/api/provider-connections/${conns[0]!.id}`)).body);
     expect(Date.parse(expiredView.credentialExpiresAt!)).toBeLessThan(Date.now());
 
-    const rotated = await api('PATCH', `/api/app-registrations/${app.id}`, 'manager', { credential: { type: 'secret', secret: ROTATED, expiresAt: future(365) } });
+    const rotated = await api('PATCH', `/api/app-registrations/${app.id}`, 'manager', {
+      credential: { type: 'secret', secret: ROTATED, expiresAt: future(365) },
+    });
     expect(rotated.status, rotated.text).toBe(200);
     expect(appRegistrationSchema.parse(rotated.body).connectionCount).toBe(3);
     expect(await startAll()).toEqual(['accepted', 'accepted', 'accepted']);
@@ -165,7 +205,10 @@ describe('connections on a workspace app', () => {
     // To a generated certificate, and a rename: the answer carries the public certificate only.
     const cert = await api('PATCH', `/api/app-registrations/${app.id}`, 'owner', { name: 'Fleet app (cert)', credential: { type: 'certificate' } });
     expect(appRegistrationSchema.parse(cert.body)).toMatchObject({ name: 'Fleet app (cert)', credentialType: 'certificate' });
-    expect((await api('GET', `/api/provider-connections/${conns[1]!.id}`)).body).toMatchObject({ credentialKind: 'certificate', appRegistration: { name: 'Fleet app (cert)' } });
+    expect((await api('GET', `/api/provider-connections/${conns[1]!.id}`)).body).toMatchObject({
+      credentialKind: 'certificate',
+      appRegistration: { name: 'Fleet app (cert)' },
+    });
 
     await freeAllScopes(s.tdb.db);
     const refused = await api('DELETE', `/api/app-registrations/${app.id}`, 'owner', {});
@@ -178,7 +221,13 @@ describe('connections on a workspace app', () => {
 
     const audit = await s.tdb.db.selectFrom('audit_log').select(['action', 'details', 'tenant_id']).where('action', 'like', 'app_registration.%').execute();
     const mine = audit.filter((a) => JSON.stringify(a.details).includes(app.id));
-    expect(mine.map((a) => a.action).sort()).toEqual(['app_registration.created', 'app_registration.deleted', 'app_registration.renamed', 'app_registration.rotated', 'app_registration.rotated']);
+    expect(mine.map((a) => a.action).sort()).toEqual([
+      'app_registration.created',
+      'app_registration.deleted',
+      'app_registration.renamed',
+      'app_registration.rotated',
+      'app_registration.rotated',
+    ]);
     expect(mine.every((a) => a.tenant_id === null)).toBe(true);
     expect(JSON.stringify(mine)).not.toContain(SECRET);
   });
@@ -190,14 +239,27 @@ describe('connections on a workspace app', () => {
     const items = r.body.items.map((i: unknown) => attentionItemSchema.parse(i));
     const about = items.filter((i: { appRegistration: { id: string } | null }) => i.appRegistration?.id === app.id);
     expect(about).toHaveLength(1);
-    expect(about[0]).toMatchObject({ tenant: null, providerConnection: null, code: 'provider_credentials_expiring', severity: 'warning', appRegistration: { name: 'Expiring app', tenantCount: 2 } });
+    expect(about[0]).toMatchObject({
+      tenant: null,
+      providerConnection: null,
+      code: 'provider_credentials_expiring',
+      severity: 'warning',
+      appRegistration: { name: 'Expiring app', tenantCount: 2 },
+    });
     expect(about[0].message).toContain('expires in 12 days — 2 tenants');
     expect(about[0].nextSteps).toEqual([{ label: "Rotate the app's client secret", url: `/admin/settings/app-registrations#app-${app.id}` }]);
     // An operator sees the same item, with the fix as a hint (apps are managed by owners and managers).
-    const op = (await api('GET', '/api/workspaces/contoso-msp/attention', 'operator')).body.items.find((i: { appRegistration: { id: string } | null }) => i.appRegistration?.id === app.id);
+    const op = (await api('GET', '/api/workspaces/contoso-msp/attention', 'operator')).body.items.find(
+      (i: { appRegistration: { id: string } | null }) => i.appRegistration?.id === app.id,
+    );
     expect(op.nextSteps[0]).toMatchObject({ url: null });
     // Consent is each tenant's own: per connection, not folded into the app's item.
-    expect(items.filter((i: { providerConnection: { name: string } | null; code: string }) => i.providerConnection?.name === 'Expiring' && i.code === 'provider_consent_missing')).toHaveLength(2);
+    expect(
+      items.filter(
+        (i: { providerConnection: { name: string } | null; code: string }) =>
+          i.providerConnection?.name === 'Expiring' && i.code === 'provider_consent_missing',
+      ),
+    ).toHaveLength(2);
   });
 
   it('"Grant admin consent" is the multi-tenant v2.0 consent URL for the customer tenant', async () => {
@@ -220,7 +282,12 @@ describe('connections on a workspace app', () => {
     const demo = list.body.items.find((a: { name: string }) => a.name === DEMO_MSP_APP.name);
     const r = await api('POST', `/api/onboarding/${created.body.id}/connection`, 'owner', { name: 'Primary', appRegistrationId: demo.id });
     expect(r.status, r.text).toBe(200);
-    expect(r.body.providerConnection).toMatchObject({ kind: 'workspace_app', appRegistration: { id: demo.id, name: DEMO_MSP_APP.name }, clientId: DEMO_MSP_APP.clientId, consentStatus: 'unknown' });
+    expect(r.body.providerConnection).toMatchObject({
+      kind: 'workspace_app',
+      appRegistration: { id: demo.id, name: DEMO_MSP_APP.name },
+      clientId: DEMO_MSP_APP.clientId,
+      consentStatus: 'unknown',
+    });
     const missing = await api('POST', `/api/onboarding/${created.body.id}/connection`, 'owner', { name: 'Primary' });
     expect(missing.status).toBe(400);
     expect(missing.body.error.message).toMatch(/^clientId: is required/);
@@ -230,7 +297,13 @@ describe('connections on a workspace app', () => {
     const sealed = await s.tdb.db.selectFrom('app_registrations').select(['secret_ciphertext', 'private_key_ciphertext']).execute();
     const all = answers.join('\n');
     expect(answers.length).toBeGreaterThan(20);
-    for (const needle of [SECRET, ROTATED, DEMO_MSP_APP.secret, 'PRIVATE KEY', ...sealed.flatMap((r) => [r.secret_ciphertext, r.private_key_ciphertext]).filter((v): v is string => !!v)]) {
+    for (const needle of [
+      SECRET,
+      ROTATED,
+      DEMO_MSP_APP.secret,
+      'PRIVATE KEY',
+      ...sealed.flatMap((r) => [r.secret_ciphertext, r.private_key_ciphertext]).filter((v): v is string => !!v),
+    ]) {
       expect(all).not.toContain(needle);
     }
   });

@@ -47,7 +47,10 @@ describe('needs attention on the demo', () => {
     }
     const expiring = list.find((i) => i.code === 'provider_credentials_expiring');
     expect(expiring.message).toMatch(/^The client secret expires in 1[12] days on \d{4}-\d{2}-\d{2}; starts will be blocked from then on\.$/);
-    expect(expiring.nextSteps[0]).toEqual({ label: 'Rotate the client secret', url: `/admin/provider-connections/${expiring.providerConnection.id}#credentials` });
+    expect(expiring.nextSteps[0]).toEqual({
+      label: 'Rotate the client secret',
+      url: `/admin/provider-connections/${expiring.providerConnection.id}#credentials`,
+    });
     expect(list.find((i) => i.code === 'provider_permission_missing').message).toBe('The connection lacks the Graph permission Group.Read.All.');
   });
 
@@ -67,7 +70,10 @@ describe('needs attention on the demo', () => {
     const consent = list.find((i) => i.code === 'provider_consent_missing');
     expect(consent.nextSteps[0]).toMatchObject({ label: 'Grant admin consent', url: null, hint: expect.stringContaining('provider_connection.manage') });
     const owner = (await call(s.base, 'GET', URL, { cookie: cookies.owner })).body.items as Loose[];
-    expect(owner.find((i) => i.code === 'provider_consent_missing').nextSteps[0]).toMatchObject({ label: 'Grant admin consent', url: expect.stringMatching(/#consent$/) });
+    expect(owner.find((i) => i.code === 'provider_consent_missing').nextSteps[0]).toMatchObject({
+      label: 'Grant admin consent',
+      url: expect.stringMatching(/#consent$/),
+    });
   });
 
   it('another workspace, or one that does not exist, is not found; each workspace lists only its own', async () => {
@@ -94,7 +100,10 @@ describe('needs attention from changed facts', () => {
       .executeTakeFirstOrThrow();
     await db.insertInto('workspace_members').values({ workspace_id: ws.id, user_id: user.id, role: 'operator', all_tenants: false }).execute();
     for (const slug of ['northwind', 'woodgrove']) {
-      await db.insertInto('tenant_memberships').values({ tenant_id: (await tenantBySlug(db, slug)).id, user_id: user.id, role: 'operator' }).execute();
+      await db
+        .insertInto('tenant_memberships')
+        .values({ tenant_id: (await tenantBySlug(db, slug)).id, user_id: user.id, role: 'operator' })
+        .execute();
     }
     const cookie = await login(s.base, 'partial@contoso.example', 'a long enough password');
     const list = (await call(s.base, 'GET', URL, { cookie })).body.items as Loose[];
@@ -107,15 +116,38 @@ describe('needs attention from changed facts', () => {
     const lab = await connectionOf(db, 'contoso-lab');
     const alpine = await tenantBySlug(db, 'alpine');
     const owner = await userByEmail(db, 'owner@contoso.example');
-    await db.updateTable('provider_connections').set({ enabled: false, updated_at: sql<Date>`now()` }).where('id', '=', northwind.id).execute();
-    await db.updateTable('provider_connections').set({ verification_status: 'failed', verification_reason_code: 'provider_credentials_invalid' }).where('id', '=', lab.id).execute();
+    await db
+      .updateTable('provider_connections')
+      .set({ enabled: false, updated_at: sql<Date>`now()` })
+      .where('id', '=', northwind.id)
+      .execute();
+    await db
+      .updateTable('provider_connections')
+      .set({ verification_status: 'failed', verification_reason_code: 'provider_credentials_invalid' })
+      .where('id', '=', lab.id)
+      .execute();
     await db.updateTable('tenants').set({ status: 'archived' }).where('id', '=', alpine.id).execute();
     const labTenant = await tenantBySlug(db, 'contoso-lab');
     // The newest scheduled run of a type counts: an older success does not hide a newer failure.
     await insertCompletedRun(db, { tenantId: labTenant.id, type: 'inventory.sync', connectionId: lab.id, initiatorId: null, outcome: 'succeeded' });
-    const { runId } = await insertCompletedRun(db, { tenantId: labTenant.id, type: 'inventory.sync', connectionId: lab.id, initiatorId: null, outcome: 'failed', reasonCode: 'provider_throttled' });
+    const { runId } = await insertCompletedRun(db, {
+      tenantId: labTenant.id,
+      type: 'inventory.sync',
+      connectionId: lab.id,
+      initiatorId: null,
+      outcome: 'failed',
+      reasonCode: 'provider_throttled',
+    });
     // An operator's own failed run is not a scheduled one.
-    await insertCompletedRun(db, { tenantId: labTenant.id, type: 'compliance.snapshot', connectionId: lab.id, initiatorId: owner.id, outcome: 'failed', reasonCode: 'provider_throttled', notify: false });
+    await insertCompletedRun(db, {
+      tenantId: labTenant.id,
+      type: 'compliance.snapshot',
+      connectionId: lab.id,
+      initiatorId: owner.id,
+      outcome: 'failed',
+      reasonCode: 'provider_throttled',
+      notify: false,
+    });
 
     const list = (await call(s.base, 'GET', URL, { cookie: cookies.owner })).body.items as Loose[];
     const lines = summary(list);
@@ -130,7 +162,9 @@ describe('needs attention from changed facts', () => {
     expect(failed.nextSteps.map((st: Loose) => st.label)).toEqual(['Try again in a few minutes', 'View the run']);
     expect(failed.nextSteps[1].url).toBe(`/admin/operations/${runId}`);
     const verification = list.find((i) => i.code === 'provider_verification_failed');
-    expect(verification.message).toBe('The last verification of this connection failed. Microsoft rejected the client secret: it is not valid for this app registration.');
+    expect(verification.message).toBe(
+      'The last verification of this connection failed. Microsoft rejected the client secret: it is not valid for this app registration.',
+    );
     expect(verification.nextSteps.map((st: Loose) => st.label)).toEqual(['Rotate the client secret', 'Check connection']);
 
     // A shorter warning window: 12 days away is not yet attention.

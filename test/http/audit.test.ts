@@ -35,7 +35,10 @@ beforeAll(async () => {
   const state = new URL(begun.body.url as string).searchParams.get('state')!;
   secrets.push(state);
   const entraTenantId = DEMO_WORKSPACES[0]!.tenants.find((t) => t.slug === 'woodgrove')!.entraTenantId;
-  const cb = await fetch(`${s.base}/admin/consent/callback?${new URLSearchParams({ admin_consent: 'True', tenant: entraTenantId, state })}`, { headers: { cookie: owner! }, redirect: 'manual' });
+  const cb = await fetch(`${s.base}/admin/consent/callback?${new URLSearchParams({ admin_consent: 'True', tenant: entraTenantId, state })}`, {
+    headers: { cookie: owner! },
+    redirect: 'manual',
+  });
   expect(cb.status).toBe(302);
   expect(cb.headers.get('location')).toContain('consent=granted');
 
@@ -55,7 +58,8 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-const audit = async (query: Record<string, string>, who: Persona = 'owner') => call(s.base, 'GET', `/api/audit?${new URLSearchParams(query)}`, { cookie: cookies[who] });
+const audit = async (query: Record<string, string>, who: Persona = 'owner') =>
+  call(s.base, 'GET', `/api/audit?${new URLSearchParams(query)}`, { cookie: cookies[who] });
 
 async function everything(query: Record<string, string>, who: Persona = 'owner'): Promise<Loose[]> {
   const items: Loose[] = [];
@@ -80,9 +84,16 @@ describe('every change is audited and found through the API', () => {
   it('connection default, enable and rotate', async () => {
     const secondary = await connectionOf(s.tdb.db, 'contoso-lab', 'Secondary');
     const items = await everything({ tenant: 'contoso-lab', action: 'provider_connection.*' });
-    const actions = items.filter((i) => i.details.providerConnectionId === secondary.id).map((i) => `${i.action}:${JSON.stringify(i.details.enabled ?? i.details.isDefault ?? null)}`);
+    const actions = items
+      .filter((i) => i.details.providerConnectionId === secondary.id)
+      .map((i) => `${i.action}:${JSON.stringify(i.details.enabled ?? i.details.isDefault ?? null)}`);
     expect(actions).toEqual(
-      expect.arrayContaining(['provider_connection.default_changed:true', 'provider_connection.enabled_changed:false', 'provider_connection.enabled_changed:true', 'provider_connection.credential_rotated:null']),
+      expect.arrayContaining([
+        'provider_connection.default_changed:true',
+        'provider_connection.enabled_changed:false',
+        'provider_connection.enabled_changed:true',
+        'provider_connection.credential_rotated:null',
+      ]),
     );
     const rotated = items.find((i) => i.action === 'provider_connection.credential_rotated')!;
     expect(rotated.details).toEqual({ providerConnectionId: secondary.id, credentialExpiresAt: expect.any(String) });
@@ -97,13 +108,19 @@ describe('every change is audited and found through the API', () => {
   });
 
   it('start attempts of all four outcomes, each with its run and reason', async () => {
-    const starts = [...(await everything({ tenant: 'northwind', action: 'operation.start' })), ...(await everything({ tenant: 'tailspin', action: 'operation.start' }))];
+    const starts = [
+      ...(await everything({ tenant: 'northwind', action: 'operation.start' })),
+      ...(await everything({ tenant: 'tailspin', action: 'operation.start' })),
+    ];
     for (const outcome of ['accepted', 'deduped', 'scope_busy', 'blocked']) {
       const row = starts.find((i) => i.outcome === outcome && i.run?.id === started[outcome]);
       expect(row, outcome).toBeDefined();
       expect(row.run.url).toBe(`/admin/operations/${started[outcome]}`);
     }
-    expect(starts.find((i) => i.outcome === 'scope_busy').reason).toEqual({ code: 'scope_busy', message: 'Another operation (Inventory sync) is using this provider connection.' });
+    expect(starts.find((i) => i.outcome === 'scope_busy').reason).toEqual({
+      code: 'scope_busy',
+      message: 'Another operation (Inventory sync) is using this provider connection.',
+    });
     const blocked = starts.find((i) => i.outcome === 'blocked');
     expect(blocked.reason.code).toBe('provider_credentials_expired');
     expect(blocked.reason.message.length).toBeGreaterThan(10);

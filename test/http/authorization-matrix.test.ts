@@ -85,18 +85,27 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'GET /api/workspaces': () => [{ path: '/api/workspaces' }],
   'GET /api/workspaces/:ws/members': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/members` }],
   // Each owner sets their own role to what it is.
-  'PATCH /api/workspaces/:ws/members/:userId': (f, p) => [{ path: `/api/workspaces/${wsOf(p)}/members/${f.userIds[p]}`, body: { role: p === 'outsider' || p === 'anonymous' ? 'owner' : p } }],
-  'DELETE /api/workspaces/:ws/members/:userId': (f, p) => [{ path: `/api/workspaces/${wsOf(p)}/members/${p === 'outsider' ? f.victims.fabrikam : f.victims.contoso}`, body: {} }],
+  'PATCH /api/workspaces/:ws/members/:userId': (f, p) => [
+    { path: `/api/workspaces/${wsOf(p)}/members/${f.userIds[p]}`, body: { role: p === 'outsider' || p === 'anonymous' ? 'owner' : p } },
+  ],
+  'DELETE /api/workspaces/:ws/members/:userId': (f, p) => [
+    { path: `/api/workspaces/${wsOf(p)}/members/${p === 'outsider' ? f.victims.fabrikam : f.victims.contoso}`, body: {} },
+  ],
   'GET /api/workspaces/:ws/invitations': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/invitations` }],
   'POST /api/workspaces/:ws/invitations': (_f, p) => [
-    { path: `/api/workspaces/${wsOf(p)}/invitations`, body: { email: `mx-${p}-${crypto.randomBytes(3).toString('hex')}@example.test`, role: 'readonly', tenants: p === 'outsider' ? 'all' : ['northwind'] } },
+    {
+      path: `/api/workspaces/${wsOf(p)}/invitations`,
+      body: { email: `mx-${p}-${crypto.randomBytes(3).toString('hex')}@example.test`, role: 'readonly', tenants: p === 'outsider' ? 'all' : ['northwind'] },
+    },
   ],
   'DELETE /api/workspaces/:ws/invitations/:id': (f, p) => [{ path: `/api/workspaces/${wsOf(p)}/invitations/${f.invitationIds[p]}`, body: {} }],
   'POST /api/invitations/lookup': (f) => [{ path: '/api/invitations/lookup', body: { token: f.invitationToken } }],
   // Public: an accepted invitation answers 410 invitation_used to anyone.
   'POST /api/invitations/accept': (f) => [{ path: '/api/invitations/accept', body: { token: f.usedInvitationToken, password: 'whatever it is' } }],
   // Public; on the demo database (users exist) every caller gets 409 already_set_up.
-  'POST /api/setup': () => [{ path: '/api/setup', body: { token: 'x', workspaceName: 'W', email: 'w@w.example', displayName: 'W', password: 'long enough password' } }],
+  'POST /api/setup': () => [
+    { path: '/api/setup', body: { token: 'x', workspaceName: 'W', email: 'w@w.example', displayName: 'W', password: 'long enough password' } },
+  ],
   'GET /api/tenants': () => [{ path: '/api/tenants' }],
   'GET /api/tenants/:tenant': (f) => [{ path: `/api/tenants/${f.tenant}` }],
   // Setting the status it already has: allowed for the owner, and changes nothing.
@@ -130,7 +139,10 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'GET /api/workspaces/:ws/bulk-operations': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/bulk-operations` }],
   'GET /api/workspaces/:ws/schedules': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/schedules` }],
   'POST /api/workspaces/:ws/schedules': (_f, p) => [
-    { path: `/api/workspaces/${wsOf(p)}/schedules`, body: { name: `Matrix ${p} ${crypto.randomBytes(3).toString('hex')}`, type: 'inventory.sync', tenants: 'all', cron: '0 3 * * *', timezone: 'UTC' } },
+    {
+      path: `/api/workspaces/${wsOf(p)}/schedules`,
+      body: { name: `Matrix ${p} ${crypto.randomBytes(3).toString('hex')}`, type: 'inventory.sync', tenants: 'all', cron: '0 3 * * *', timezone: 'UTC' },
+    },
   ],
   'PATCH /api/schedules/:id': (f, p) => [{ path: `/api/schedules/${p === 'outsider' ? f.schedules.fabrikam : f.schedules.contoso}`, body: { enabled: true } }],
   'DELETE /api/schedules/:id': (f, p) => [{ path: `/api/schedules/${f.scheduleIds[p]}`, body: {} }],
@@ -156,17 +168,32 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'POST /api/tenants/:tenant/provider-connections': (f, p) => [
     {
       path: `/api/tenants/${f.tenant}/provider-connections`,
-      body: { name: `Matrix ${p} ${crypto.randomBytes(2).toString('hex')}`, clientId: crypto.randomUUID(), clientSecret: 'matrix-secret', secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString(), isDefault: false },
+      body: {
+        name: `Matrix ${p} ${crypto.randomBytes(2).toString('hex')}`,
+        clientId: crypto.randomUUID(),
+        clientSecret: 'matrix-secret',
+        secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        isDefault: false,
+      },
     },
     // On the workspace app: the same route, the same rules.
-    { path: `/api/tenants/${f.tenant}/provider-connections`, body: { name: `Matrix app ${p} ${crypto.randomBytes(2).toString('hex')}`, appRegistrationId: f.apps.contoso, isDefault: false } },
+    {
+      path: `/api/tenants/${f.tenant}/provider-connections`,
+      body: { name: `Matrix app ${p} ${crypto.randomBytes(2).toString('hex')}`, appRegistrationId: f.apps.contoso, isDefault: false },
+    },
   ],
   'POST /api/provider-connections/:id/admin-consent': (f) => [{ path: `/api/provider-connections/${f.connectionId}/admin-consent`, body: {} }],
   'GET /api/onboarding/:id': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}` }],
   'POST /api/onboarding/:id/connection': (f) => [
     {
       path: `/api/onboarding/${f.onboardingSessionId}/connection`,
-      body: { name: 'Primary', clientId: crypto.randomUUID(), clientSecret: 'matrix-secret', secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString(), cloud: 'sandbox' },
+      body: {
+        name: 'Primary',
+        clientId: crypto.randomUUID(),
+        clientSecret: 'matrix-secret',
+        secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        cloud: 'sandbox',
+      },
     },
   ],
   'POST /api/onboarding/:id/verification': (f) => [{ path: `/api/onboarding/${f.onboardingSessionId}/verification`, body: {} }],
@@ -186,11 +213,19 @@ const SAMPLES: Record<string, (f: Fixture, p: Persona) => Sample[]> = {
   'POST /api/workspaces/:ws/app-registrations': (_f, p) => [
     {
       path: `/api/workspaces/${wsOf(p)}/app-registrations`,
-      body: { name: `Matrix ${p} ${crypto.randomBytes(3).toString('hex')}`, clientId: crypto.randomUUID(), cloud: 'sandbox', credential: { type: 'secret', secret: 'matrix-secret', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } },
+      body: {
+        name: `Matrix ${p} ${crypto.randomBytes(3).toString('hex')}`,
+        clientId: crypto.randomUUID(),
+        cloud: 'sandbox',
+        credential: { type: 'secret', secret: 'matrix-secret', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+      },
     },
   ],
   'PATCH /api/app-registrations/:id': (f, p) => [
-    { path: `/api/app-registrations/${p === 'outsider' ? f.apps.fabrikam : f.apps.contoso}`, body: { credential: { type: 'secret', secret: 'matrix-rotated', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } } },
+    {
+      path: `/api/app-registrations/${p === 'outsider' ? f.apps.fabrikam : f.apps.contoso}`,
+      body: { credential: { type: 'secret', secret: 'matrix-rotated', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } },
+    },
   ],
   'DELETE /api/app-registrations/:id': (f, p) => [{ path: `/api/app-registrations/${f.appIds[p]}`, body: {} }],
   'GET /api/workspaces/:ws/attention': (_f, p) => [{ path: `/api/workspaces/${wsOf(p)}/attention` }],
@@ -246,7 +281,13 @@ beforeAll(async () => {
   const spareConnection = (name: string) =>
     db
       .insertInto('provider_connections')
-      .values({ tenant_id: northwind.id, name, client_id: crypto.randomUUID(), secret_ciphertext: testBox.seal('matrix-secret'), credential_expires_at: new Date(Date.now() + 86_400_000) })
+      .values({
+        tenant_id: northwind.id,
+        name,
+        client_id: crypto.randomUUID(),
+        secret_ciphertext: testBox.seal('matrix-secret'),
+        credential_expires_at: new Date(Date.now() + 86_400_000),
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
       .then((r) => r.id);
@@ -263,57 +304,161 @@ beforeAll(async () => {
     }
     const user = await userByEmail(db, PERSONAS[p]);
     const tenantId = p === 'outsider' ? fabrikam.id : northwind.id;
-    const { notificationId } = await insertCompletedRun(db, { tenantId, type: 'inventory.sync', connectionId: null, initiatorId: user.id, outcome: 'succeeded' });
+    const { notificationId } = await insertCompletedRun(db, {
+      tenantId,
+      type: 'inventory.sync',
+      connectionId: null,
+      initiatorId: user.id,
+      outcome: 'succeeded',
+    });
     notificationIds[p] = notificationId!;
   }
-  const { runId } = await insertCompletedRun(db, { tenantId: northwind.id, type: 'inventory.sync', connectionId: conn.id, initiatorId: null, outcome: 'succeeded', notify: false });
+  const { runId } = await insertCompletedRun(db, {
+    tenantId: northwind.id,
+    type: 'inventory.sync',
+    connectionId: conn.id,
+    initiatorId: null,
+    outcome: 'succeeded',
+    notify: false,
+  });
   // A tenant being onboarded: every Contoso persona holds "all tenants", so is a member of
   // it in their usual role from the moment it exists.
   const owner = await userByEmail(db, PERSONAS.owner);
-  const session = await createOnboarding(db, { workspaceId: northwind.workspace_id, userId: owner.id, name: 'Matrix onboarding', slug: 'matrix-onboarding', entraTenantId: crypto.randomUUID() });
+  const session = await createOnboarding(db, {
+    workspaceId: northwind.workspace_id,
+    userId: owner.id,
+    name: 'Matrix onboarding',
+    slug: 'matrix-onboarding',
+    entraTenantId: crypto.randomUUID(),
+  });
   const outsider = await userByEmail(db, PERSONAS.outsider);
   const userIds = {} as Record<Persona, string>;
   const invitationIds = {} as Record<Persona, string>;
   for (const p of PERSONA_LIST) {
     userIds[p] = p === 'anonymous' ? crypto.randomUUID() : (await userByEmail(db, PERSONAS[p])).id;
     const [wsId, actorId] = p === 'outsider' ? [fabrikam.workspace_id, outsider.id] : [northwind.workspace_id, owner.id];
-    invitationIds[p] = (await createInvitation(db, { workspaceId: wsId, actorId, email: `revoke-${p}@example.test`, role: 'readonly', tenants: 'all' })).invitation.id;
+    invitationIds[p] = (
+      await createInvitation(db, { workspaceId: wsId, actorId, email: `revoke-${p}@example.test`, role: 'readonly', tenants: 'all' })
+    ).invitation.id;
   }
-  const pending = await createInvitation(db, { workspaceId: northwind.workspace_id, actorId: owner.id, email: 'pending@example.test', role: 'operator', tenants: ['northwind'] });
-  const used = await createInvitation(db, { workspaceId: northwind.workspace_id, actorId: owner.id, email: 'used@example.test', role: 'readonly', tenants: 'all' });
+  const pending = await createInvitation(db, {
+    workspaceId: northwind.workspace_id,
+    actorId: owner.id,
+    email: 'pending@example.test',
+    role: 'operator',
+    tenants: ['northwind'],
+  });
+  const used = await createInvitation(db, {
+    workspaceId: northwind.workspace_id,
+    actorId: owner.id,
+    email: 'used@example.test',
+    role: 'readonly',
+    tenants: 'all',
+  });
   await acceptInvitation(db, used.invitation, { displayName: 'Used', password: 'a long enough password' });
   const victims = { contoso: '', fabrikam: '' };
-  for (const [key, wsId] of [['contoso', northwind.workspace_id], ['fabrikam', fabrikam.workspace_id]] as const) {
-    const v = await db.insertInto('users').values({ email: `victim-${key}@example.test`, display_name: 'Victim', password_hash: 'x' }).returning('id').executeTakeFirstOrThrow();
+  for (const [key, wsId] of [
+    ['contoso', northwind.workspace_id],
+    ['fabrikam', fabrikam.workspace_id],
+  ] as const) {
+    const v = await db
+      .insertInto('users')
+      .values({ email: `victim-${key}@example.test`, display_name: 'Victim', password_hash: 'x' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await db.insertInto('workspace_members').values({ workspace_id: wsId, user_id: v.id, role: 'readonly', all_tenants: false }).execute();
     victims[key] = v.id;
   }
   const bulkIds = {
-    contoso: await bulkStart(db, { workspaceId: northwind.workspace_id, type: 'entra_group_sync', selection: 'all', trigger: 'scheduled', initiatorUserId: null, asUserId: null }),
-    fabrikam: await bulkStart(db, { workspaceId: fabrikam.workspace_id, type: 'entra_group_sync', selection: 'all', trigger: 'scheduled', initiatorUserId: null, asUserId: null }),
+    contoso: await bulkStart(db, {
+      workspaceId: northwind.workspace_id,
+      type: 'entra_group_sync',
+      selection: 'all',
+      trigger: 'scheduled',
+      initiatorUserId: null,
+      asUserId: null,
+    }),
+    fabrikam: await bulkStart(db, {
+      workspaceId: fabrikam.workspace_id,
+      type: 'entra_group_sync',
+      selection: 'all',
+      trigger: 'scheduled',
+      initiatorUserId: null,
+      asUserId: null,
+    }),
   };
   const schedule = (workspaceId: string, actorId: string) =>
-    createSchedule(db, workspaceId, actorId, { name: `Matrix ${crypto.randomBytes(4).toString('hex')}`, type: 'inventory.sync', tenants: 'all', cron: '0 3 * * *', timezone: 'UTC', enabled: true });
+    createSchedule(db, workspaceId, actorId, {
+      name: `Matrix ${crypto.randomBytes(4).toString('hex')}`,
+      type: 'inventory.sync',
+      tenants: 'all',
+      cron: '0 3 * * *',
+      timezone: 'UTC',
+      enabled: true,
+    });
   const scheduleIds = {} as Record<Persona, string>;
   for (const p of PERSONA_LIST) {
-    scheduleIds[p] = p === 'anonymous' ? crypto.randomUUID() : p === 'outsider' ? await schedule(fabrikam.workspace_id, outsider.id) : await schedule(northwind.workspace_id, owner.id);
+    scheduleIds[p] =
+      p === 'anonymous'
+        ? crypto.randomUUID()
+        : p === 'outsider'
+          ? await schedule(fabrikam.workspace_id, outsider.id)
+          : await schedule(northwind.workspace_id, owner.id);
   }
   const schedules = { contoso: await schedule(northwind.workspace_id, owner.id), fabrikam: await schedule(fabrikam.workspace_id, outsider.id) };
   const hook = (workspaceId: string, actorId: string) =>
-    createWebhook(db, testBox, { workspaceId, actorId, url: 'http://127.0.0.1:9/matrix', events: ['run.completed'], secret: 'matrix-webhook-secret' }).then((w) => w.id);
+    createWebhook(db, testBox, { workspaceId, actorId, url: 'http://127.0.0.1:9/matrix', events: ['run.completed'], secret: 'matrix-webhook-secret' }).then(
+      (w) => w.id,
+    );
   const webhookIds = {} as Record<Persona, string>;
   for (const p of PERSONA_LIST) {
-    webhookIds[p] = p === 'anonymous' ? crypto.randomUUID() : p === 'outsider' ? await hook(fabrikam.workspace_id, outsider.id) : await hook(northwind.workspace_id, owner.id);
+    webhookIds[p] =
+      p === 'anonymous'
+        ? crypto.randomUUID()
+        : p === 'outsider'
+          ? await hook(fabrikam.workspace_id, outsider.id)
+          : await hook(northwind.workspace_id, owner.id);
   }
   const webhooks = { contoso: await hook(northwind.workspace_id, owner.id), fabrikam: await hook(fabrikam.workspace_id, outsider.id) };
   const app = (workspaceId: string, actorId: string) =>
-    createApp(db, testBox, { workspaceId, actorId, name: `Matrix app ${crypto.randomBytes(4).toString('hex')}`, clientId: crypto.randomUUID(), cloud: 'sandbox', credential: { type: 'secret', secret: 'matrix-secret', expiresAt: new Date(Date.now() + 86_400_000) } });
+    createApp(db, testBox, {
+      workspaceId,
+      actorId,
+      name: `Matrix app ${crypto.randomBytes(4).toString('hex')}`,
+      clientId: crypto.randomUUID(),
+      cloud: 'sandbox',
+      credential: { type: 'secret', secret: 'matrix-secret', expiresAt: new Date(Date.now() + 86_400_000) },
+    });
   const appIds = {} as Record<Persona, string>;
   for (const p of PERSONA_LIST) {
-    appIds[p] = p === 'anonymous' ? crypto.randomUUID() : p === 'outsider' ? await app(fabrikam.workspace_id, outsider.id) : await app(northwind.workspace_id, owner.id);
+    appIds[p] =
+      p === 'anonymous' ? crypto.randomUUID() : p === 'outsider' ? await app(fabrikam.workspace_id, outsider.id) : await app(northwind.workspace_id, owner.id);
   }
   const apps = { contoso: await app(northwind.workspace_id, owner.id), fabrikam: await app(fabrikam.workspace_id, outsider.id) };
-  fixture = { appIds, apps, scheduleIds, schedules, bulkIds, tenant: 'northwind', connectionId: conn.id, deletableConnectionIds, spareConnectionId, restoreRunId: rr.id, restoreRunName: rr.name, backupItemIds, runId, notificationIds, onboardingSessionId: session.id, userIds, invitationIds, invitationToken: pending.token, usedInvitationToken: used.token, victims, webhookIds, webhooks };
+  fixture = {
+    appIds,
+    apps,
+    scheduleIds,
+    schedules,
+    bulkIds,
+    tenant: 'northwind',
+    connectionId: conn.id,
+    deletableConnectionIds,
+    spareConnectionId,
+    restoreRunId: rr.id,
+    restoreRunName: rr.name,
+    backupItemIds,
+    runId,
+    notificationIds,
+    onboardingSessionId: session.id,
+    userIds,
+    invitationIds,
+    invitationToken: pending.token,
+    usedInvitationToken: used.token,
+    victims,
+    webhookIds,
+    webhooks,
+  };
 });
 afterAll(async () => s?.close());
 

@@ -37,7 +37,8 @@ async function addItems(slug: string, n: number, capturedAt: Date, prefix = 'Ite
 }
 
 const list = (slug: string, query = '', who: Persona = 'owner') => call(s.base, 'GET', `/api/tenants/${slug}/backup-items${query}`, { cookie: cookies[who] });
-const create = (slug: string, body: unknown, who: Persona = 'owner') => call(s.base, 'POST', `/api/tenants/${slug}/restore-runs`, { cookie: cookies[who], body });
+const create = (slug: string, body: unknown, who: Persona = 'owner') =>
+  call(s.base, 'POST', `/api/tenants/${slug}/restore-runs`, { cookie: cookies[who], body });
 const seededIds = async () => (await list('northwind', '?limit=500')).body.items.map((i: { id: string }) => i.id) as string[];
 
 beforeAll(async () => {
@@ -55,8 +56,13 @@ describe('GET /api/tenants/{tenant}/backup-items', () => {
     const first = listSchema().parse(seeded.body) as { items: { displayName: string }[]; total: number };
     expect(first.total).toBe(4);
     expect(seeded.body.items[0]).toEqual({
-      id: expect.any(String), displayName: expect.any(String), resourceType: 'deviceConfiguration', capturedAt: expect.any(String),
-      sourceId: expect.any(String), assignmentCount: 1, runId: null,
+      id: expect.any(String),
+      displayName: expect.any(String),
+      resourceType: 'deviceConfiguration',
+      capturedAt: expect.any(String),
+      sourceId: expect.any(String),
+      assignmentCount: 1,
+      runId: null,
     });
 
     await addItems('contoso-lab', 150, new Date(Date.now() - 86_400_000), 'Older');
@@ -91,14 +97,23 @@ describe('POST /api/tenants/{tenant}/restore-runs', () => {
     const listed = await call(s.base, 'GET', '/api/tenants/northwind/restore-runs', { cookie: cookies.readonly });
     expect(listed.body.items.find((r: { id: string }) => r.id === rr.id)).toEqual(res.body);
     const detail = await call(s.base, 'GET', `/api/restore-runs/${rr.id}`, { cookie: cookies.owner });
-    expect(detail.body.items.map((i: { backupItemId: string; position: number }) => [i.position, i.backupItemId])).toEqual([[0, chosen[0]], [1, chosen[1]]]);
+    expect(detail.body.items.map((i: { backupItemId: string; position: number }) => [i.position, i.backupItemId])).toEqual([
+      [0, chosen[0]],
+      [1, chosen[1]],
+    ]);
 
     const audit = await s.tdb.db.selectFrom('audit_log').selectAll().where('action', '=', 'restore_run.created').execute();
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ tenant_id: (await tenantBySlug(s.tdb.db, 'northwind')).id, details: { restoreRunId: rr.id, name: 'Spring rollback', itemCount: 2 } });
+    expect(audit[0]).toMatchObject({
+      tenant_id: (await tenantBySlug(s.tdb.db, 'northwind')).id,
+      details: { restoreRunId: rr.id, name: 'Spring rollback', itemCount: 2 },
+    });
 
     const start = (confirm?: string) =>
-      call(s.base, 'POST', '/api/tenants/northwind/operations', { cookie: cookies.manager, body: { type: 'restore.execute', target: { restoreRunId: rr.id, ...(confirm === undefined ? {} : { confirm }) } } });
+      call(s.base, 'POST', '/api/tenants/northwind/operations', {
+        cookie: cookies.manager,
+        body: { type: 'restore.execute', target: { restoreRunId: rr.id, ...(confirm === undefined ? {} : { confirm }) } },
+      });
     expect((await start()).status).toBe(400);
     const queued = await start('Spring rollback');
     expect(queued.status).toBe(202);
@@ -170,7 +185,10 @@ describe('starting backup.capture', () => {
     const first = await call(s.base, 'POST', '/api/tenants/contoso-lab/operations', { cookie: cookies.owner, body: { type: 'backup.capture' } });
     expect(first.status).toBe(202);
     expect(startAnswerSchema.parse(first.body)).toMatchObject({ outcome: 'accepted', title: 'Backup capture queued', action: 'Capture backup' });
-    const again = await call(s.base, 'POST', '/api/tenants/contoso-lab/operations', { cookie: cookies.manager, body: { type: 'backup.capture', providerConnectionId: secondary.id } });
+    const again = await call(s.base, 'POST', '/api/tenants/contoso-lab/operations', {
+      cookie: cookies.manager,
+      body: { type: 'backup.capture', providerConnectionId: secondary.id },
+    });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ outcome: 'deduped', run: first.body.run, providerConnection: { name: 'Primary' } });
     const op = await call(s.base, 'POST', '/api/tenants/contoso-lab/operations', { cookie: cookies.operator, body: { type: 'backup.capture' } });

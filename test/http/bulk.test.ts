@@ -30,13 +30,17 @@ describe('bulk start', () => {
     expect(Object.keys(by).sort()).toEqual(['adatum', 'alpine', 'contoso-lab', 'northwind', 'tailspin', 'woodgrove']);
     expect(body.counts).toEqual({ accepted: 3, deduped: 0, scope_busy: 0, blocked: 3, forbidden: 0 });
     expect(body.blockedByReason.map((g) => [g.code, g.count]).sort()).toEqual([
-      ['provider_connection_missing', 1], ['provider_consent_missing', 1], ['provider_credentials_expired', 1],
+      ['provider_connection_missing', 1],
+      ['provider_consent_missing', 1],
+      ['provider_credentials_expired', 1],
     ]);
     expect(body.progress).toMatchObject({ queued: 3 });
     // Each item is the single start's answer for that tenant (same presenter): compare with
     // what a single start answers now (already running for the accepted, blocked again).
     for (const slug of ['northwind', 'woodgrove']) {
-      const single = startAnswerSchema.parse((await call(s.base, 'POST', `/api/tenants/${slug}/operations`, { cookie: cookies.operator, body: { type: 'inventory.sync' } })).body);
+      const single = startAnswerSchema.parse(
+        (await call(s.base, 'POST', `/api/tenants/${slug}/operations`, { cookie: cookies.operator, body: { type: 'inventory.sync' } })).body,
+      );
       const { tenant: _t, outcome: _o, label: _l, run, ...rest } = by[slug]!;
       const { outcome, label, run: singleRun, ...singleRest } = single;
       if (slug === 'woodgrove') {
@@ -49,7 +53,10 @@ describe('bulk start', () => {
     }
     // Again: the same work is already running.
     const again = bulkSchema.parse((await bulk('operator', { type: 'inventory.sync', tenants: ['northwind', 'woodgrove'] })).body);
-    expect(again.items.map((i) => [i.tenant.slug, i.label])).toEqual([['northwind', 'already running'], ['woodgrove', 'blocked']]);
+    expect(again.items.map((i) => [i.tenant.slug, i.label])).toEqual([
+      ['northwind', 'already running'],
+      ['woodgrove', 'blocked'],
+    ]);
     // Shown again with live status.
     const detail = await call(s.base, 'GET', `/api/bulk-operations/${body.id}`, { cookie: cookies.owner });
     expect(detail.status).toBe(200);
@@ -77,7 +84,9 @@ describe('bulk start', () => {
       expect([hidden.status, hidden.body.error.message]).toEqual([400, 'tenants.1: no such tenant']);
     } finally {
       await sql`update tenant_memberships set role = 'operator' where user_id = ${operator.id} and tenant_id = ${alpine.id}`.execute(s.tdb.db);
-      await sql`insert into tenant_memberships (tenant_id, user_id, role) values (${adatum.id}, ${operator.id}, 'operator') on conflict do nothing`.execute(s.tdb.db);
+      await sql`insert into tenant_memberships (tenant_id, user_id, role) values (${adatum.id}, ${operator.id}, 'operator') on conflict do nothing`.execute(
+        s.tdb.db,
+      );
     }
   });
 

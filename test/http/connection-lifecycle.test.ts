@@ -26,7 +26,11 @@ const del = (id: string, who: Persona = 'owner') => api('DELETE', `/api/provider
 
 async function addSecretConnection(slug: string, name: string) {
   const r = await api('POST', `/api/tenants/${slug}/provider-connections`, 'owner', {
-    name, clientId: crypto.randomUUID(), clientSecret: 'lifecycle-secret-value', secretExpiresAt: new Date(Date.now() + 86_400_000 * 30).toISOString(), isDefault: false,
+    name,
+    clientId: crypto.randomUUID(),
+    clientSecret: 'lifecycle-secret-value',
+    secretExpiresAt: new Date(Date.now() + 86_400_000 * 30).toISOString(),
+    isDefault: false,
   });
   expect(r.status).toBe(201);
   return connectionSchema.parse(r.body);
@@ -40,7 +44,11 @@ async function auditRows(action: string, connectionId: string) {
 describe('DELETE /api/provider-connections/{id}', () => {
   it('409 connection_in_use while a queued run holds it, naming and linking the run; deleted once the run ends', async () => {
     const c = await addSecretConnection('contoso-lab', 'Busy one');
-    await s.tdb.db.updateTable('provider_connections').set({ consent_status: 'granted', granted_permissions: ['DeviceManagementConfiguration.Read.All'] }).where('id', '=', c.id).execute();
+    await s.tdb.db
+      .updateTable('provider_connections')
+      .set({ consent_status: 'granted', granted_permissions: ['DeviceManagementConfiguration.Read.All'] })
+      .where('id', '=', c.id)
+      .execute();
     const started = await api('POST', '/api/tenants/contoso-lab/operations', 'owner', { type: 'provider_connection.check', providerConnectionId: c.id });
     expect(started.status).toBe(202);
     const refused = await del(c.id);
@@ -68,7 +76,14 @@ describe('DELETE /api/provider-connections/{id}', () => {
     const c = await addSecretConnection('contoso-lab', 'Short-lived');
     const lab = await tenantBySlug(s.tdb.db, 'contoso-lab');
     const owner = await userByEmail(s.tdb.db, 'owner@contoso.example');
-    const past = await insertCompletedRun(s.tdb.db, { tenantId: lab.id, type: 'inventory.sync', connectionId: c.id, initiatorId: owner.id, outcome: 'succeeded', connectionName: 'Short-lived' });
+    const past = await insertCompletedRun(s.tdb.db, {
+      tenantId: lab.id,
+      type: 'inventory.sync',
+      connectionId: c.id,
+      initiatorId: owner.id,
+      outcome: 'succeeded',
+      connectionName: 'Short-lived',
+    });
     expect((await del(c.id)).status).toBe(204);
 
     const run = runSchema.parse((await api('GET', `/api/operations/${past.runId}`)).body);
@@ -108,15 +123,24 @@ describe('DELETE /api/provider-connections/{id}', () => {
 
   it('a delete racing starts on the same connection never leaves an active run without its connection, and never a 5xx', async () => {
     const c = await addSecretConnection('contoso-lab', 'Raced');
-    await s.tdb.db.updateTable('provider_connections').set({ consent_status: 'granted', granted_permissions: ['DeviceManagementConfiguration.Read.All', 'DeviceManagementManagedDevices.Read.All'] }).where('id', '=', c.id).execute();
+    await s.tdb.db
+      .updateTable('provider_connections')
+      .set({ consent_status: 'granted', granted_permissions: ['DeviceManagementConfiguration.Read.All', 'DeviceManagementManagedDevices.Read.All'] })
+      .where('id', '=', c.id)
+      .execute();
     const answers = await Promise.all([
       ...Array.from({ length: 6 }, (_, i) =>
-        api('POST', '/api/tenants/contoso-lab/operations', i % 2 ? 'owner' : 'manager', { type: i % 3 ? 'inventory.sync' : 'provider_connection.check', providerConnectionId: c.id }),
+        api('POST', '/api/tenants/contoso-lab/operations', i % 2 ? 'owner' : 'manager', {
+          type: i % 3 ? 'inventory.sync' : 'provider_connection.check',
+          providerConnectionId: c.id,
+        }),
       ),
       del(c.id),
     ]);
     for (const a of answers) expect(a.status, a.text).toBeLessThan(500);
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from operation_runs where status in ('queued', 'running') and provider_connection_id is null`.execute(s.tdb.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from operation_runs where status in ('queued', 'running') and provider_connection_id is null`.execute(s.tdb.db);
     expect(rows[0]!.n).toBe(0);
     const deleted = answers.at(-1)!.status === 204;
     const accepted = answers.slice(0, -1).filter((a) => a.status === 202);
@@ -132,7 +156,12 @@ describe('certificate credentials', () => {
   };
 
   it('POST {"credential":{"type":"certificate"}}: a generated certificate (PEM, thumbprints), never the private key', async () => {
-    const r = await api('POST', '/api/tenants/adatum/provider-connections', 'manager', { name: 'Cert', clientId: crypto.randomUUID(), credential: { type: 'certificate' }, cloud: 'sandbox' });
+    const r = await api('POST', '/api/tenants/adatum/provider-connections', 'manager', {
+      name: 'Cert',
+      clientId: crypto.randomUUID(),
+      credential: { type: 'certificate' },
+      cloud: 'sandbox',
+    });
     expect(r.status, r.text).toBe(201);
     noKey(r.text);
     const c = connectionSchema.parse(r.body);
@@ -142,13 +171,17 @@ describe('certificate credentials', () => {
     expect(c.certificate!.thumbprintSha1).toBe(createHash('sha1').update(cert.raw).digest('hex').toUpperCase());
     expect(c.credentialExpiresAt).toBe(new Date(cert.validTo).toISOString());
     expect(Date.parse(c.credentialExpiresAt!) - Date.now()).toBeGreaterThan(360 * 86_400_000);
-    expect((cert.publicKey.asymmetricKeyDetails?.modulusLength)).toBe(2048);
+    expect(cert.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
 
     // At rest: the key is sealed with the secret box and matches the certificate.
     const row = await s.tdb.db.selectFrom('provider_connections').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ credential_kind: 'certificate', certificate_thumbprint: c.certificate!.thumbprintSha256, secret_ciphertext: null });
     expect(row.private_key_ciphertext).not.toContain('PRIVATE KEY');
-    expect(cert.checkPrivateKey(createPrivateKey(testBox.open(row.private_key_ciphertext!, credentialAad({ table: 'provider_connections', id: row.id }, 'private_key_ciphertext'))))).toBe(true);
+    expect(
+      cert.checkPrivateKey(
+        createPrivateKey(testBox.open(row.private_key_ciphertext!, credentialAad({ table: 'provider_connections', id: row.id }, 'private_key_ciphertext'))),
+      ),
+    ).toBe(true);
 
     for (const path of [`/api/provider-connections/${c.id}`, '/api/tenants/adatum/provider-connections', '/api/provider-connections']) {
       const read = await api('GET', path, 'readonly');
@@ -181,14 +214,22 @@ describe('certificate credentials', () => {
     noKey(JSON.stringify(rotations));
 
     // And back to a secret: the certificate is gone from the answer and the row.
-    const back = await api('PATCH', `/api/provider-connections/${c.id}`, 'owner', { clientSecret: 'back-to-a-secret', secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const back = await api('PATCH', `/api/provider-connections/${c.id}`, 'owner', {
+      clientSecret: 'back-to-a-secret',
+      secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     expect(connectionSchema.parse(back.body)).toMatchObject({ credentialKind: 'secret', certificate: null });
     expect((await api('PATCH', `/api/provider-connections/${c.id}`, 'operator', { credential: { type: 'certificate' } })).status).toBe(403);
   });
 
   it('refuses mixed or missing credentials, naming the field', async () => {
     const base = { name: 'Bad', clientId: crypto.randomUUID() };
-    const both = await api('POST', '/api/tenants/adatum/provider-connections', 'owner', { ...base, credential: { type: 'certificate' }, clientSecret: 'x', secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const both = await api('POST', '/api/tenants/adatum/provider-connections', 'owner', {
+      ...base,
+      credential: { type: 'certificate' },
+      clientSecret: 'x',
+      secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     expect(both.status).toBe(400);
     expect(both.body.error.message).toMatch(/clientSecret|secretExpiresAt/);
     const none = await api('POST', '/api/tenants/adatum/provider-connections', 'owner', base);
@@ -196,16 +237,33 @@ describe('certificate credentials', () => {
     expect(none.body.error.message).toMatch(/clientSecret/);
     const otherType = await api('POST', '/api/tenants/adatum/provider-connections', 'owner', { ...base, credential: { type: 'password' } });
     expect(otherType.status).toBe(400);
-    const patchBoth = await api('PATCH', `/api/provider-connections/${(await connectionOf(s.tdb.db, 'northwind')).id}`, 'owner', { credential: { type: 'certificate' }, clientSecret: 'x', secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const patchBoth = await api('PATCH', `/api/provider-connections/${(await connectionOf(s.tdb.db, 'northwind')).id}`, 'owner', {
+      credential: { type: 'certificate' },
+      clientSecret: 'x',
+      secretExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     expect(patchBoth.status).toBe(400);
   });
 
   it('an expired certificate blocks starts with provider_credentials_expired, in certificate words', async () => {
-    const r = await api('POST', '/api/tenants/contoso-lab/provider-connections', 'owner', { name: 'Old cert', clientId: crypto.randomUUID(), credential: { type: 'certificate' } });
+    const r = await api('POST', '/api/tenants/contoso-lab/provider-connections', 'owner', {
+      name: 'Old cert',
+      clientId: crypto.randomUUID(),
+      credential: { type: 'certificate' },
+    });
     const c = connectionSchema.parse(r.body);
-    await s.tdb.db.updateTable('provider_connections').set({ credential_expires_at: new Date(Date.now() - 86_400_000) }).where('id', '=', c.id).execute();
-    const pre = preflightAnswerSchema.parse((await api('GET', `/api/tenants/contoso-lab/operations/provider_connection.check/preflight?providerConnectionId=${c.id}`)).body);
-    expect(pre).toMatchObject({ wouldBe: 'blocked', reason: { code: 'provider_credentials_expired', message: expect.stringMatching(/^The certificate expired on \d{4}-\d{2}-\d{2}\.$/) } });
+    await s.tdb.db
+      .updateTable('provider_connections')
+      .set({ credential_expires_at: new Date(Date.now() - 86_400_000) })
+      .where('id', '=', c.id)
+      .execute();
+    const pre = preflightAnswerSchema.parse(
+      (await api('GET', `/api/tenants/contoso-lab/operations/provider_connection.check/preflight?providerConnectionId=${c.id}`)).body,
+    );
+    expect(pre).toMatchObject({
+      wouldBe: 'blocked',
+      reason: { code: 'provider_credentials_expired', message: expect.stringMatching(/^The certificate expired on \d{4}-\d{2}-\d{2}\.$/) },
+    });
     expect(pre.nextSteps[0]).toMatchObject({ label: 'Rotate the certificate' });
   });
 });

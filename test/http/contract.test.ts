@@ -85,7 +85,11 @@ describe('accepted, deduped, scope busy (northwind)', () => {
     const r = await startOp('northwind', { type: 'compliance.snapshot' });
     expect(r.status).toBe(409);
     const a = startAnswerSchema.parse(r.body);
-    expect(a).toMatchObject({ outcome: 'scope_busy', run: null, reason: { code: 'scope_busy', message: 'Another operation is using this provider connection.' } });
+    expect(a).toMatchObject({
+      outcome: 'scope_busy',
+      run: null,
+      reason: { code: 'scope_busy', message: 'Another operation is using this provider connection.' },
+    });
     expect(a.nextSteps).toEqual([{ label: 'View operations', url: '/admin/operations?tenant=northwind' }]);
     expect(r.text).not.toContain(fabrikam.id);
     const p = await call(s.base, 'GET', '/api/tenants/northwind/operations/compliance.snapshot/preflight', { cookie: cookies.owner });
@@ -124,7 +128,13 @@ describe('every blocked fixture of the contract', () => {
   const cases = [
     { slug: 'woodgrove', type: 'inventory.sync', code: 'provider_consent_missing', first: 'Grant admin consent', params: { consentStatus: 'missing' } },
     { slug: 'tailspin', type: 'inventory.sync', code: 'provider_credentials_expired', first: 'Rotate the client secret' },
-    { slug: 'alpine', type: 'entra_group_sync', code: 'provider_permission_missing', first: 'Grant the missing permissions', params: { missing: ['Group.Read.All'] } },
+    {
+      slug: 'alpine',
+      type: 'entra_group_sync',
+      code: 'provider_permission_missing',
+      first: 'Grant the missing permissions',
+      params: { missing: ['Group.Read.All'] },
+    },
     { slug: 'adatum', type: 'inventory.sync', code: 'provider_connection_missing', first: 'Add or choose a default connection', noConnection: true },
     { slug: 'litware', type: 'inventory.sync', code: 'tenant_not_operable', first: 'Change tenant status', params: { status: 'suspended' } },
   ] as const;
@@ -205,7 +215,12 @@ describe('the same problem reads the same on every surface (FR-216-010)', () => 
       connectionName: 'Primary',
     });
     const failed = runSchema.parse((await call(s.base, 'GET', `/api/operations/${runId}`, { cookie: cookies.operator })).body);
-    expect(failed).toMatchObject({ outcome: 'failed', title: 'Inventory sync failed', reason: answer.reason, providerConnection: { id: conn.id, name: 'Primary' } });
+    expect(failed).toMatchObject({
+      outcome: 'failed',
+      title: 'Inventory sync failed',
+      reason: answer.reason,
+      providerConnection: { id: conn.id, name: 'Primary' },
+    });
     expect(failed.nextSteps).toEqual(answer.nextSteps);
 
     const list = await call(s.base, 'GET', '/api/notifications', { cookie: cookies.operator });
@@ -236,7 +251,9 @@ describe('input errors of the start route', () => {
 
   it('missing type, wrong types, unknown fields -> 400 naming the field', async () => {
     expect((await startOp('northwind', {})).body.error.message).toBe('type: is required');
-    expect((await startOp('northwind', { type: 'inventory.sync', providerConnectionId: 'nope' })).body.error.message).toBe('providerConnectionId: must be a UUID');
+    expect((await startOp('northwind', { type: 'inventory.sync', providerConnectionId: 'nope' })).body.error.message).toBe(
+      'providerConnectionId: must be a UUID',
+    );
     expect((await startOp('northwind', { type: 'inventory.sync', extra: 1 })).body.error.message).toContain('unknown field "extra"');
     expect((await startOp('northwind', [1, 2])).body.error.message).toMatch(/^body: /);
   });
@@ -303,7 +320,9 @@ describe('preflight', () => {
 
   it('passes the explicit connection and the restore target through', async () => {
     const secondary = await connectionOf(s.tdb.db, 'contoso-lab', 'Secondary');
-    const r = await call(s.base, 'GET', `/api/tenants/contoso-lab/operations/inventory.sync/preflight?providerConnectionId=${secondary.id}`, { cookie: cookies.owner });
+    const r = await call(s.base, 'GET', `/api/tenants/contoso-lab/operations/inventory.sync/preflight?providerConnectionId=${secondary.id}`, {
+      cookie: cookies.owner,
+    });
     expect(r.body).toMatchObject({ wouldBe: 'accepted', providerConnection: { id: secondary.id, name: 'Secondary' } });
     const rr = await s.tdb.db.selectFrom('restore_runs').select('id').executeTakeFirstOrThrow();
     const ok = await call(s.base, 'GET', `/api/tenants/northwind/operations/restore.execute/preflight?restoreRunId=${rr.id}`, { cookie: cookies.owner });

@@ -67,7 +67,10 @@ describe("with the demo's own sandbox", () => {
 
   it('moves to a free slug once fourth-coffee is taken', async () => {
     const ws = await s.tdb.db.selectFrom('workspaces').select('id').where('slug', '=', 'contoso-msp').executeTakeFirstOrThrow();
-    await s.tdb.db.insertInto('tenants').values({ workspace_id: ws.id, slug: 'fourth-coffee', name: 'Fourth Coffee', entra_tenant_id: F.entraTenantId, status: 'active' }).execute();
+    await s.tdb.db
+      .insertInto('tenants')
+      .values({ workspace_id: ws.id, slug: 'fourth-coffee', name: 'Fourth Coffee', entra_tenant_id: F.entraTenantId, status: 'active' })
+      .execute();
     const res = await call(s.base, 'GET', PATH, { cookie: await login(s.base, PERSONAS.owner) });
     expect(res.body.items[0].tenant.slug).toBe('fourth-coffee-2');
   });

@@ -86,7 +86,10 @@ describe('sessions', () => {
 
   it('an expired session is no session', async () => {
     const cookie = await login(s.base, PERSONAS.readonly);
-    await s.tdb.db.updateTable('http_sessions').set({ expires_at: new Date(Date.now() - 1000) }).execute();
+    await s.tdb.db
+      .updateTable('http_sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .execute();
     expect((await call(s.base, 'GET', '/api/tenants', { cookie })).status).toBe(401);
   });
 });
@@ -100,14 +103,21 @@ describe('the JSON-only posture and the error shape', () => {
     }
     expect((await call(s.base, 'DELETE', '/api/session', { contentType: null })).status).toBe(415);
     // The charset parameter is fine.
-    const ok = await call(s.base, 'POST', '/api/session', { raw: JSON.stringify({ email: PERSONAS.owner, password: 'opsgate-demo' }), contentType: 'application/json; charset=utf-8' });
+    const ok = await call(s.base, 'POST', '/api/session', {
+      raw: JSON.stringify({ email: PERSONAS.owner, password: 'opsgate-demo' }),
+      contentType: 'application/json; charset=utf-8',
+    });
     expect(ok.status).toBe(200);
   });
 
   it('malformed JSON, wrong shapes and missing fields -> 400 naming the field', async () => {
-    expect((await call(s.base, 'POST', '/api/session', { raw: '{"email":' })).body).toEqual({ error: { code: 'invalid_request', message: 'body: is not valid JSON' } });
+    expect((await call(s.base, 'POST', '/api/session', { raw: '{"email":' })).body).toEqual({
+      error: { code: 'invalid_request', message: 'body: is not valid JSON' },
+    });
     expect((await call(s.base, 'POST', '/api/session', { raw: '' })).body.error.message).toBe('body: is required');
-    expect((await call(s.base, 'POST', '/api/session', { body: { email: 1, password: 'x' } })).body.error.message).toBe('email: Invalid input: expected string, received number');
+    expect((await call(s.base, 'POST', '/api/session', { body: { email: 1, password: 'x' } })).body.error.message).toBe(
+      'email: Invalid input: expected string, received number',
+    );
     expect((await call(s.base, 'POST', '/api/session', { body: { email: 'a@b.c' } })).body.error.message).toBe('password: is required');
   });
 
@@ -118,7 +128,13 @@ describe('the JSON-only posture and the error shape', () => {
   });
 
   it('unknown routes -> 404 in the same shape, whatever the method or body', async () => {
-    for (const [method, p] of [['GET', '/nope'], ['GET', '/api/nope'], ['POST', '/api/nope'], ['PUT', '/api/tenants'], ['GET', '/api/tenants/northwind/nope']]) {
+    for (const [method, p] of [
+      ['GET', '/nope'],
+      ['GET', '/api/nope'],
+      ['POST', '/api/nope'],
+      ['PUT', '/api/tenants'],
+      ['GET', '/api/tenants/northwind/nope'],
+    ]) {
       const r = await call(s.base, method!, p!, { raw: method === 'GET' ? undefined : 'not json' });
       expect(r.status, `${method} ${p}`).toBe(404);
       expect(r.body).toEqual(NOT_FOUND);
@@ -127,7 +143,9 @@ describe('the JSON-only posture and the error shape', () => {
 
   it('a bad id in a path -> 400 naming the parameter, never a database error', async () => {
     const cookie = await login(s.base, PERSONAS.owner);
-    expect((await call(s.base, 'GET', '/api/operations/not-a-uuid', { cookie })).body).toEqual({ error: { code: 'invalid_request', message: 'runId: must be a UUID' } });
+    expect((await call(s.base, 'GET', '/api/operations/not-a-uuid', { cookie })).body).toEqual({
+      error: { code: 'invalid_request', message: 'runId: must be a UUID' },
+    });
     expect((await call(s.base, 'GET', '/api/provider-connections/123', { cookie })).body.error.message).toBe('id: must be a UUID');
     expect((await call(s.base, 'GET', '/api/tenants/Not_A_Slug!', { cookie })).body.error.message).toBe('tenant: must be a tenant id or slug');
     expect((await call(s.base, 'GET', '/api/tenants/%E0%A4%A', { cookie })).status).toBe(400);
@@ -175,7 +193,13 @@ describe('/openapi.json', () => {
     expect(startOp.requestBody.content['application/json'].schema.properties.type.enum).toEqual([...OPERATION_TYPES]);
     expect(Object.keys(startOp.responses)).toEqual(expect.arrayContaining(['200', '202', '409', '400', '401', '403', '404', '415']));
     const patch = doc.paths['/api/provider-connections/{id}'].patch;
-    expect(Object.keys(patch.requestBody.content['application/json'].schema.properties)).toEqual(['isDefault', 'enabled', 'clientSecret', 'secretExpiresAt', 'credential']);
+    expect(Object.keys(patch.requestBody.content['application/json'].schema.properties)).toEqual([
+      'isDefault',
+      'enabled',
+      'clientSecret',
+      'secretExpiresAt',
+      'credential',
+    ]);
     expect(doc.paths['/api/operations'].get.parameters.map((x: { name: string }) => x.name)).toEqual(
       expect.arrayContaining(['tenant', 'type', 'outcome', 'status', 'limit']),
     );

@@ -31,7 +31,12 @@ beforeAll(async () => {
   const conns = await Promise.all([connectionOf(db, 'northwind'), connectionOf(db, 'contoso-lab', 'Secondary'), connectionOf(db, 'fabrikam-retail')]);
   const rr = await db.selectFrom('restore_runs').select('id').executeTakeFirstOrThrow();
   const { runId, notificationId } = await insertCompletedRun(db, {
-    tenantId: northwind.id, type: 'inventory.sync', connectionId: conns[0].id, initiatorId: owner.id, outcome: 'failed', reasonCode: 'provider_throttled',
+    tenantId: northwind.id,
+    type: 'inventory.sync',
+    connectionId: conns[0].id,
+    initiatorId: owner.id,
+    outcome: 'failed',
+    reasonCode: 'provider_throttled',
   });
   const ciphertexts = (await db.selectFrom('provider_connections').select('secret_ciphertext').execute()).map((r) => r.secret_ciphertext!).filter(Boolean);
   known = {
@@ -55,7 +60,10 @@ const segment = () =>
     { weight: 3, arbitrary: fc.constantFrom(...known.slugs, ...OPERATION_TYPES) },
     { weight: 2, arbitrary: fc.uuid() },
     { weight: 2, arbitrary: encoded },
-    { weight: 1, arbitrary: fc.constantFrom('%', '%00', '%zz', '..', '%2e%2e', '%2F', ';', '\'', '"', '00000000-0000-0000-0000-00000000000g', 'NaN', '-1', ' ') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('%', '%00', '%zz', '..', '%2e%2e', '%2F', ';', "'", '"', '00000000-0000-0000-0000-00000000000g', 'NaN', '-1', ' '),
+    },
     { weight: 1, arbitrary: fc.integer({ min: 60, max: 5000 }).map((n) => 'a'.repeat(n)) },
   );
 
@@ -89,41 +97,69 @@ const METHODS = ['GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'HEAD', 'OPTIONS'] as 
 
 const randomPath = () =>
   fc.oneof(
-  fc.webPath(),
-  fc.array(segment(), { maxLength: 5 }).map((segs) => `/api/${segs.join('/')}`),
-  fc.constantFrom('/', '/api', '/api/', '/admin/t/northwind', '//api//tenants', '/api/tenants/', '/api/operations/', '/openapi.json/x'),
-);
+    fc.webPath(),
+    fc.array(segment(), { maxLength: 5 }).map((segs) => `/api/${segs.join('/')}`),
+    fc.constantFrom('/', '/api', '/api/', '/admin/t/northwind', '//api//tenants', '/api/tenants/', '/api/operations/', '/openapi.json/x'),
+  );
 
 const queryString = () =>
   fc.option(
-  fc
-    .array(
-      fc.tuple(
-        fc.constantFrom('tenant', 'type', 'outcome', 'status', 'limit', 'offset', 'before', 'kind', 'unread', 'providerConnectionId', 'restoreRunId', 'x', ''),
-        fc.oneof(segment(), fc.integer().map(String), fc.constantFrom('true', 'failed', 'queued', '2020-01-01T00:00:00Z', '9999999999', '1e3', '')),
-      ),
-      { maxLength: 5 },
-    )
-    .map((pairs) => `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`),
-  { nil: '' },
-);
+    fc
+      .array(
+        fc.tuple(
+          fc.constantFrom(
+            'tenant',
+            'type',
+            'outcome',
+            'status',
+            'limit',
+            'offset',
+            'before',
+            'kind',
+            'unread',
+            'providerConnectionId',
+            'restoreRunId',
+            'x',
+            '',
+          ),
+          fc.oneof(segment(), fc.integer().map(String), fc.constantFrom('true', 'failed', 'queued', '2020-01-01T00:00:00Z', '9999999999', '1e3', '')),
+        ),
+        { maxLength: 5 },
+      )
+      .map((pairs) => `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`),
+    { nil: '' },
+  );
 
-const deep = fc.integer({ min: 100, max: 20_000 }).chain((n) =>
-  fc.constantFrom('['.repeat(n) + ']'.repeat(n), '{"a":'.repeat(n) + '1' + '}'.repeat(n), `{"type":${'['.repeat(n)}${']'.repeat(n)}}`),
-);
+const deep = fc
+  .integer({ min: 100, max: 20_000 })
+  .chain((n) => fc.constantFrom('['.repeat(n) + ']'.repeat(n), '{"a":'.repeat(n) + '1' + '}'.repeat(n), `{"type":${'['.repeat(n)}${']'.repeat(n)}}`));
 
 // Built inside the test (like every arbitrary that names known ids), after beforeAll.
 const fieldValue = () =>
   fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom(...OPERATION_TYPES, ...known.ids, true, false) },
-  fc.jsonValue({ maxDepth: 2 }),
-  fc.string({ maxLength: 30 }),
-  fc.constantFrom('\u0000', 'a\u0000b', '\ud800', '2999-01-01T00:00:00Z', '1999-01-01T00:00:00Z', 'not-a-date', '', ' '),
-);
+    { weight: 3, arbitrary: fc.constantFrom(...OPERATION_TYPES, ...known.ids, true, false) },
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.string({ maxLength: 30 }),
+    fc.constantFrom('\u0000', 'a\u0000b', '\ud800', '2999-01-01T00:00:00Z', '1999-01-01T00:00:00Z', 'not-a-date', '', ' '),
+  );
 const nearValidBody = () =>
   fc
     .dictionary(
-      fc.constantFrom('type', 'type', 'providerConnectionId', 'target', 'isDefault', 'enabled', 'clientSecret', 'secretExpiresAt', 'email', 'password', '__proto__', 'constructor', 'extra'),
+      fc.constantFrom(
+        'type',
+        'type',
+        'providerConnectionId',
+        'target',
+        'isDefault',
+        'enabled',
+        'clientSecret',
+        'secretExpiresAt',
+        'email',
+        'password',
+        '__proto__',
+        'constructor',
+        'extra',
+      ),
       fc.oneof(fieldValue(), fc.record({ restoreRunId: fieldValue() })),
       { maxKeys: 4 },
     )
@@ -144,12 +180,13 @@ const startBody = () =>
   );
 
 const shapedBody = () =>
-  fc.oneof(
-    startBody(),
-    fc.record({ isDefault: fc.boolean(), enabled: fc.boolean() }, { requiredKeys: [] }),
-    fc.record({ clientSecret: fc.string({ maxLength: 40 }), secretExpiresAt: fc.constantFrom('2999-01-01T00:00:00Z', '2001-01-01T00:00:00Z') }),
-  ).map((o) => JSON.stringify(o));
-
+  fc
+    .oneof(
+      startBody(),
+      fc.record({ isDefault: fc.boolean(), enabled: fc.boolean() }, { requiredKeys: [] }),
+      fc.record({ clientSecret: fc.string({ maxLength: 40 }), secretExpiresAt: fc.constantFrom('2999-01-01T00:00:00Z', '2001-01-01T00:00:00Z') }),
+    )
+    .map((o) => JSON.stringify(o));
 
 const body = () =>
   fc.oneof(
@@ -164,8 +201,21 @@ const body = () =>
   );
 
 const contentType = fc.constantFrom(
-  'application/json', 'application/json', 'application/json', 'application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/json;;',
-  'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', '*/*', 'json', '', null,
+  'application/json',
+  'application/json',
+  'application/json',
+  'application/json',
+  'application/json; charset=utf-8',
+  'Application/JSON',
+  'application/json;;',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/xml',
+  '*/*',
+  'json',
+  '',
+  null,
 );
 
 type CookieKind = 'none' | 'owner' | 'operator' | 'junk';
@@ -222,11 +272,7 @@ const startRequest = () =>
   });
 
 const request = () =>
-  fc.oneof(
-    { weight: 6, arbitrary: chaoticRequest() },
-    { weight: 3, arbitrary: coherentRequest() },
-    { weight: 1, arbitrary: startRequest() },
-  );
+  fc.oneof({ weight: 6, arbitrary: chaoticRequest() }, { weight: 3, arbitrary: coherentRequest() }, { weight: 1, arbitrary: startRequest() });
 
 // ---- the property ---------------------------------------------------------------------------
 
@@ -246,43 +292,50 @@ function checkAnswer(method: string, status: number, text: string, label: string
 }
 
 describe('fuzzing the HTTP edge', () => {
-  it(`${RUNS} malformed requests: no 5xx, one error shape, no secrets`, async () => {
-    const statuses = new Map<number, number>();
-    await fc.assert(
-      fc.asyncProperty(request(), async (r) => {
-        const headers: Record<string, string> = { ...r.headers };
-        if (r.cookie === 'owner' || r.cookie === 'operator') {
-          // A session of its own per request: a fuzzed sign-out must not end the others.
-          const token = await createSession(s.tdb.db, r.cookie === 'owner' ? known.ownerId : known.operatorId);
-          headers.cookie = `${SESSION_COOKIE}=${token}`;
-        } else if (r.cookie === 'junk') {
-          headers.cookie = r.junkCookie;
-        }
-        if (r.contentType !== null) headers['content-type'] = r.contentType;
-        const { method, path } = r.target;
-        const withBody = !['GET', 'HEAD'].includes(method) && r.body !== undefined;
-        const url = s.base + path + r.query;
-        const label = `${method} ${(path + r.query).slice(0, 200)} ct=${r.contentType} cookie=${r.cookie} body=${String(r.body).slice(0, 200)}`;
-        let res: Response;
-        try {
-          res = await fetch(url, { method, headers, body: withBody ? r.body : undefined });
-        } catch (err) {
-          // The client refusing to send (an invalid URL) is not the server's answer.
-          if (err instanceof TypeError && !String(err.cause ?? '').includes('ECONNRE')) return;
-          throw err;
-        }
-        const text = await res.text();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        checkAnswer(method, res.status, text, label);
-      }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
-    if (process.env.OPSGATE_FUZZ_VERBOSE) console.log(JSON.stringify([...statuses].sort((a, b) => a[0] - b[0])));
-    // The fuzzing reached past the edge, not only into 400s.
-    const count = (pred: (s: number) => boolean) => [...statuses].filter(([k]) => pred(k)).reduce((a, [, n]) => a + n, 0);
-    expect(count((x) => x >= 200 && x < 300), JSON.stringify([...statuses])).toBeGreaterThan(RUNS * 0.03);
-    for (const code of [200, 202, 400, 401, 404, 409, 413, 415]) expect(statuses.get(code) ?? 0, `status ${code}`).toBeGreaterThan(0);
-  }, 60_000 + RUNS * 40);
+  it(
+    `${RUNS} malformed requests: no 5xx, one error shape, no secrets`,
+    async () => {
+      const statuses = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(request(), async (r) => {
+          const headers: Record<string, string> = { ...r.headers };
+          if (r.cookie === 'owner' || r.cookie === 'operator') {
+            // A session of its own per request: a fuzzed sign-out must not end the others.
+            const token = await createSession(s.tdb.db, r.cookie === 'owner' ? known.ownerId : known.operatorId);
+            headers.cookie = `${SESSION_COOKIE}=${token}`;
+          } else if (r.cookie === 'junk') {
+            headers.cookie = r.junkCookie;
+          }
+          if (r.contentType !== null) headers['content-type'] = r.contentType;
+          const { method, path } = r.target;
+          const withBody = !['GET', 'HEAD'].includes(method) && r.body !== undefined;
+          const url = s.base + path + r.query;
+          const label = `${method} ${(path + r.query).slice(0, 200)} ct=${r.contentType} cookie=${r.cookie} body=${String(r.body).slice(0, 200)}`;
+          let res: Response;
+          try {
+            res = await fetch(url, { method, headers, body: withBody ? r.body : undefined });
+          } catch (err) {
+            // The client refusing to send (an invalid URL) is not the server's answer.
+            if (err instanceof TypeError && !String(err.cause ?? '').includes('ECONNRE')) return;
+            throw err;
+          }
+          const text = await res.text();
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          checkAnswer(method, res.status, text, label);
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+      if (process.env.OPSGATE_FUZZ_VERBOSE) console.log(JSON.stringify([...statuses].sort((a, b) => a[0] - b[0])));
+      // The fuzzing reached past the edge, not only into 400s.
+      const count = (pred: (s: number) => boolean) => [...statuses].filter(([k]) => pred(k)).reduce((a, [, n]) => a + n, 0);
+      expect(
+        count((x) => x >= 200 && x < 300),
+        JSON.stringify([...statuses]),
+      ).toBeGreaterThan(RUNS * 0.03);
+      for (const code of [200, 202, 400, 401, 404, 409, 413, 415]) expect(statuses.get(code) ?? 0, `status ${code}`).toBeGreaterThan(0);
+    },
+    60_000 + RUNS * 40,
+  );
 
   it('the server is still healthy and usable afterwards', async () => {
     expect((await call(s.base, 'GET', '/healthz')).status).toBe(200);

@@ -140,7 +140,12 @@ describe('(b) OPSGATE_PUBLIC_URL', () => {
   let s: TestServer;
   let plain: TestServer;
   beforeAll(async () => {
-    const sso = { tenantId: '11111111-2222-4333-8444-555555555555', clientId: '99999999-8888-4777-8666-555555555555', clientSecret: 'x', authorityHost: 'http://127.0.0.1:9' };
+    const sso = {
+      tenantId: '11111111-2222-4333-8444-555555555555',
+      clientId: '99999999-8888-4777-8666-555555555555',
+      clientSecret: 'x',
+      authorityHost: 'http://127.0.0.1:9',
+    };
     s = await startTestServer({ publicUrl: 'https://ops.example.com', authorityFor: () => 'https://login.example', sso });
     plain = await startTestServer({ authorityFor: () => 'https://login.example' });
   });
@@ -154,7 +159,11 @@ describe('(b) OPSGATE_PUBLIC_URL', () => {
   it('invitation links use it, whatever Host the request came with', async () => {
     const cookie = await login(s.base, PERSONAS.owner);
     const ws = (await call(s.base, 'GET', '/api/workspaces', { cookie })).body.items[0];
-    const inv = await call(s.base, 'POST', `/api/workspaces/${ws.id}/invitations`, { cookie, headers: HOST, body: { email: 'pub@contoso.example', role: 'readonly', tenants: 'all' } });
+    const inv = await call(s.base, 'POST', `/api/workspaces/${ws.id}/invitations`, {
+      cookie,
+      headers: HOST,
+      body: { email: 'pub@contoso.example', role: 'readonly', tenants: 'all' },
+    });
     expect(inv.status).toBe(201);
     expect(inv.body.url).toMatch(/^https:\/\/ops\.example\.com\/invite\/[A-Za-z0-9_-]{43}$/);
   });
@@ -202,8 +211,17 @@ describe('(b) OPSGATE_PUBLIC_URL', () => {
     expect(parseConfig({ OPSGATE_TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(parseConfig({ OPSGATE_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(() => parseConfig({ OPSGATE_TRUST_PROXY: 'yes please' })).toThrow(/OPSGATE_TRUST_PROXY/);
-    const sso = { OPSGATE_SSO_TENANT_ID: 'contoso.onmicrosoft.com', OPSGATE_SSO_CLIENT_ID: '99999999-8888-4777-8666-555555555555', OPSGATE_SSO_CLIENT_SECRET: 's' };
-    expect(parseConfig(sso).sso).toEqual({ tenantId: 'contoso.onmicrosoft.com', clientId: '99999999-8888-4777-8666-555555555555', clientSecret: 's', cloud: 'global' });
+    const sso = {
+      OPSGATE_SSO_TENANT_ID: 'contoso.onmicrosoft.com',
+      OPSGATE_SSO_CLIENT_ID: '99999999-8888-4777-8666-555555555555',
+      OPSGATE_SSO_CLIENT_SECRET: 's',
+    };
+    expect(parseConfig(sso).sso).toEqual({
+      tenantId: 'contoso.onmicrosoft.com',
+      clientId: '99999999-8888-4777-8666-555555555555',
+      clientSecret: 's',
+      cloud: 'global',
+    });
     expect(() => parseConfig({ ...sso, OPSGATE_SSO_CLIENT_SECRET: '' })).toThrow(/needs all three/);
     expect(() => parseConfig({ ...sso, OPSGATE_SSO_TENANT_ID: 'organizations' })).toThrow(/OPSGATE_SSO_TENANT_ID/);
     expect(parseConfig({}).sso).toBeUndefined();

@@ -97,9 +97,7 @@ export const PERSONAS = {
 export type Persona = keyof typeof PERSONAS | 'anonymous';
 
 export async function loginAll(base: string): Promise<Record<Persona, string | null>> {
-  const entries = await Promise.all(
-    Object.entries(PERSONAS).map(async ([p, email]) => [p, await login(base, email)] as const),
-  );
+  const entries = await Promise.all(Object.entries(PERSONAS).map(async ([p, email]) => [p, await login(base, email)] as const));
   return { ...Object.fromEntries(entries), anonymous: null } as Record<Persona, string | null>;
 }
 

@@ -17,10 +17,15 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-const invite = (body: unknown, who: Persona = 'owner', ws = 'contoso-msp') => call(s.base, 'POST', `/api/workspaces/${ws}/invitations`, { cookie: cookies[who], body });
+const invite = (body: unknown, who: Persona = 'owner', ws = 'contoso-msp') =>
+  call(s.base, 'POST', `/api/workspaces/${ws}/invitations`, { cookie: cookies[who], body });
 const accept = (body: unknown, cookie?: string | null) => call(s.base, 'POST', '/api/invitations/accept', { body, cookie });
 const tokenOf = (url: string) => /\/invite\/([A-Za-z0-9_-]{43})$/.exec(url)![1]!;
-const cookieOf = (res: { headers: Headers }) => res.headers.getSetCookie().find((c) => c.startsWith('opsgate_session='))!.split(';')[0]!;
+const cookieOf = (res: { headers: Headers }) =>
+  res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('opsgate_session='))!
+    .split(';')[0]!;
 const slugsSeenBy = async (cookie: string) => (await call(s.base, 'GET', '/api/tenants', { cookie })).body.items.map((t: { slug: string }) => t.slug).sort();
 const contosoId = async () => (await tenantBySlug(s.tdb.db, 'northwind')).workspace_id;
 
@@ -31,7 +36,14 @@ describe('invite a colleague as operator on two tenants', () => {
   it('answers 201 with a URL holding a single-use token, valid 7 days; only a hash is stored and the audit never holds it', async () => {
     const r = await invite({ email: 'Colleague@Example.test', role: 'operator', tenants: ['northwind', 'alpine'] });
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ id: expect.any(String), email: 'colleague@example.test', role: 'operator', tenants: ['alpine', 'northwind'], url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/invite\/[A-Za-z0-9_-]{43}$/), expiresAt: expect.any(String) });
+    expect(r.body).toEqual({
+      id: expect.any(String),
+      email: 'colleague@example.test',
+      role: 'operator',
+      tenants: ['alpine', 'northwind'],
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/invite\/[A-Za-z0-9_-]{43}$/),
+      expiresAt: expect.any(String),
+    });
     expect(Math.abs(Date.parse(r.body.expiresAt) - Date.now() - 7 * 86_400_000)).toBeLessThan(60_000);
     url = r.body.url;
     const row = await s.tdb.db.selectFrom('invitations').selectAll().where('id', '=', r.body.id).executeTakeFirstOrThrow();
@@ -49,7 +61,13 @@ describe('invite a colleague as operator on two tenants', () => {
   it('the invitee sees what they are invited to, without signing in', async () => {
     const r = await call(s.base, 'POST', '/api/invitations/lookup', { body: { token: tokenOf(url) } });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ email: 'colleague@example.test', role: 'operator', workspace: { name: 'Contoso MSP' }, tenants: ['alpine', 'northwind'], accountExists: false });
+    expect(r.body).toMatchObject({
+      email: 'colleague@example.test',
+      role: 'operator',
+      workspace: { name: 'Contoso MSP' },
+      tenants: ['alpine', 'northwind'],
+      accountExists: false,
+    });
   });
 
   it('a new account needs a display name and a password of at least 12 characters', async () => {
@@ -100,7 +118,14 @@ describe('single use under a race', () => {
 describe('expired and withdrawn invitations', () => {
   it('after 7 days: 410 invitation_expired', async () => {
     const owner = await userByEmail(s.tdb.db, 'owner@contoso.example');
-    const { token } = await createInvitation(s.tdb.db, { workspaceId: await contosoId(), actorId: owner.id, email: 'late@example.test', role: 'readonly', tenants: 'all', now: new Date(Date.now() - 7 * 86_400_000 - 1000) });
+    const { token } = await createInvitation(s.tdb.db, {
+      workspaceId: await contosoId(),
+      actorId: owner.id,
+      email: 'late@example.test',
+      role: 'readonly',
+      tenants: 'all',
+      now: new Date(Date.now() - 7 * 86_400_000 - 1000),
+    });
     const r = await accept({ token, displayName: 'Late', password: PASSWORD });
     expect(r.status).toBe(410);
     expect(r.body.error.code).toBe('invitation_expired');
@@ -122,7 +147,10 @@ describe('"all" tenants', () => {
     const r = await invite({ email: 'everything@example.test', role: 'readonly', tenants: 'all' });
     const cookie = cookieOf(await accept({ token: tokenOf(r.body.url), displayName: 'Eve', password: PASSWORD }));
     expect(await slugsSeenBy(cookie)).toEqual(await slugsSeenBy(cookies.owner!));
-    const created = await call(s.base, 'POST', '/api/onboarding', { cookie: cookies.owner, body: { name: 'Later Co', slug: 'later-co', entraTenantId: crypto.randomUUID() } });
+    const created = await call(s.base, 'POST', '/api/onboarding', {
+      cookie: cookies.owner,
+      body: { name: 'Later Co', slug: 'later-co', entraTenantId: crypto.randomUUID() },
+    });
     expect(created.status).toBe(201);
     expect(await slugsSeenBy(cookie)).toContain('later-co');
     const later = await call(s.base, 'GET', '/api/tenants/later-co', { cookie });
@@ -133,15 +161,22 @@ describe('"all" tenants', () => {
     const userId = (await userByEmail(s.tdb.db, 'everything@example.test')).id;
     const patch = await call(s.base, 'PATCH', `/api/workspaces/contoso-msp/members/${userId}`, { cookie: cookies.owner, body: { tenants: ['northwind'] } });
     expect(patch.status).toBe(200);
-    expect(patch.body).toEqual({ user: expect.objectContaining({ email: 'everything@example.test' }), role: 'readonly', tenants: [{ slug: 'northwind', role: 'readonly' }] });
+    expect(patch.body).toEqual({
+      user: expect.objectContaining({ email: 'everything@example.test' }),
+      role: 'readonly',
+      tenants: [{ slug: 'northwind', role: 'readonly' }],
+    });
     expect(await slugsSeenBy(cookie)).toEqual(['northwind']);
-    await call(s.base, 'POST', '/api/onboarding', { cookie: cookies.owner, body: { name: 'Later Two', slug: 'later-two', entraTenantId: crypto.randomUUID() } });
+    await call(s.base, 'POST', '/api/onboarding', {
+      cookie: cookies.owner,
+      body: { name: 'Later Two', slug: 'later-two', entraTenantId: crypto.randomUUID() },
+    });
     expect(await slugsSeenBy(cookie)).toEqual(['northwind']);
   });
 });
 
 describe('an email that already has an account', () => {
-  it('accepts with that account\'s password (no new account), and the invitation adds the memberships', async () => {
+  it("accepts with that account's password (no new account), and the invitation adds the memberships", async () => {
     const r = await invite({ email: 'outsider@fabrikam.example', role: 'readonly', tenants: ['adatum'] });
     expect(r.status).toBe(201);
     const token = tokenOf(r.body.url);
@@ -164,7 +199,7 @@ describe('an email that already has an account', () => {
 });
 
 describe('what an invitation may name', () => {
-  it('only tenants of this workspace: another workspace\'s tenant reads like an unknown one', async () => {
+  it("only tenants of this workspace: another workspace's tenant reads like an unknown one", async () => {
     const foreign = await invite({ email: 'x@example.test', role: 'readonly', tenants: ['fabrikam-retail'] });
     const unknown = await invite({ email: 'x@example.test', role: 'readonly', tenants: ['no-such'] });
     expect(foreign.status).toBe(400);
@@ -174,7 +209,9 @@ describe('what an invitation may name', () => {
 
   it('names bad fields', async () => {
     expect((await invite({ email: 'nope', role: 'readonly', tenants: 'all' })).body.error.message).toBe('email: must be an email address');
-    expect((await invite({ email: 'a@b.example', role: 'admin', tenants: 'all' })).body.error.message).toMatch(/^role: must be one of owner, manager, operator, readonly/);
+    expect((await invite({ email: 'a@b.example', role: 'admin', tenants: 'all' })).body.error.message).toMatch(
+      /^role: must be one of owner, manager, operator, readonly/,
+    );
     expect((await invite({ email: 'a@b.example', role: 'readonly', tenants: [] })).body.error.message).toMatch(/^tenants: /);
     expect((await invite({ email: 'a@b.example', role: 'readonly', tenants: 'some' })).body.error.message).toMatch(/^tenants: /);
   });

@@ -22,10 +22,12 @@ const remove = (userId: string, who: Persona = 'owner') => call(s.base, 'DELETE'
 const audits = async (action: string) => s.tdb.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('id').execute();
 
 describe('workspaces and members', () => {
-  it('GET /api/workspaces: the user\'s workspaces with their workspace role', async () => {
+  it("GET /api/workspaces: the user's workspaces with their workspace role", async () => {
     const r = await call(s.base, 'GET', '/api/workspaces', { cookie: cookies.operator });
     expect(r.status).toBe(200);
-    expect(r.body.items).toEqual([{ id: expect.any(String), slug: 'contoso-msp', name: 'Contoso MSP', role: 'operator', capabilities: expect.arrayContaining(['bulk.start']) }]);
+    expect(r.body.items).toEqual([
+      { id: expect.any(String), slug: 'contoso-msp', name: 'Contoso MSP', role: 'operator', capabilities: expect.arrayContaining(['bulk.start']) },
+    ]);
     const fab = await call(s.base, 'GET', '/api/workspaces', { cookie: cookies.outsider });
     expect(fab.body.items.map((w: { slug: string; role: string }) => [w.slug, w.role])).toEqual([['fabrikam-msp', 'owner']]);
   });
@@ -64,7 +66,11 @@ describe('changing a member', () => {
     const t = await call(s.base, 'GET', '/api/tenants/northwind', { cookie: cookies.readonly });
     expect(t.body.role).toBe('operator');
     const [a] = await audits('member.changed');
-    expect(a!.details).toMatchObject({ email: 'readonly@contoso.example', from: { role: 'readonly', tenants: 'all' }, to: { role: 'operator', tenants: 'all' } });
+    expect(a!.details).toMatchObject({
+      email: 'readonly@contoso.example',
+      from: { role: 'readonly', tenants: 'all' },
+      to: { role: 'operator', tenants: 'all' },
+    });
   });
 
   it('tenants: exactly the named ones afterwards', async () => {
@@ -73,7 +79,10 @@ describe('changing a member', () => {
       { slug: 'adatum', role: 'readonly' },
       { slug: 'woodgrove', role: 'readonly' },
     ]);
-    expect((await call(s.base, 'GET', '/api/tenants', { cookie: cookies.readonly })).body.items.map((t: { slug: string }) => t.slug).sort()).toEqual(['adatum', 'woodgrove']);
+    expect((await call(s.base, 'GET', '/api/tenants', { cookie: cookies.readonly })).body.items.map((t: { slug: string }) => t.slug).sort()).toEqual([
+      'adatum',
+      'woodgrove',
+    ]);
     expect((await call(s.base, 'GET', '/api/tenants/northwind', { cookie: cookies.readonly })).status).toBe(404);
   });
 
@@ -102,7 +111,12 @@ describe('the last owner', () => {
     expect((await patch(ids.manager, { role: 'owner' })).status).toBe(200);
     const [a, b] = await Promise.all([patch(ids.manager, { role: 'manager' }, 'owner'), patch(ids.owner, { role: 'manager' }, 'manager')]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
-    const owners = await s.tdb.db.selectFrom('workspace_members').select('user_id').where('role', '=', 'owner').where('workspace_id', 'in', s.tdb.db.selectFrom('workspaces').select('id').where('slug', '=', 'contoso-msp')).execute();
+    const owners = await s.tdb.db
+      .selectFrom('workspace_members')
+      .select('user_id')
+      .where('role', '=', 'owner')
+      .where('workspace_id', 'in', s.tdb.db.selectFrom('workspaces').select('id').where('slug', '=', 'contoso-msp'))
+      .execute();
     expect(owners).toHaveLength(1);
     // Put things back: whoever is the owner now makes the other one owner again.
     if (owners[0]!.user_id !== ids.owner) expect((await patch(ids.owner, { role: 'owner' }, 'manager')).status).toBe(200);

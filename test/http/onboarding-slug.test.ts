@@ -31,7 +31,10 @@ describe('onboarding a slug that is taken', () => {
     expect(own.text).toBe(elsewhere.text);
     expect(elsewhere.text).not.toMatch(/another|exists|tenant|workspace|northwind/i);
     // Shaped like any other invalid field.
-    const badField = await call(s.base, 'POST', '/api/onboarding', { cookie: fabrikamOwner, body: { name: 'X', slug: 'Not A Slug', entraTenantId: crypto.randomUUID() } });
+    const badField = await call(s.base, 'POST', '/api/onboarding', {
+      cookie: fabrikamOwner,
+      body: { name: 'X', slug: 'Not A Slug', entraTenantId: crypto.randomUUID() },
+    });
     expect(badField.status).toBe(400);
     expect(badField.body.error.code).toBe(elsewhere.body.error.code);
     expect(badField.body.error.message).toMatch(/^slug: /);

@@ -55,7 +55,9 @@ beforeAll(async () => {
     from generate_series(1, 1200) i`.execute(s.tdb.db);
   await sql`
     insert into inventory_items (tenant_id, kind, external_id, display_name, data)
-    values (${alpine.id}, 'compliancePolicy', 'w1', '100% compliant_baseline', '{}'), (${alpine.id}, 'compliancePolicy', 'w2', '100 percent compliantXbaseline', '{}')`.execute(s.tdb.db);
+    values (${alpine.id}, 'compliancePolicy', 'w1', '100% compliant_baseline', '{}'), (${alpine.id}, 'compliancePolicy', 'w2', '100 percent compliantXbaseline', '{}')`.execute(
+    s.tdb.db,
+  );
   await sql`
     insert into entra_groups (tenant_id, external_id, display_name, mail, data)
     select ${alpine.id}, 'g-' || i, 'Group ' || lpad(i::text, 4, '0'), case when i % 10 = 0 then 'team' || i || '@alpine.example' end, '{}'

@@ -27,7 +27,15 @@ const patch = (id: string, body: unknown, who: Persona = 'owner') => call(s.base
 describe('tenants', () => {
   it('lists only the tenants the user is a member of, with the role', async () => {
     const own = await get('/api/tenants');
-    expect(own.body.items.map((t: { slug: string }) => t.slug).sort()).toEqual(['adatum', 'alpine', 'contoso-lab', 'litware', 'northwind', 'tailspin', 'woodgrove']);
+    expect(own.body.items.map((t: { slug: string }) => t.slug).sort()).toEqual([
+      'adatum',
+      'alpine',
+      'contoso-lab',
+      'litware',
+      'northwind',
+      'tailspin',
+      'woodgrove',
+    ]);
     const out = await get('/api/tenants', 'outsider');
     expect(out.body.items).toEqual([expect.objectContaining({ slug: 'fabrikam-retail', role: 'owner' })]);
   });
@@ -37,14 +45,25 @@ describe('tenants', () => {
     const bySlug = await get('/api/tenants/northwind', 'readonly');
     const byId = await get(`/api/tenants/${t.id}`, 'readonly');
     expect(bySlug.body).toEqual(byId.body);
-    expect(bySlug.body).toMatchObject({ id: t.id, slug: 'northwind', status: 'active', role: 'readonly', capabilities: ['tenant.view'], defaultProviderConnection: { name: 'Primary' } });
+    expect(bySlug.body).toMatchObject({
+      id: t.id,
+      slug: 'northwind',
+      status: 'active',
+      role: 'readonly',
+      capabilities: ['tenant.view'],
+      defaultProviderConnection: { name: 'Primary' },
+    });
     expect((await get('/api/tenants/adatum')).body.defaultProviderConnection).toBeNull();
   });
 });
 
 describe('provider connections', () => {
   it('never return a secret or its ciphertext', async () => {
-    for (const path of ['/api/provider-connections', '/api/tenants/contoso-lab/provider-connections', `/api/provider-connections/${(await connectionOf(s.tdb.db, 'northwind')).id}`]) {
+    for (const path of [
+      '/api/provider-connections',
+      '/api/tenants/contoso-lab/provider-connections',
+      `/api/provider-connections/${(await connectionOf(s.tdb.db, 'northwind')).id}`,
+    ]) {
       const r = await get(path);
       expect(r.status).toBe(200);
       for (const secret of DEMO_SECRETS) expect(r.text).not.toContain(secret);
@@ -54,8 +73,21 @@ describe('provider connections', () => {
 
   it('list per tenant with the contract fields', async () => {
     const r = await get('/api/tenants/contoso-lab/provider-connections');
-    expect(r.body.items.map((c: { name: string; isDefault: boolean }) => [c.name, c.isDefault])).toEqual([['Primary', true], ['Secondary', false]]);
-    for (const field of ['id', 'name', 'isDefault', 'enabled', 'consentStatus', 'credentialExpiresAt', 'grantedPermissions', 'lastVerifiedAt', 'verificationStatus']) {
+    expect(r.body.items.map((c: { name: string; isDefault: boolean }) => [c.name, c.isDefault])).toEqual([
+      ['Primary', true],
+      ['Secondary', false],
+    ]);
+    for (const field of [
+      'id',
+      'name',
+      'isDefault',
+      'enabled',
+      'consentStatus',
+      'credentialExpiresAt',
+      'grantedPermissions',
+      'lastVerifiedAt',
+      'verificationStatus',
+    ]) {
       expect(r.body.items[0]).toHaveProperty(field);
     }
     const woodgrove = (await get('/api/provider-connections?tenant=woodgrove')).body.items[0];
@@ -139,12 +171,23 @@ describe('restore runs', () => {
 
     // After an inventory sync, the preview knows which configurations still exist.
     const northwind = await tenantBySlug(s.tdb.db, 'northwind');
-    await insertCompletedRun(s.tdb.db, { tenantId: northwind.id, type: 'inventory.sync', connectionId: null, initiatorId: null, outcome: 'succeeded', notify: false });
+    await insertCompletedRun(s.tdb.db, {
+      tenantId: northwind.id,
+      type: 'inventory.sync',
+      connectionId: null,
+      initiatorId: null,
+      outcome: 'succeeded',
+      notify: false,
+    });
     // The first two items still exist in the tenant; the others do not.
     const sourceIds: string[] = before.body.items.map((i: { sourceId: string }) => i.sourceId);
     await s.tdb.db
       .insertInto('inventory_items')
-      .values(sourceIds.slice(0, 2).map((external_id) => ({ tenant_id: northwind.id, kind: 'deviceConfiguration' as const, external_id, display_name: external_id, data: '{}' })))
+      .values(
+        sourceIds
+          .slice(0, 2)
+          .map((external_id) => ({ tenant_id: northwind.id, kind: 'deviceConfiguration' as const, external_id, display_name: external_id, data: '{}' })),
+      )
       .execute();
     const after = await get(`/api/restore-runs/${id}`, 'readonly');
     expect(after.body.inventorySyncedAt).not.toBeNull();
@@ -159,10 +202,25 @@ describe('runs', () => {
     const northwind = await tenantBySlug(s.tdb.db, 'northwind');
     const fabrikam = await tenantBySlug(s.tdb.db, 'fabrikam-retail');
     const owner = await userByEmail(s.tdb.db, 'owner@contoso.example');
-    await insertCompletedRun(s.tdb.db, { tenantId: fabrikam.id, type: 'inventory.sync', connectionId: null, initiatorId: null, outcome: 'failed', reasonCode: 'provider_unavailable' });
+    await insertCompletedRun(s.tdb.db, {
+      tenantId: fabrikam.id,
+      type: 'inventory.sync',
+      connectionId: null,
+      initiatorId: null,
+      outcome: 'failed',
+      reasonCode: 'provider_unavailable',
+    });
     const a = await call(s.base, 'POST', '/api/tenants/northwind/operations', { cookie: cookies.owner, body: { type: 'inventory.sync' } });
     const b = await call(s.base, 'POST', '/api/tenants/woodgrove/operations', { cookie: cookies.owner, body: { type: 'compliance.snapshot' } });
-    await insertCompletedRun(s.tdb.db, { tenantId: northwind.id, type: 'entra_group_sync', connectionId: null, initiatorId: owner.id, outcome: 'partially_succeeded', reasonCode: 'provider_throttled', summaryCounts: { groups: 10, failed: 2 } });
+    await insertCompletedRun(s.tdb.db, {
+      tenantId: northwind.id,
+      type: 'entra_group_sync',
+      connectionId: null,
+      initiatorId: owner.id,
+      outcome: 'partially_succeeded',
+      reasonCode: 'provider_throttled',
+      summaryCounts: { groups: 10, failed: 2 },
+    });
 
     const all = await get('/api/operations');
     // The contract's {"items": […]}, plus the cursor of the next page.
@@ -182,7 +240,11 @@ describe('runs', () => {
     const queued = (await get('/api/operations?status=queued&type=inventory.sync')).body.items;
     expect(queued.map((r: { id: string }) => r.id)).toEqual([a.body.run.id]);
     const partial = (await get('/api/operations?type=entra_group_sync&outcome=partially_succeeded')).body.items[0];
-    expect(partial).toMatchObject({ title: `${REGISTRY.entra_group_sync.title} partially succeeded`, summaryCounts: { groups: 10, failed: 2 }, reason: { code: 'provider_throttled' } });
+    expect(partial).toMatchObject({
+      title: `${REGISTRY.entra_group_sync.title} partially succeeded`,
+      summaryCounts: { groups: 10, failed: 2 },
+      reason: { code: 'provider_throttled' },
+    });
     expect((await get('/api/operations?limit=1')).body.items).toHaveLength(1);
 
     expect((await get('/api/operations?tenant=fabrikam-retail')).status).toBe(404);
@@ -193,7 +255,14 @@ describe('runs', () => {
 
   it('a scheduled run has no initiator; an unknown stored reason still reads as a sentence', async () => {
     const northwind = await tenantBySlug(s.tdb.db, 'northwind');
-    const { runId } = await insertCompletedRun(s.tdb.db, { tenantId: northwind.id, type: 'inventory.sync', connectionId: null, initiatorId: null, outcome: 'failed', reasonCode: 'something_new' });
+    const { runId } = await insertCompletedRun(s.tdb.db, {
+      tenantId: northwind.id,
+      type: 'inventory.sync',
+      connectionId: null,
+      initiatorId: null,
+      outcome: 'failed',
+      reasonCode: 'something_new',
+    });
     const r = runSchema.parse((await get(`/api/operations/${runId}`)).body);
     expect(r).toMatchObject({ trigger: 'scheduled', initiator: null, reason: { code: 'something_new', message: 'The operation failed unexpectedly.' } });
     expect(r.nextSteps.length).toBeGreaterThan(0);
@@ -204,9 +273,23 @@ describe('notifications', () => {
   it('the user sees their own, can mark one read (idempotently) and filter unread', async () => {
     const northwind = await tenantBySlug(s.tdb.db, 'northwind');
     const operator = await userByEmail(s.tdb.db, 'operator@contoso.example');
-    const { notificationId } = await insertCompletedRun(s.tdb.db, { tenantId: northwind.id, type: 'compliance.snapshot', connectionId: null, initiatorId: operator.id, outcome: 'succeeded', summaryCounts: { devices: 3 } });
+    const { notificationId } = await insertCompletedRun(s.tdb.db, {
+      tenantId: northwind.id,
+      type: 'compliance.snapshot',
+      connectionId: null,
+      initiatorId: operator.id,
+      outcome: 'succeeded',
+      summaryCounts: { devices: 3 },
+    });
     const list = (await get('/api/notifications', 'operator')).body.items;
-    expect(list[0]).toMatchObject({ id: notificationId, title: `${REGISTRY['compliance.snapshot'].title} succeeded: ${northwind.name}`, body: 'Finished successfully.', readAt: null, reason: null, nextSteps: [] });
+    expect(list[0]).toMatchObject({
+      id: notificationId,
+      title: `${REGISTRY['compliance.snapshot'].title} succeeded: ${northwind.name}`,
+      body: 'Finished successfully.',
+      readAt: null,
+      reason: null,
+      nextSteps: [],
+    });
     const read = await call(s.base, 'POST', `/api/notifications/${notificationId}/read`, { cookie: cookies.operator, body: {} });
     expect(read.status).toBe(200);
     expect(read.body.readAt).not.toBeNull();
@@ -219,7 +302,14 @@ describe('notifications', () => {
   it('a notification of a tenant the user no longer belongs to is not shown', async () => {
     const adatum = await tenantBySlug(s.tdb.db, 'adatum');
     const readonly = await userByEmail(s.tdb.db, 'readonly@contoso.example');
-    const { notificationId } = await insertCompletedRun(s.tdb.db, { tenantId: adatum.id, type: 'inventory.sync', connectionId: null, initiatorId: readonly.id, outcome: 'failed', reasonCode: 'provider_unavailable' });
+    const { notificationId } = await insertCompletedRun(s.tdb.db, {
+      tenantId: adatum.id,
+      type: 'inventory.sync',
+      connectionId: null,
+      initiatorId: readonly.id,
+      outcome: 'failed',
+      reasonCode: 'provider_unavailable',
+    });
     expect((await get('/api/notifications', 'readonly')).body.items.map((n: { id: string }) => n.id)).toContain(notificationId);
     await sql`delete from tenant_memberships where tenant_id = ${adatum.id} and user_id = ${readonly.id}`.execute(s.tdb.db);
     expect((await get('/api/notifications', 'readonly')).body.items.map((n: { id: string }) => n.id)).not.toContain(notificationId);
@@ -233,7 +323,10 @@ describe('runtime records', () => {
       .insertInto('entra_groups')
       .values(Array.from({ length: 5 }, (_, i) => ({ tenant_id: alpine.id, external_id: `g${i}`, display_name: `Group ${i}`, data: '{}' })))
       .execute();
-    await s.tdb.db.insertInto('role_definitions').values({ tenant_id: alpine.id, external_id: 'r1', display_name: 'Global Administrator', data: '{}' }).execute();
+    await s.tdb.db
+      .insertInto('role_definitions')
+      .values({ tenant_id: alpine.id, external_id: 'r1', display_name: 'Global Administrator', data: '{}' })
+      .execute();
     await s.tdb.db
       .insertInto('inventory_items')
       .values([
@@ -244,7 +337,9 @@ describe('runtime records', () => {
     const page = (await get('/api/tenants/alpine/groups?limit=2&offset=1', 'readonly')).body;
     expect(page).toMatchObject({ total: 5, limit: 2, offset: 1 });
     expect(page.items.map((g: { displayName: string }) => g.displayName)).toEqual(['Group 1', 'Group 2']);
-    expect((await get('/api/tenants/alpine/role-definitions')).body.items).toEqual([expect.objectContaining({ displayName: 'Global Administrator', isBuiltIn: true })]);
+    expect((await get('/api/tenants/alpine/role-definitions')).body.items).toEqual([
+      expect.objectContaining({ displayName: 'Global Administrator', isBuiltIn: true }),
+    ]);
     const inv = (await get('/api/tenants/alpine/inventory?kind=compliancePolicy')).body;
     expect(inv).toMatchObject({ total: 1, items: [{ kind: 'compliancePolicy', externalId: 'c1' }] });
     expect((await get('/api/tenants/alpine/inventory')).body.total).toBe(2);

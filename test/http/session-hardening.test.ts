@@ -22,14 +22,20 @@ afterAll(async () => s?.close());
 
 const tokenOf = (cookie: string) => cookie.split('=')[1]!;
 const idOf = (cookie: string) => crypto.createHash('sha256').update(tokenOf(cookie)).digest('hex');
-const cookieOf = (res: { headers: Headers }) => res.headers.getSetCookie().find((c) => c.startsWith('opsgate_session='))!.split(';')[0]!;
+const cookieOf = (res: { headers: Headers }) =>
+  res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('opsgate_session='))!
+    .split(';')[0]!;
 const who = async (cookie: string | null) => call(s.base, 'GET', '/api/session', { cookie });
 const sessionRow = (cookie: string) => s.tdb.db.selectFrom('http_sessions').selectAll().where('id', '=', idOf(cookie)).executeTakeFirst();
 /** Moves the session's last use this many seconds into the past. */
 const idleFor = (cookie: string, seconds: number) =>
   sql`update http_sessions set last_seen_at = now() - make_interval(secs => ${seconds}) where id = ${idOf(cookie)}`.execute(s.tdb.db);
 const lastSeenAgo = async (cookie: string) => {
-  const { rows } = await sql<{ ago: number }>`select extract(epoch from now() - last_seen_at)::float8 as ago from http_sessions where id = ${idOf(cookie)}`.execute(s.tdb.db);
+  const { rows } = await sql<{
+    ago: number;
+  }>`select extract(epoch from now() - last_seen_at)::float8 as ago from http_sessions where id = ${idOf(cookie)}`.execute(s.tdb.db);
   return rows[0]!.ago;
 };
 
@@ -84,7 +90,11 @@ describe('session lifetimes', () => {
 
   it('the absolute end holds however busy the session is', async () => {
     const cookie = await login(s.base, PERSONAS.readonly);
-    await s.tdb.db.updateTable('http_sessions').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', idOf(cookie)).execute();
+    await s.tdb.db
+      .updateTable('http_sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', idOf(cookie))
+      .execute();
     expect((await who(cookie)).status).toBe(401);
   });
 });
@@ -115,11 +125,17 @@ describe('signing in rotates the session', () => {
 
   it('accepting an invitation ends the session the browser held before', async () => {
     const owner = await login(s.base, PERSONAS.owner);
-    const inv = await call(s.base, 'POST', '/api/workspaces/contoso-msp/invitations', { cookie: owner, body: { email: 'rotate@example.test', role: 'readonly', tenants: ['northwind'] } });
+    const inv = await call(s.base, 'POST', '/api/workspaces/contoso-msp/invitations', {
+      cookie: owner,
+      body: { email: 'rotate@example.test', role: 'readonly', tenants: ['northwind'] },
+    });
     expect(inv.status).toBe(201);
     const token = /\/invite\/([A-Za-z0-9_-]{43})$/.exec(inv.body.url)![1]!;
     const previous = await login(s.base, PERSONAS.readonly);
-    const r = await call(s.base, 'POST', '/api/invitations/accept', { cookie: previous, body: { token, displayName: 'Rota', password: 'a long enough password' } });
+    const r = await call(s.base, 'POST', '/api/invitations/accept', {
+      cookie: previous,
+      body: { token, displayName: 'Rota', password: 'a long enough password' },
+    });
     expect(r.status).toBe(201);
     expect(await sessionRow(previous)).toBeUndefined();
     expect((await who(cookieOf(r))).body.user.email).toBe('rotate@example.test');
@@ -161,12 +177,12 @@ describe('password hashes', () => {
   const current = `scrypt$${PASSWORD_COST.N}$${PASSWORD_COST.r}$${PASSWORD_COST.p}$`;
   const hashOf = async (email: string) => (await userByEmail(s.tdb.db, email)).password_hash;
 
-  it('the demo accounts are hashed at today\'s cost (N=2^17, r=8, p=1)', async () => {
+  it("the demo accounts are hashed at today's cost (N=2^17, r=8, p=1)", async () => {
     expect(await hashOf(PERSONAS.owner)).toMatch(new RegExp(`^${current.replaceAll('$', '\\$')}`));
     expect(PASSWORD_COST).toEqual({ N: 131072, r: 8, p: 1 });
   });
 
-  it('a hash made at the old cost still signs in, and the sign-in replaces it with one at today\'s cost', async () => {
+  it("a hash made at the old cost still signs in, and the sign-in replaces it with one at today's cost", async () => {
     const stale = oldHash(DEMO_PASSWORD);
     await s.tdb.db.updateTable('users').set({ password_hash: stale }).where('email', '=', PERSONAS.readonly).execute();
     // A wrong password changes nothing.
@@ -182,11 +198,18 @@ describe('password hashes', () => {
     expect(await hashOf(PERSONAS.readonly)).toBe(upgraded);
   });
 
-  it('accepting an invitation with an existing account\'s password upgrades its hash too', async () => {
+  it("accepting an invitation with an existing account's password upgrades its hash too", async () => {
     const fabrikamOwner = await login(s.base, PERSONAS.outsider);
-    const inv = await call(s.base, 'POST', '/api/workspaces/fabrikam-msp/invitations', { cookie: fabrikamOwner, body: { email: PERSONAS.operator, role: 'readonly', tenants: 'all' } });
+    const inv = await call(s.base, 'POST', '/api/workspaces/fabrikam-msp/invitations', {
+      cookie: fabrikamOwner,
+      body: { email: PERSONAS.operator, role: 'readonly', tenants: 'all' },
+    });
     expect(inv.status, inv.text).toBe(201);
-    await s.tdb.db.updateTable('users').set({ password_hash: oldHash(DEMO_PASSWORD) }).where('email', '=', PERSONAS.operator).execute();
+    await s.tdb.db
+      .updateTable('users')
+      .set({ password_hash: oldHash(DEMO_PASSWORD) })
+      .where('email', '=', PERSONAS.operator)
+      .execute();
     const token = /\/invite\/([A-Za-z0-9_-]{43})$/.exec(inv.body.url)![1]!;
     const r = await call(s.base, 'POST', '/api/invitations/accept', { body: { token, password: DEMO_PASSWORD } });
     expect(r.status, r.text).toBe(201);

@@ -19,7 +19,11 @@ const body = (token: string, over: Record<string, unknown> = {}) => ({
   password: PASSWORD,
   ...over,
 });
-const cookieOf = (res: { headers: Headers }) => res.headers.getSetCookie().find((c) => c.startsWith('opsgate_session='))?.split(';')[0] ?? null;
+const cookieOf = (res: { headers: Headers }) =>
+  res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('opsgate_session='))
+    ?.split(';')[0] ?? null;
 
 describe('a database without users', () => {
   let s: TestServer;
@@ -78,7 +82,9 @@ describe('a database without users', () => {
       const t2 = (await issueSetupToken(other.db))!;
       const attempts = [];
       for (let i = 0; i < 6; i++) {
-        attempts.push(call(i % 2 ? base2 : s.base, 'POST', '/api/setup', { body: body(i % 2 ? t2 : t1, { email: `racer${i}@acme.example`, workspaceName: `Racer ${i}` }) }));
+        attempts.push(
+          call(i % 2 ? base2 : s.base, 'POST', '/api/setup', { body: body(i % 2 ? t2 : t1, { email: `racer${i}@acme.example`, workspaceName: `Racer ${i}` }) }),
+        );
       }
       const results = await Promise.all(attempts);
       const statuses = results.map((r) => r.status).sort();
@@ -131,7 +137,10 @@ describe('a database without users', () => {
     const login = await call(s.base, 'POST', '/api/session', { body: { email: owner.email, password: PASSWORD } });
     expect(login.status).toBe(200);
     const cookie = cookieOf(login);
-    const created = await call(s.base, 'POST', '/api/onboarding', { cookie, body: { name: 'First Customer', slug: 'first-customer', entraTenantId: crypto.randomUUID() } });
+    const created = await call(s.base, 'POST', '/api/onboarding', {
+      cookie,
+      body: { name: 'First Customer', slug: 'first-customer', entraTenantId: crypto.randomUUID() },
+    });
     expect(created.status).toBe(201);
     const tenants = await call(s.base, 'GET', '/api/tenants', { cookie });
     expect(tenants.body.items.map((t: { slug: string }) => t.slug)).toEqual(['first-customer']);

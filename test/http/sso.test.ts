@@ -105,7 +105,9 @@ const tokenRequest = (form: Record<string, string>) =>
 
 describe('Sign in with Microsoft against the sandbox cloud', () => {
   it('the server offers it; a server without SSO offers nothing and has no start route', async () => {
-    expect((await call(s.base, 'GET', '/api/auth/providers')).body).toEqual({ items: [{ id: 'microsoft', label: 'Sign in with Microsoft', url: '/api/auth/microsoft/start' }] });
+    expect((await call(s.base, 'GET', '/api/auth/providers')).body).toEqual({
+      items: [{ id: 'microsoft', label: 'Sign in with Microsoft', url: '/api/auth/microsoft/start' }],
+    });
     const plain = await startTestServer({ seed: false });
     try {
       expect((await call(plain.base, 'GET', '/api/auth/providers')).body).toEqual({ items: [] });
@@ -151,10 +153,19 @@ describe('Sign in with Microsoft against the sandbox cloud', () => {
     const me = await call(s.base, 'GET', '/api/session', { cookie });
     expect(me.status).toBe(200);
     expect(me.body.user.email).toBe(PERSONAS.operator);
-    const user = await s.tdb.db.selectFrom('users').select(['entra_tenant_id', 'entra_object_id', 'id']).where('email', '=', PERSONAS.operator).executeTakeFirstOrThrow();
+    const user = await s.tdb.db
+      .selectFrom('users')
+      .select(['entra_tenant_id', 'entra_object_id', 'id'])
+      .where('email', '=', PERSONAS.operator)
+      .executeTakeFirstOrThrow();
     expect(user.entra_tenant_id).toBe(T);
     expect(user.entra_object_id).toBe(sandbox.state.directory.findBySignInName(T, PERSONAS.operator)!.id);
-    const audit = await s.tdb.db.selectFrom('audit_log').select(['outcome', 'details']).where('action', '=', 'session.sign_in').where('actor_user_id', '=', user.id).execute();
+    const audit = await s.tdb.db
+      .selectFrom('audit_log')
+      .select(['outcome', 'details'])
+      .where('action', '=', 'session.sign_in')
+      .where('actor_user_id', '=', user.id)
+      .execute();
     expect(audit.some((a) => a.outcome === 'succeeded' && (a.details as { via?: string }).via === 'microsoft')).toBe(true);
   });
 
@@ -201,10 +212,13 @@ describe('Sign in with Microsoft against the sandbox cloud', () => {
     expect(csp).toContain("default-src 'none'");
   });
 
-  it('a pending invitation is accepted: the account is created without a password, with the invitation\'s memberships', async () => {
+  it("a pending invitation is accepted: the account is created without a password, with the invitation's memberships", async () => {
     const owner = await login(s.base, PERSONAS.owner);
     const ws = (await call(s.base, 'GET', '/api/workspaces', { cookie: owner })).body.items.find((w: { slug: string }) => w.slug === 'contoso-msp');
-    const inv = await call(s.base, 'POST', `/api/workspaces/${ws.id}/invitations`, { cookie: owner, body: { email: 'nina@contoso.example', role: 'operator', tenants: ['northwind', 'alpine'] } });
+    const inv = await call(s.base, 'POST', `/api/workspaces/${ws.id}/invitations`, {
+      cookie: owner,
+      body: { email: 'nina@contoso.example', role: 'operator', tenants: ['northwind', 'alpine'] },
+    });
     expect(inv.status).toBe(201);
     sandbox.state.directory.add(T, { userPrincipalName: 'nina@contoso.example', displayName: 'Nina New', password: 'nina-password' });
     const { res, cookie } = await signInWithMicrosoft('nina@contoso.example', { password: 'nina-password' });
@@ -217,7 +231,12 @@ describe('Sign in with Microsoft against the sandbox cloud', () => {
     expect(row.accepted_at).not.toBeNull();
     const user = await s.tdb.db.selectFrom('users').select(['password_hash', 'id']).where('email', '=', 'nina@contoso.example').executeTakeFirstOrThrow();
     expect(user.password_hash).toBe(NO_PASSWORD);
-    const joined = await s.tdb.db.selectFrom('audit_log').select('details').where('action', '=', 'member.joined').where('actor_user_id', '=', user.id).executeTakeFirstOrThrow();
+    const joined = await s.tdb.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('action', '=', 'member.joined')
+      .where('actor_user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
     expect(joined.details).toMatchObject({ via: 'microsoft', newAccount: true });
     // No password opens that account.
     expect((await call(s.base, 'POST', '/api/session', { body: { email: 'nina@contoso.example', password: NO_PASSWORD } })).status).toBe(401);
@@ -232,7 +251,13 @@ describe('Sign in with Microsoft against the sandbox cloud', () => {
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('is not a member of any workspace');
     expect(noSession(res)).toBe(true);
-    const failed = await s.tdb.db.selectFrom('audit_log').select('details').where('action', '=', 'session.sign_in').where('actor_user_id', '=', nina.id).where('outcome', '=', 'failed').execute();
+    const failed = await s.tdb.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('action', '=', 'session.sign_in')
+      .where('actor_user_id', '=', nina.id)
+      .where('outcome', '=', 'failed')
+      .execute();
     expect(failed.map((f) => f.details)).toContainEqual(expect.objectContaining({ via: 'microsoft', reason: 'not_a_member' }));
   });
 
@@ -314,7 +339,12 @@ describe('refused callbacks: no session, a page saying why', () => {
     const st = await start();
     const form = new URLSearchParams(st.authorizeUrl.searchParams);
     form.set('decision', 'cancel');
-    const back = await fetch(st.authorizeUrl.origin + st.authorizeUrl.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), redirect: 'manual' });
+    const back = await fetch(st.authorizeUrl.origin + st.authorizeUrl.pathname, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      redirect: 'manual',
+    });
     const res = await callback(back.headers.get('location')!, st.binding);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('Sign-in with Microsoft was cancelled');
@@ -324,7 +354,10 @@ describe('refused callbacks: no session, a page saying why', () => {
 
 describe('the sandbox identity platform', () => {
   it('publishes its signing key (JWKS) and names it in the discovery document', async () => {
-    const doc = (await (await undiciFetch(`${sandbox.url}/${T}/v2.0/.well-known/openid-configuration`, { dispatcher: agent })).json()) as Record<string, unknown>;
+    const doc = (await (await undiciFetch(`${sandbox.url}/${T}/v2.0/.well-known/openid-configuration`, { dispatcher: agent })).json()) as Record<
+      string,
+      unknown
+    >;
     expect(doc).toMatchObject({
       issuer: `${sandbox.url}/${T}/v2.0`,
       authorization_endpoint: `${sandbox.pagesUrl}/${T}/oauth2/v2.0/authorize`,
@@ -344,7 +377,17 @@ describe('the sandbox identity platform', () => {
     const redirectUri = 'http://127.0.0.1:9/api/auth/microsoft/callback';
     const code = async () => {
       const u = new URL(`${sandbox.pagesUrl}/${T}/oauth2/v2.0/authorize`);
-      for (const [k, v] of Object.entries({ client_id: DEMO_SSO.app.clientId, response_type: 'code', redirect_uri: redirectUri, scope: 'openid email', state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' })) u.searchParams.set(k, v);
+      for (const [k, v] of Object.entries({
+        client_id: DEMO_SSO.app.clientId,
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        scope: 'openid email',
+        state: 's',
+        nonce: 'n',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }))
+        u.searchParams.set(k, v);
       return new URL(await signInAtSandbox(u, PERSONAS.owner)).searchParams.get('code')!;
     };
     const base = { grant_type: 'authorization_code', client_id: DEMO_SSO.app.clientId, client_secret: DEMO_SSO.app.secret, redirect_uri: redirectUri };
@@ -360,7 +403,15 @@ describe('the sandbox identity platform', () => {
     expect(good.status).toBe(200);
     const body = (await good.json()) as { id_token: string; token_type: string };
     const claims = JSON.parse(Buffer.from(body.id_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    expect(claims).toMatchObject({ aud: DEMO_SSO.app.clientId, iss: `${sandbox.url}/${T}/v2.0`, nonce: 'n', preferred_username: PERSONAS.owner, email: PERSONAS.owner, tid: T, ver: '2.0' });
+    expect(claims).toMatchObject({
+      aud: DEMO_SSO.app.clientId,
+      iss: `${sandbox.url}/${T}/v2.0`,
+      nonce: 'n',
+      preferred_username: PERSONAS.owner,
+      email: PERSONAS.owner,
+      tid: T,
+      ver: '2.0',
+    });
     expect(JSON.parse(Buffer.from(body.id_token.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'RS256' });
     const replay = await tokenRequest({ ...base, code: c2, code_verifier: verifier });
     expect(replay.status).toBe(400);
@@ -376,7 +427,14 @@ describe('the sandbox identity platform', () => {
 
   it('the sign-in page refuses a wrong password, and never redirects to a URI the app does not have', async () => {
     const u = new URL(`${sandbox.pagesUrl}/${T}/oauth2/v2.0/authorize`);
-    for (const [k, v] of Object.entries({ client_id: DEMO_SSO.app.clientId, response_type: 'code', redirect_uri: 'https://evil.example/cb', scope: 'openid', state: 's' })) u.searchParams.set(k, v);
+    for (const [k, v] of Object.entries({
+      client_id: DEMO_SSO.app.clientId,
+      response_type: 'code',
+      redirect_uri: 'https://evil.example/cb',
+      scope: 'openid',
+      state: 's',
+    }))
+      u.searchParams.set(k, v);
     const refused = await fetch(u, { redirect: 'manual' });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('AADSTS50011');
@@ -385,14 +443,24 @@ describe('the sandbox identity platform', () => {
     form.set('login', PERSONAS.owner);
     form.set('passwd', 'wrong');
     form.set('decision', 'signin');
-    const wrong = await fetch(u.origin + u.pathname, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), redirect: 'manual' });
+    const wrong = await fetch(u.origin + u.pathname, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      redirect: 'manual',
+    });
     expect(wrong.status).toBe(200);
     expect(await wrong.text()).toContain('AADSTS50126: Your account or password is incorrect.');
   });
 
-  it('the control API manages the directory\'s people; passwords are shown only once', async () => {
+  it("the control API manages the directory's people; passwords are shown only once", async () => {
     const api = (method: string, p: string, body?: unknown) =>
-      undiciFetch(`${sandbox.url}/_sandbox${p}`, { method, dispatcher: agent, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+      undiciFetch(`${sandbox.url}/_sandbox${p}`, {
+        method,
+        dispatcher: agent,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
     const created = await api('POST', `/tenants/${T}/users`, { userPrincipalName: 'pia@contoso.example', displayName: 'Pia' });
     expect(created.status).toBe(201);
     const user = (await created.json()) as { id: string; password: string };
@@ -489,7 +557,11 @@ describe('id token verification (a test authority signing with a test key)', () 
     ['another issuer', (n) => sign({ ...good(n), iss: `https://login.microsoftonline.com/${TENANT}/v2.0` }), 'another directory (issuer)'],
     ['another tenant in tid', (n) => sign({ ...good(n), tid: '22222222-2222-4222-8222-222222222222' }), 'another directory (issuer)'],
     ['signed by a key the authority does not publish', (n) => sign(good(n), stranger.privateKey), 'not signed by Microsoft’s keys'],
-    ['unsigned (alg none)', async (n) => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(good(n))).toString('base64url')}.`, 'could not be verified'],
+    [
+      'unsigned (alg none)',
+      async (n) => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(good(n))).toString('base64url')}.`,
+      'could not be verified',
+    ],
     ['no nonce', (n) => sign({ ...good(n), nonce: undefined }), '(nonce)'],
     ['another nonce', () => sign(good('someone-elses-nonce')), '(nonce)'],
   ];

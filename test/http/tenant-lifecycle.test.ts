@@ -139,14 +139,23 @@ describe('transitions', () => {
   it('an onboarding tenant changes status only through its onboarding session', async () => {
     const owner = await userByEmail(s.tdb.db, PERSONAS.owner);
     const northwind = await tenantBySlug(s.tdb.db, 'northwind');
-    const session = await createOnboarding(s.tdb.db, { workspaceId: northwind.workspace_id, userId: owner.id, name: 'Lifecycle onboarding', slug: 'lifecycle-onboarding', entraTenantId: crypto.randomUUID() });
+    const session = await createOnboarding(s.tdb.db, {
+      workspaceId: northwind.workspace_id,
+      userId: owner.id,
+      name: 'Lifecycle onboarding',
+      slug: 'lifecycle-onboarding',
+      entraTenantId: crypto.randomUUID(),
+    });
     for (const status of ['active', 'suspended', 'archived']) {
       const r = await patch('lifecycle-onboarding', { status });
       expect(r.status, status).toBe(409);
       expect(r.body.error.message).toBe('status: this tenant is still being onboarded: finish or cancel its onboarding session instead');
     }
     // Its name may still be corrected.
-    expect((await patch('lifecycle-onboarding', { name: 'Lifecycle Onboarding Ltd' })).body).toMatchObject({ name: 'Lifecycle Onboarding Ltd', status: 'onboarding' });
+    expect((await patch('lifecycle-onboarding', { name: 'Lifecycle Onboarding Ltd' })).body).toMatchObject({
+      name: 'Lifecycle Onboarding Ltd',
+      status: 'onboarding',
+    });
     expect((await tenantBySlug(s.tdb.db, 'lifecycle-onboarding')).id).toBe(session.tenant_id);
   });
 });
@@ -180,14 +189,23 @@ describe('archived tenants leave lists, keep their runs', () => {
   it('gone from GET /api/tenants, back with ?include=archived; its page and runs stay reachable', async () => {
     const litware = await tenantBySlug(s.tdb.db, 'litware');
     const owner = await userByEmail(s.tdb.db, PERSONAS.owner);
-    const { runId } = await insertCompletedRun(s.tdb.db, { tenantId: litware.id, type: 'inventory.sync', connectionId: null, initiatorId: owner.id, outcome: 'succeeded' });
+    const { runId } = await insertCompletedRun(s.tdb.db, {
+      tenantId: litware.id,
+      type: 'inventory.sync',
+      connectionId: null,
+      initiatorId: owner.id,
+      outcome: 'succeeded',
+    });
     try {
       expect(slugs(await get('/api/tenants'))).toContain('litware');
       await patch('litware', { status: 'archived' });
       for (const who of ['owner', 'readonly'] as const) {
         expect(slugs(await get('/api/tenants', who)), who).not.toContain('litware');
         const all = await get('/api/tenants?include=archived', who);
-        expect(all.body.items.find((t: { slug: string }) => t.slug === 'litware'), who).toMatchObject({ status: 'archived' });
+        expect(
+          all.body.items.find((t: { slug: string }) => t.slug === 'litware'),
+          who,
+        ).toMatchObject({ status: 'archived' });
       }
       expect((await get('/api/tenants/litware')).body).toMatchObject({ status: 'archived', statusNote: { owners: [PERSONAS.owner] } });
       expect((await get('/api/operations')).body.items.map((r: { id: string }) => r.id)).toContain(runId);

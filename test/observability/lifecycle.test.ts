@@ -81,7 +81,10 @@ describe('HTTP: stops accepting, finishes what is in flight', () => {
 
   it('after the grace period, what is still open is cut', async () => {
     const { app, base } = await serverWithSlowRoute(5000);
-    const inFlight = fetch(`${base}/slow`).then((r) => r.status, () => 'cut');
+    const inFlight = fetch(`${base}/slow`).then(
+      (r) => r.status,
+      () => 'cut',
+    );
     await new Promise((r) => setTimeout(r, 100));
     const t0 = Date.now();
     await closeHttpGracefully(app, 200);

@@ -35,7 +35,15 @@ beforeAll(async () => {
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   close = () => app.close();
-  worker = await startWorker({ database: env.tdb, box: testBox, providerFor: () => env.provider, concurrency: 2, leaseSeconds: 30, afterComplete: onRunCompleted, logger });
+  worker = await startWorker({
+    database: env.tdb,
+    box: testBox,
+    providerFor: () => env.provider,
+    concurrency: 2,
+    leaseSeconds: 30,
+    afterComplete: onRunCompleted,
+    logger,
+  });
   cookie = await login(base, PERSONAS.owner);
   await freeAllScopes(env.tdb.db);
 
@@ -44,7 +52,10 @@ beforeAll(async () => {
   runIds.succeeded = ok.body.run.id;
   // A run that fails: contoso-lab's default connection gets a wrong secret (rotated through the API).
   const lab = await connectionOf(env.tdb.db, 'contoso-lab');
-  const patched = await call(base, 'PATCH', `/api/provider-connections/${lab.id}`, { cookie, body: { clientSecret: WRONG_SECRET, secretExpiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() } });
+  const patched = await call(base, 'PATCH', `/api/provider-connections/${lab.id}`, {
+    cookie,
+    body: { clientSecret: WRONG_SECRET, secretExpiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString() },
+  });
   expect(patched.status).toBe(200);
   const bad = await call(base, 'POST', '/api/tenants/contoso-lab/operations', { cookie, body: { type: 'inventory.sync' } });
   expect(bad.body.outcome).toBe('accepted');
@@ -54,7 +65,10 @@ beforeAll(async () => {
   const begun = await call(base, 'POST', `/api/provider-connections/${woodgrove.id}/admin-consent`, { cookie, body: {} });
   consentState = new URL(begun.body.url as string).searchParams.get('state')!;
   const entra = DEMO_WORKSPACES[0]!.tenants.find((t) => t.slug === 'woodgrove')!.entraTenantId;
-  const cb = await fetch(`${base}/admin/consent/callback?${new URLSearchParams({ admin_consent: 'True', tenant: entra, state: consentState })}`, { headers: { cookie }, redirect: 'manual' });
+  const cb = await fetch(`${base}/admin/consent/callback?${new URLSearchParams({ admin_consent: 'True', tenant: entra, state: consentState })}`, {
+    headers: { cookie },
+    redirect: 'manual',
+  });
   expect(cb.status).toBe(302);
   // A failed sign-in (its password must not be logged either).
   await call(base, 'POST', '/api/session', { body: { email: PERSONAS.owner, password: 'a-wrong-password-31c9' } });
@@ -91,10 +105,14 @@ describe('the log', () => {
     expect(requestLines().some((e) => e.reqId === 'proxy-abc-123' && e.route === '/healthz')).toBe(true);
   });
 
-  it('the worker logs each run\'s start and end with id, type, outcome and duration', () => {
+  it("the worker logs each run's start and end with id, type, outcome and duration", () => {
     for (const [outcome, runId] of Object.entries(runIds)) {
       expect(entries().find((e) => e.msg === 'run started' && e.runId === runId)).toMatchObject({ type: 'inventory.sync' });
-      expect(entries().find((e) => e.msg === 'run finished' && e.runId === runId)).toMatchObject({ type: 'inventory.sync', outcome, durationMs: expect.any(Number) });
+      expect(entries().find((e) => e.msg === 'run finished' && e.runId === runId)).toMatchObject({
+        type: 'inventory.sync',
+        outcome,
+        durationMs: expect.any(Number),
+      });
     }
     expect(entries().find((e) => e.msg === 'run finished' && e.runId === runIds.failed)!.reasonCode).toEqual(expect.any(String));
   });
@@ -121,7 +139,10 @@ describe('censoring', () => {
   it('fields named like credentials are censored wherever they are logged', () => {
     const mine: string[] = [];
     const l = createLogger({ level: 'info', destination: lineDestination((x) => mine.push(x)) });
-    l.info({ password: 'p1', clientSecret: 'p2', nested: { token: 'p3', deeper: { secret: 'p4' } }, req: { headers: { cookie: 'p5', authorization: 'p6' } } }, 'x');
+    l.info(
+      { password: 'p1', clientSecret: 'p2', nested: { token: 'p3', deeper: { secret: 'p4' } }, req: { headers: { cookie: 'p5', authorization: 'p6' } } },
+      'x',
+    );
     expect(mine.join()).not.toMatch(/p[1-6]/);
     expect(mine.join()).toContain('[redacted]');
   });

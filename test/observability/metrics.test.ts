@@ -131,7 +131,9 @@ describe('what it counts', () => {
     expect(hist('sum')).toBeGreaterThan(0);
     expect(sample(done, 'opsgate_run_duration_seconds_bucket', { type: 'inventory.sync', outcome: 'succeeded', le: '+Inf' })).toBe(hist('count'));
     expect(sample(done, 'opsgate_provider_requests_total', { status: '429' }) - sample(after, 'opsgate_provider_requests_total', { status: '429' })).toBe(1);
-    expect(sample(done, 'opsgate_provider_requests_total', { status: '200' })).toBeGreaterThan(sample(after, 'opsgate_provider_requests_total', { status: '200' }));
+    expect(sample(done, 'opsgate_provider_requests_total', { status: '200' })).toBeGreaterThan(
+      sample(after, 'opsgate_provider_requests_total', { status: '200' }),
+    );
     expect(sample(done, 'opsgate_runs_active', { type: 'inventory.sync' })).toBe(0);
     expect(sample(done, 'opsgate_queue_jobs_waiting')).toBe(0);
   });
@@ -144,10 +146,18 @@ describe('what it counts', () => {
     const answers = await startMany(env.tdb.db, { type: 'entra_group_sync', tenantIds: ids, trigger: 'operator', initiatorUserId: owner.id });
     const after = await scrape();
     for (const a of answers) {
-      const labels = { type: 'entra_group_sync', outcome: a.outcome, reason: a.outcome === 'blocked' ? a.reason.code : a.outcome === 'scope_busy' ? 'scope_busy' : 'none' };
+      const labels = {
+        type: 'entra_group_sync',
+        outcome: a.outcome,
+        reason: a.outcome === 'blocked' ? a.reason.code : a.outcome === 'scope_busy' ? 'scope_busy' : 'none',
+      };
       expect(sample(after, 'opsgate_starts_total', labels) - sample(before, 'opsgate_starts_total', labels), JSON.stringify(labels)).toBeGreaterThanOrEqual(1);
     }
-    const total = (t: string) => t.split('\n').filter((l) => l.startsWith('opsgate_starts_total{type="entra_group_sync"')).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+    const total = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) => l.startsWith('opsgate_starts_total{type="entra_group_sync"'))
+        .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
     expect(total(after) - total(before)).toBe(3);
   });
 });

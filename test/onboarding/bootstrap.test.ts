@@ -30,7 +30,11 @@ async function newOnboarding(slug: string, roles: readonly string[] = ALL_PERMIS
   const { app, secret } = env.sandbox.state.addApp(entraTenantId, { consentGranted: true, grantedRoles: [...roles] });
   let session = await createSession(env.tdb.db, { workspaceId, userId: ownerId, name: slug, slug, entraTenantId });
   await setConnection(env.tdb.db, testBox, session, ownerId, {
-    name: 'Primary', clientId: app.clientId, clientSecret: secret, secretExpiresAt: new Date(Date.now() + 90 * 86_400_000), cloud: 'sandbox',
+    name: 'Primary',
+    clientId: app.clientId,
+    clientSecret: secret,
+    secretExpiresAt: new Date(Date.now() + 90 * 86_400_000),
+    cloud: 'sandbox',
   });
   session = (await loadSession(env.tdb.db, session.id))!;
   return { session, entraTenantId, clientId: app.clientId };
@@ -79,7 +83,15 @@ describe('sequential bootstrap', () => {
     expect(done.every((s) => s.initiator_user_id === ownerId)).toBe(true);
     // One terminal notification per step to the person who started the bootstrap, follow-on
     // steps included.
-    const notes = await env.tdb.db.selectFrom('notifications').select(['run_id', 'user_id']).where('run_id', 'in', done.map((s) => s.run_id!)).execute();
+    const notes = await env.tdb.db
+      .selectFrom('notifications')
+      .select(['run_id', 'user_id'])
+      .where(
+        'run_id',
+        'in',
+        done.map((s) => s.run_id!),
+      )
+      .execute();
     expect(notes.map((n) => n.user_id)).toEqual([ownerId, ownerId, ownerId]);
     expect(new Set(notes.map((n) => n.run_id))).toEqual(new Set(done.map((s) => s.run_id)));
 
@@ -122,7 +134,10 @@ describe('sequential bootstrap', () => {
     env.sandbox.state.setAppFaults(entraTenantId, clientId, { serverErrorsNext: 1000 });
     await submitBootstrap(env.tdb.db, session, ownerId, ['entra_group_sync', 'directory_role_definitions.sync']);
     const failed = await waitForSelections(session.id, (s) => s[0]!.state === 'failed');
-    expect(failed.map((s) => [s.state, s.reason_code])).toEqual([['failed', 'provider_unavailable'], ['pending', null]]);
+    expect(failed.map((s) => [s.state, s.reason_code])).toEqual([
+      ['failed', 'provider_unavailable'],
+      ['pending', null],
+    ]);
     env.sandbox.state.setAppFaults(entraTenantId, clientId, {});
     const resumed = await resumeBootstrap(env.tdb.db, (await loadSession(env.tdb.db, session.id))!, ownerId);
     expect(resumed).toMatchObject({ kind: 'started', type: 'entra_group_sync', result: { outcome: 'accepted' } });
@@ -162,7 +177,12 @@ describe('concurrency', () => {
     const first = await env.tdb.db.selectFrom('operation_runs').selectAll().where('id', '=', s[0]!.run_id!).executeTakeFirstOrThrow();
     await Promise.all([continueAfterRun(env.tdb.db, first), continueAfterRun(env.tdb.db, first)]);
     const done = await waitForSelections(session.id, (x) => x.every((y) => y.state === 'succeeded'));
-    const runs = await env.tdb.db.selectFrom('operation_runs').select('id').where('type', '=', 'entra_group_sync').where('tenant_id', '=', session.tenant_id).execute();
+    const runs = await env.tdb.db
+      .selectFrom('operation_runs')
+      .select('id')
+      .where('type', '=', 'entra_group_sync')
+      .where('tenant_id', '=', session.tenant_id)
+      .execute();
     expect(runs.map((r) => r.id)).toEqual([done[1]!.run_id]);
   });
 });
@@ -179,6 +199,8 @@ describe('wording', () => {
     expect(onboardingRun.reason_code).toBe('provider_consent_missing');
     expect(tenantRun.reason_code).toBe(onboardingRun.reason_code);
     const links = { tenantSlug: 'seq-consent', providerConnectionId: session.provider_connection_id };
-    expect(explain('provider_consent_missing', onboardingRun.reason_params, links)).toEqual(explain('provider_consent_missing', tenantRun.reason_params, links));
+    expect(explain('provider_consent_missing', onboardingRun.reason_params, links)).toEqual(
+      explain('provider_consent_missing', tenantRun.reason_params, links),
+    );
   });
 });

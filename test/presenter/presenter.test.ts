@@ -40,14 +40,38 @@ function result(outcome: (typeof OUTCOMES)[number], type = DEFINITIONS[0]!.type)
 function storedRun(over: Partial<OperationRun> = {}): OperationRun {
   const t = new Date('2030-01-01T00:00:00Z');
   return {
-    id: 'r-9', tenant_id: TENANT.id, type: 'inventory.sync', provider_connection_id: CONN.id, initiator_user_id: 'u-1', trigger: 'operator',
-    status: 'completed', outcome: 'failed', reason_code: null, reason_params: {}, summary_counts: {}, context: { providerConnectionName: 'Primary' },
-    dedupe_key: null, blocked_fingerprint: null, attempt_count: 1, last_attempt_at: t, lease_owner: null, lease_expires_at: null, heartbeat_at: null, cancel_requested_at: null, cancel_requested_by: null,
-    created_at: t, started_at: t, completed_at: t, ...over,
+    id: 'r-9',
+    tenant_id: TENANT.id,
+    type: 'inventory.sync',
+    provider_connection_id: CONN.id,
+    initiator_user_id: 'u-1',
+    trigger: 'operator',
+    status: 'completed',
+    outcome: 'failed',
+    reason_code: null,
+    reason_params: {},
+    summary_counts: {},
+    context: { providerConnectionName: 'Primary' },
+    dedupe_key: null,
+    blocked_fingerprint: null,
+    attempt_count: 1,
+    last_attempt_at: t,
+    lease_owner: null,
+    lease_expires_at: null,
+    heartbeat_at: null,
+    cancel_requested_at: null,
+    cancel_requested_by: null,
+    created_at: t,
+    started_at: t,
+    completed_at: t,
+    ...over,
   };
 }
 const runCtx = (viewerRole: Role | null = 'owner', connectionName: string | null = 'Primary') => ({
-  tenant: TENANT, initiator: { id: 'u-1', email: 'operator@contoso.example' }, connectionName, viewerRole,
+  tenant: TENANT,
+  initiator: { id: 'u-1', email: 'operator@contoso.example' },
+  connectionName,
+  viewerRole,
 });
 
 describe('the one vocabulary', () => {
@@ -106,8 +130,13 @@ describe('presentStart', () => {
     fc.assert(
       fc.property(fc.constantFrom(...BLOCKED_REASONS), fc.constantFrom<Role | null>(...ROLES, null), fc.boolean(), (code, role, withConn) => {
         const r: StartResult = {
-          type: 'inventory.sync', tenantId: TENANT.id, providerConnection: withConn ? CONN : null, outcome: 'blocked', run: run('b-1'),
-          reason: { code, params: { missing: ['Group.Read.All'], status: 'suspended' } }, reusedRecord: false,
+          type: 'inventory.sync',
+          tenantId: TENANT.id,
+          providerConnection: withConn ? CONN : null,
+          outcome: 'blocked',
+          run: run('b-1'),
+          reason: { code, params: { missing: ['Group.Read.All'], status: 'suspended' } },
+          reusedRecord: false,
         };
         const a = presentStart(r, ctx(role));
         const ex = explain(code, r.reason.params, { tenantSlug: TENANT.slug, providerConnectionId: withConn ? CONN.id : null });
@@ -127,8 +156,14 @@ describe('presentStart', () => {
 
 describe('next steps the viewer cannot take', () => {
   it('become a hint naming who can', () => {
-    const steps = [{ label: 'Grant admin consent', url: '/x', capability: 'provider_connection.manage' as const }, { label: 'View operations', url: '/y' }];
-    expect(presentSteps(steps, 'owner')).toEqual([{ label: 'Grant admin consent', url: '/x' }, { label: 'View operations', url: '/y' }]);
+    const steps = [
+      { label: 'Grant admin consent', url: '/x', capability: 'provider_connection.manage' as const },
+      { label: 'View operations', url: '/y' },
+    ];
+    expect(presentSteps(steps, 'owner')).toEqual([
+      { label: 'Grant admin consent', url: '/x' },
+      { label: 'View operations', url: '/y' },
+    ]);
     expect(presentSteps(steps, 'readonly')).toEqual([
       { label: 'Grant admin consent', url: null, hint: 'Ask an owner or manager of this tenant (provider_connection.manage) to grant admin consent.' },
       { label: 'View operations', url: '/y' },
@@ -143,7 +178,13 @@ describe('next steps the viewer cannot take', () => {
 describe('presentPreflight', () => {
   it('answers in the same words, with nothing to point to when the start would be accepted', () => {
     const common = { type: 'inventory.sync' as const, tenantId: TENANT.id, providerConnection: CONN };
-    expect(presentPreflight({ ...common, wouldBe: 'accepted', run: null }, ctx())).toMatchObject({ wouldBe: 'accepted', label: 'queued', run: null, reason: null, nextSteps: [] });
+    expect(presentPreflight({ ...common, wouldBe: 'accepted', run: null }, ctx())).toMatchObject({
+      wouldBe: 'accepted',
+      label: 'queued',
+      run: null,
+      reason: null,
+      nextSteps: [],
+    });
     const blocked = presentPreflight({ ...common, wouldBe: 'blocked', run: null, reason: { code: 'provider_credentials_expired', params: {} } }, ctx());
     expect(blocked).toMatchObject({ wouldBe: 'blocked', title: 'Inventory sync blocked', reason: { code: 'provider_credentials_expired' } });
     expect(blocked.nextSteps.length).toBeGreaterThan(0);
@@ -157,7 +198,15 @@ describe('presentRun and presentNotification', () => {
       fc.property(fc.constantFrom(...BLOCKED_REASONS), fc.constantFrom<Role>(...ROLES), (code, role) => {
         const params = { missing: ['Group.Read.All'], expiredAt: '2030-01-01T00:00:00.000Z' };
         const start = presentStart(
-          { type: 'inventory.sync', tenantId: TENANT.id, providerConnection: CONN, outcome: 'blocked', run: run('b-1'), reason: { code, params }, reusedRecord: false },
+          {
+            type: 'inventory.sync',
+            tenantId: TENANT.id,
+            providerConnection: CONN,
+            outcome: 'blocked',
+            run: run('b-1'),
+            reason: { code, params },
+            reusedRecord: false,
+          },
           ctx(role),
         );
         const view = presentRun(storedRun({ reason_code: code, reason_params: params }), runCtx(role));
@@ -182,15 +231,32 @@ describe('presentRun and presentNotification', () => {
 
   it('the contract fields of a run', () => {
     const v = presentRun(
-      storedRun({ status: 'completed', outcome: 'succeeded', summary_counts: { items: 3 }, context: { providerConnectionName: 'Old name', restoreRunId: 'rr-1' } }),
+      storedRun({
+        status: 'completed',
+        outcome: 'succeeded',
+        summary_counts: { items: 3 },
+        context: { providerConnectionName: 'Old name', restoreRunId: 'rr-1' },
+      }),
       runCtx('readonly', null),
     );
     expect(v).toMatchObject({
-      id: 'r-9', type: 'inventory.sync', title: 'Inventory sync succeeded', url: '/admin/operations/r-9', tenant: TENANT, status: 'completed', outcome: 'succeeded',
-      trigger: 'operator', initiator: { id: 'u-1', email: 'operator@contoso.example' }, reason: null, nextSteps: [], summaryCounts: { items: 3 },
+      id: 'r-9',
+      type: 'inventory.sync',
+      title: 'Inventory sync succeeded',
+      url: '/admin/operations/r-9',
+      tenant: TENANT,
+      status: 'completed',
+      outcome: 'succeeded',
+      trigger: 'operator',
+      initiator: { id: 'u-1', email: 'operator@contoso.example' },
+      reason: null,
+      nextSteps: [],
+      summaryCounts: { items: 3 },
       // The connection row is gone: the name recorded at the click is used.
-      providerConnection: { id: CONN.id, name: 'Old name' }, target: { restoreRunId: 'rr-1' },
-      createdAt: '2030-01-01T00:00:00.000Z', completedAt: '2030-01-01T00:00:00.000Z',
+      providerConnection: { id: CONN.id, name: 'Old name' },
+      target: { restoreRunId: 'rr-1' },
+      createdAt: '2030-01-01T00:00:00.000Z',
+      completedAt: '2030-01-01T00:00:00.000Z',
     });
     expect(presentRun(storedRun({ provider_connection_id: null }), runCtx()).providerConnection).toBeNull();
   });
@@ -208,7 +274,13 @@ describe('a failed run points to the fix of its cause, never to itself', () => {
   const checks = ['tenant.verification', 'provider_connection.check', 'onboarding.verification'] as const;
   it('a failed verification or connection check offers no verification again (no loop)', () => {
     for (const type of checks) {
-      for (const code of ['provider_consent_missing', 'provider_permission_missing', 'provider_credentials_expired', 'provider_credentials_invalid', 'provider_connection_unusable'] as const) {
+      for (const code of [
+        'provider_consent_missing',
+        'provider_permission_missing',
+        'provider_credentials_expired',
+        'provider_credentials_invalid',
+        'provider_connection_unusable',
+      ] as const) {
         for (const role of ROLES) {
           const v = presentRun(storedRun({ type, reason_code: code, reason_params: { missing: ['Group.Read.All'] } }), runCtx(role));
           const labels = v.nextSteps.map((s) => s.label);

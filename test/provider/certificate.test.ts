@@ -44,9 +44,19 @@ async function appWith(uploaded: GeneratedCertificate | null, signWith: Generate
   if (uploaded) {
     const up = await control('POST', `/tenants/${t.tenant.id}/apps/${app.clientId}/certificates`, { pem: uploaded.certificatePem });
     expect(up.status).toBe(201);
-    expect(up.json).toMatchObject({ thumbprintSha256: uploaded.thumbprintSha256, thumbprint: uploaded.thumbprintSha1, expired: uploaded.notAfter.getTime() < Date.now() });
+    expect(up.json).toMatchObject({
+      thumbprintSha256: uploaded.thumbprintSha256,
+      thumbprint: uploaded.thumbprintSha1,
+      expired: uploaded.notAfter.getTime() < Date.now(),
+    });
   }
-  return { kind: 'certificate', entraTenantId: t.tenant.id, clientId: app.clientId, privateKeyPem: signWith.privateKeyPem, thumbprintSha256: signWith.thumbprintSha256 };
+  return {
+    kind: 'certificate',
+    entraTenantId: t.tenant.id,
+    clientId: app.clientId,
+    privateKeyPem: signWith.privateKeyPem,
+    thumbprintSha256: signWith.thumbprintSha256,
+  };
 }
 
 const tokenUrl = () => `${t.cloud.url}/${t.tenant.id}/oauth2/v2.0/token`;

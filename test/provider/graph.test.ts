@@ -56,7 +56,9 @@ describe('paging', () => {
     expect(await client.getAll('/v1.0/groups')).toHaveLength(180);
     expect(await client.getAll('/v1.0/roleManagement/directory/roleDefinitions')).toHaveLength(60);
     const summary = await client.get<Record<string, number>>('/beta/deviceManagement/deviceCompliancePolicyDeviceStateSummary');
-    expect((summary.compliantDeviceCount ?? 0) + (summary.nonCompliantDeviceCount ?? 0) + (summary.inGracePeriodCount ?? 0) + (summary.unknownDeviceCount ?? 0)).toBe(300);
+    expect(
+      (summary.compliantDeviceCount ?? 0) + (summary.nonCompliantDeviceCount ?? 0) + (summary.inGracePeriodCount ?? 0) + (summary.unknownDeviceCount ?? 0),
+    ).toBe(300);
     const org = await client.get<{ id: string; displayName: string }>(`/v1.0/organization/${t.tenant.id}`);
     expect(org).toMatchObject({ id: t.tenant.id, displayName: 'Contoso Test' });
   });
@@ -240,7 +242,9 @@ describe('secrets never leak through errors', () => {
     t.cloud.state.setTenantFaults(t.tenant.id, {});
     failures.push(await expectProviderError(client.getAll('/v1.0/nope'), 'provider_request_rejected'));
     t.cloud.state.updateApp(credentials.entraTenantId, credentials.clientId, { secretExpiresAt: new Date(0).toISOString() });
-    failures.push(await expectProviderError(createProviderClient(t.cloud.endpoints).acquireToken(credentials, { forceRefresh: true }), 'provider_credentials_expired'));
+    failures.push(
+      await expectProviderError(createProviderClient(t.cloud.endpoints).acquireToken(credentials, { forceRefresh: true }), 'provider_credentials_expired'),
+    );
     for (const error of failures) expectNoSecrets(error, credentials.clientSecret, accessToken);
     // The sandbox's request log holds paths and statuses only.
     expect(JSON.stringify(t.cloud.state.recent())).not.toContain(accessToken);

@@ -33,7 +33,12 @@ afterAll(async () => {
 });
 
 const customer = (name: string) => t.cloud.state.addTenant({ displayName: name, counts: { groups: 7 } });
-const secretFor = (tenant: SandboxTenant, secret = SECRET): SecretCredentials => ({ entraTenantId: tenant.id, clientId: app.clientId, clientSecret: secret, workspaceApp: true });
+const secretFor = (tenant: SandboxTenant, secret = SECRET): SecretCredentials => ({
+  entraTenantId: tenant.id,
+  clientId: app.clientId,
+  clientSecret: secret,
+  workspaceApp: true,
+});
 
 async function control(method: string, path: string, body?: unknown) {
   const res = await fetch(`${t.cloud.url}/_sandbox${path}`, {
@@ -48,7 +53,12 @@ async function control(method: string, path: string, body?: unknown) {
 
 /** The customer admin's walk through the consent page (v2.0 form), accepting `roles`. */
 async function consent(tenant: SandboxTenant, roles: readonly string[]): Promise<{ page: string; back: URL }> {
-  const q = new URLSearchParams({ client_id: app.clientId, scope: 'https://graph.microsoft.com/.default', redirect_uri: 'http://127.0.0.1:9/admin/consent/callback', state: 'st' });
+  const q = new URLSearchParams({
+    client_id: app.clientId,
+    scope: 'https://graph.microsoft.com/.default',
+    redirect_uri: 'http://127.0.0.1:9/admin/consent/callback',
+    state: 'st',
+  });
   const page = await (await fetch(`${t.cloud.url}/${tenant.id}/v2.0/adminconsent?${q}`, { dispatcher: agent })).text();
   const form = new URLSearchParams({ client_id: app.clientId, redirect_uri: q.get('redirect_uri')!, state: 'st', decision: 'accept' });
   for (const r of roles) form.append('role', r);
@@ -105,13 +115,23 @@ describe('a multi-tenant app in a customer tenant', () => {
     await consent(tenant, ALL_READ_ROLES);
     const cert = await generateCertificate({ commonName: 'opsgate Contoso MSP automation' });
     expect((await control('POST', `/tenants/${home.id}/apps/${app.clientId}/certificates`, { pem: cert.certificatePem })).status).toBe(201);
-    const creds: CertificateCredentials = { kind: 'certificate', entraTenantId: tenant.id, clientId: app.clientId, privateKeyPem: cert.privateKeyPem, thumbprintSha256: cert.thumbprintSha256, workspaceApp: true };
+    const creds: CertificateCredentials = {
+      kind: 'certificate',
+      entraTenantId: tenant.id,
+      clientId: app.clientId,
+      privateKeyPem: cert.privateKeyPem,
+      thumbprintSha256: cert.thumbprintSha256,
+      workspaceApp: true,
+    };
     const token = await createProviderClient(t.cloud.endpoints).acquireToken(creds);
     expect(token.roles.length).toBe(ALL_READ_ROLES.length);
     // A certificate uploaded to the service principal's entry counts for nothing: only the home one does.
     const other = await generateCertificate({ commonName: 'elsewhere' });
     t.cloud.state.addCertificate(tenant.id, app.clientId, other.certificatePem);
-    await expectProviderError(createProviderClient(t.cloud.endpoints).acquireToken({ ...creds, privateKeyPem: other.privateKeyPem, thumbprintSha256: other.thumbprintSha256 }), 'provider_credentials_invalid');
+    await expectProviderError(
+      createProviderClient(t.cloud.endpoints).acquireToken({ ...creds, privateKeyPem: other.privateKeyPem, thumbprintSha256: other.thumbprintSha256 }),
+      'provider_credentials_invalid',
+    );
   });
 
   it('consent withdrawn: AADSTS65001; service principal removed: AADSTS700016; both "consent missing"; the home secret expired: "credentials expired" everywhere', async () => {
@@ -147,9 +167,33 @@ describe('a multi-tenant app in a customer tenant', () => {
     const appId = crypto.randomUUID();
     // Sealed for the app's row, as src/apps/store.ts stores it.
     const sealed = testBox.seal(SECRET, credentialAad({ table: 'app_registrations', id: appId }, 'secret_ciphertext'));
-    const appRow = { id: appId, client_id: app.clientId, credential_kind: 'secret' as const, secret_ciphertext: sealed, certificate_thumbprint: null, certificate_pem: null, private_key_ciphertext: null, credential_expires_at: null };
-    const conn = { id: crypto.randomUUID(), client_id: app.clientId, app_registration_id: appId, credential_kind: 'secret' as const, secret_ciphertext: null, certificate_thumbprint: null, certificate_pem: null, private_key_ciphertext: null, credential_expires_at: null };
-    expect(connectionCredentials(testBox, 'customer-tenant-id', conn, appRow)).toEqual({ entraTenantId: 'customer-tenant-id', clientId: app.clientId, clientSecret: SECRET, workspaceApp: true });
+    const appRow = {
+      id: appId,
+      client_id: app.clientId,
+      credential_kind: 'secret' as const,
+      secret_ciphertext: sealed,
+      certificate_thumbprint: null,
+      certificate_pem: null,
+      private_key_ciphertext: null,
+      credential_expires_at: null,
+    };
+    const conn = {
+      id: crypto.randomUUID(),
+      client_id: app.clientId,
+      app_registration_id: appId,
+      credential_kind: 'secret' as const,
+      secret_ciphertext: null,
+      certificate_thumbprint: null,
+      certificate_pem: null,
+      private_key_ciphertext: null,
+      credential_expires_at: null,
+    };
+    expect(connectionCredentials(testBox, 'customer-tenant-id', conn, appRow)).toEqual({
+      entraTenantId: 'customer-tenant-id',
+      clientId: app.clientId,
+      clientSecret: SECRET,
+      workspaceApp: true,
+    });
     // The app's secret copied into another app's row does not open there.
     expect(() => connectionCredentials(testBox, 'customer-tenant-id', conn, { ...appRow, id: crypto.randomUUID() })).toThrow(/does not open/);
     // The app's row missing: an empty credential, refused without a request.

@@ -64,9 +64,9 @@ describe('generated tenant data', () => {
     expect(a.managedDevices).toEqual(b.managedDevices);
     const other = generateTenantData('00000000-0000-4000-8000-000000000001', 'b.onmicrosoft.com');
     expect(other.groups[0]?.id).not.toBe(a.groups[0]?.id);
-    expect([a.deviceConfigurations, a.configurationPolicies, a.deviceCompliancePolicies, a.managedDevices, a.groups, a.roleDefinitions].map((c) => c.length)).toEqual([
-      250, 120, 80, 300, 180, 60,
-    ]);
+    expect(
+      [a.deviceConfigurations, a.configurationPolicies, a.deviceCompliancePolicies, a.managedDevices, a.groups, a.roleDefinitions].map((c) => c.length),
+    ).toEqual([250, 120, 80, 300, 180, 60]);
     const states = new Set(a.managedDevices.map((d) => d.complianceState));
     expect([...states].sort()).toEqual(['compliant', 'inGracePeriod', 'noncompliant', 'unknown']);
   });

@@ -24,12 +24,23 @@ async function world(setup: (tdb: TestDatabase) => Promise<void> = async () => u
 }
 
 const summary = (name: string, r: StormReport) =>
-  console.log(`[reliability] ${name}: ${JSON.stringify({
-    starts: r.starts, outcomes: r.outcomes, errors: r.errors, startsPerSecond: r.startsPerSecond, seconds: r.elapsedMs / 1000,
-    sampledMaxActivePerScope: r.sampledMaxActivePerScope, samples: r.samples, overlaps: r.overlaps,
-    jobs: r.invariants.jobs, admitted: r.invariants.admitted, admittedWithoutJob: r.invariants.admittedWithoutJob,
-    jobsWithoutRun: r.invariants.jobsWithoutRun, auditStarts: r.invariants.auditStarts,
-  })}`);
+  console.log(
+    `[reliability] ${name}: ${JSON.stringify({
+      starts: r.starts,
+      outcomes: r.outcomes,
+      errors: r.errors,
+      startsPerSecond: r.startsPerSecond,
+      seconds: r.elapsedMs / 1000,
+      sampledMaxActivePerScope: r.sampledMaxActivePerScope,
+      samples: r.samples,
+      overlaps: r.overlaps,
+      jobs: r.invariants.jobs,
+      admitted: r.invariants.admitted,
+      admittedWithoutJob: r.invariants.admittedWithoutJob,
+      jobsWithoutRun: r.invariants.jobsWithoutRun,
+      auditStarts: r.invariants.auditStarts,
+    })}`,
+  );
 
 describe('contended starts across 4 OS processes', () => {
   it('100 000 starts as shipped: zero double admissions, zero orphans', async () => {

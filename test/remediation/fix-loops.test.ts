@@ -105,7 +105,10 @@ describe('credentials, connection and state', () => {
     const expires = new Date(Date.now() + 180 * 86_400_000).toISOString();
     env.sandbox.state.updateApp(f.entraTenantId, f.connections[0]!.clientId, { secret: 'tailspin-rotated-secret', secretExpiresAt: expires });
     clearTokenClientCache();
-    const rotated = await call(base, 'PATCH', `/api/provider-connections/${connectionId}`, { cookie: owner, body: { clientSecret: 'tailspin-rotated-secret', secretExpiresAt: expires } });
+    const rotated = await call(base, 'PATCH', `/api/provider-connections/${connectionId}`, {
+      cookie: owner,
+      body: { clientSecret: 'tailspin-rotated-secret', secretExpiresAt: expires },
+    });
     expect(rotated.status).toBe(200);
     expect(rotated.text).not.toContain('tailspin-rotated-secret');
     const verify = await startOp('tailspin', 'tenant.verification');
@@ -119,10 +122,19 @@ describe('credentials, connection and state', () => {
     expect(blocked.body.nextSteps[0].url).toBe('/admin/provider-connections?tenant=adatum');
     const tenant = fixture('adatum');
     // The customer tenant exists in the cloud; its admin registers an app for opsgate.
-    const { app, secret } = env.sandbox.state.addApp(tenant.entraTenantId, { consentGranted: true, grantedRoles: [...fixture('northwind').connections[0]!.permissions] });
+    const { app, secret } = env.sandbox.state.addApp(tenant.entraTenantId, {
+      consentGranted: true,
+      grantedRoles: [...fixture('northwind').connections[0]!.permissions],
+    });
     const added = await call(base, 'POST', '/api/tenants/adatum/provider-connections', {
       cookie: owner,
-      body: { name: 'Primary', clientId: app.clientId, clientSecret: secret, secretExpiresAt: new Date(Date.now() + 86_400_000 * 90).toISOString(), cloud: 'sandbox' },
+      body: {
+        name: 'Primary',
+        clientId: app.clientId,
+        clientSecret: secret,
+        secretExpiresAt: new Date(Date.now() + 86_400_000 * 90).toISOString(),
+        cloud: 'sandbox',
+      },
     });
     expect([added.status, added.body.isDefault, added.body.consentStatus]).toEqual([201, true, 'unknown']);
     // Unverified: consent is not known yet, so the next step is verification.
@@ -180,7 +192,13 @@ describe('credentials, connection and state', () => {
   it('every fix is audited', async () => {
     const rows = await env.tdb.db.selectFrom('audit_log').select('action').distinct().execute();
     const actions = rows.map((r) => r.action);
-    for (const a of ['provider_connection.consent_granted', 'provider_connection.consent_denied', 'provider_connection.credential_rotated', 'provider_connection.created', 'provider_connection.enabled_changed']) {
+    for (const a of [
+      'provider_connection.consent_granted',
+      'provider_connection.consent_denied',
+      'provider_connection.credential_rotated',
+      'provider_connection.created',
+      'provider_connection.enabled_changed',
+    ]) {
       expect(actions).toContain(a);
     }
   });

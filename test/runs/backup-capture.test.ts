@@ -89,11 +89,24 @@ describe('the capture job, page by page', () => {
     const connection = await connectionOf(db, 'contoso-lab');
     const run = await db
       .insertInto('operation_runs')
-      .values({ tenant_id: tenant.id, type: 'backup.capture', provider_connection_id: null, trigger: 'system', status: 'running', outcome: 'pending', started_at: new Date() })
+      .values({
+        tenant_id: tenant.id,
+        type: 'backup.capture',
+        provider_connection_id: null,
+        trigger: 'system',
+        status: 'running',
+        outcome: 'pending',
+        started_at: new Date(),
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     const pages = [0, 1, 2].map((p) => ({
-      value: [0, 1].map((i) => ({ '@odata.type': '#microsoft.graph.windows10GeneralConfiguration', id: `cfg-${p}-${i}`, displayName: `Config ${p}.${i}`, assignments: [{ id: `a-${p}-${i}` }] })),
+      value: [0, 1].map((i) => ({
+        '@odata.type': '#microsoft.graph.windows10GeneralConfiguration',
+        id: `cfg-${p}-${i}`,
+        displayName: `Config ${p}.${i}`,
+        assignments: [{ id: `a-${p}-${i}` }],
+      })),
       ...(p < 2 ? { '@odata.nextLink': `https://graph.example/beta/deviceManagement/deviceConfigurations?$expand=assignments&$skiptoken=${p + 1}` } : {}),
     }));
     const calls = { gets: [] as string[], heartbeats: 0 };

@@ -46,7 +46,12 @@ describe('cancel a queued run (no worker running)', () => {
     const { runId, tenantId, userId } = await startAs('operator@contoso.example', 'northwind');
     const res = await cancelCall(runId, 'operator');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: runId, status: 'completed', outcome: 'cancelled', reason: { code: 'run_cancelled', message: 'operator@contoso.example cancelled this run before it finished.' } });
+    expect(res.body).toMatchObject({
+      id: runId,
+      status: 'completed',
+      outcome: 'cancelled',
+      reason: { code: 'run_cancelled', message: 'operator@contoso.example cancelled this run before it finished.' },
+    });
     expect(res.body.cancelRequestedAt).not.toBeNull();
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs where key = ${runId}`.execute(env.tdb.db);
     expect(rows[0]!.n).toBe(0);
@@ -86,7 +91,11 @@ describe('cancel a queued run (no worker running)', () => {
         env.tdb.db.transaction().execute((tx) => cancel(tx, runId, owner.id, owner.email)),
         markRunning(env.tdb.db, runId, 'race-worker', 30),
       ]);
-      const row = await env.tdb.db.selectFrom('operation_runs').select(['status', 'outcome', 'cancel_requested_at']).where('id', '=', runId).executeTakeFirstOrThrow();
+      const row = await env.tdb.db
+        .selectFrom('operation_runs')
+        .select(['status', 'outcome', 'cancel_requested_at'])
+        .where('id', '=', runId)
+        .executeTakeFirstOrThrow();
       if (c.kind === 'cancelled') {
         cancelledFirst++;
         expect(claimed).toBeNull();
@@ -98,7 +107,9 @@ describe('cancel a queued run (no worker running)', () => {
         expect(row.status).toBe('running');
         expect(row.cancel_requested_at).not.toBeNull();
       }
-      await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where id = ${runId} and status <> 'completed'`.execute(env.tdb.db);
+      await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where id = ${runId} and status <> 'completed'`.execute(
+        env.tdb.db,
+      );
     }
     expect(cancelledFirst + claimedFirst).toBe(40);
   });

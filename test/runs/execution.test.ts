@@ -53,7 +53,10 @@ describe('every job on a healthy tenant', () => {
     expect(groups).toMatchObject({ outcome: 'succeeded', summary_counts: { groupsSynced: 180 } });
     const roles = await run('northwind', 'directory_role_definitions.sync');
     expect(roles).toMatchObject({ outcome: 'succeeded', summary_counts: { roleDefinitionsSynced: 60 } });
-    const { rows } = await sql<{ g: number; r: number }>`select (select count(*)::int from entra_groups) g, (select count(*)::int from role_definitions) r`.execute(env.tdb.db);
+    const { rows } = await sql<{
+      g: number;
+      r: number;
+    }>`select (select count(*)::int from entra_groups) g, (select count(*)::int from role_definitions) r`.execute(env.tdb.db);
     expect(rows[0]).toEqual({ g: 180, r: 60 });
   });
 
@@ -63,7 +66,9 @@ describe('every job on a healthy tenant', () => {
     expect(done).toMatchObject({ outcome: 'succeeded', summary_counts: { itemsUpdated: 2, itemsCreated: 2, itemsFailed: 0, assignmentsRestored: 4 } });
     const items = await env.tdb.db.selectFrom('restore_run_items').selectAll().where('restore_run_id', '=', rr.id).execute();
     expect(items.map((i) => i.result).sort()).toEqual(['created', 'created', 'updated', 'updated']);
-    expect((await env.tdb.db.selectFrom('restore_runs_with_status').select('status').where('id', '=', rr.id).executeTakeFirstOrThrow()).status).toBe('completed');
+    expect((await env.tdb.db.selectFrom('restore_runs_with_status').select('status').where('id', '=', rr.id).executeTakeFirstOrThrow()).status).toBe(
+      'completed',
+    );
   });
 
   it('verification stores consent, permissions and verification time on the connection', async () => {

@@ -67,10 +67,7 @@ describe('a job whose run is no longer queued', () => {
     // Recovered (or cancelled) before any worker got to it (no worker runs yet in this file).
     await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where id = ${r.run.id}`.execute(db);
     env.sandbox.state.resetCounters();
-    const answer = await executeRun(
-      { db, box: testBox, providerFor: () => env.provider, leaseSeconds: 5, leaseOwner: 'late-worker' },
-      r.run.id,
-    );
+    const answer = await executeRun({ db, box: testBox, providerFor: () => env.provider, leaseSeconds: 5, leaseOwner: 'late-worker' }, r.run.id);
     expect(answer).toBe('skipped');
     expect(env.sandbox.state.counters()).toEqual({});
     expect(await db.selectFrom('operation_runs').select(['status', 'outcome', 'started_at']).where('id', '=', r.run.id).executeTakeFirstOrThrow()).toEqual({
@@ -86,7 +83,12 @@ describe('a queued run whose job can no longer run', () => {
   // attempt as failed, but the run was never marked running. Its scope must not stay busy.
   it('ends execution_interrupted once a lease has passed; a job still waiting is left alone', async () => {
     const db = env.tdb.db;
-    const lost = await start(db, { type: 'entra_group_sync', tenantId: (await tenantBySlug(db, 'fabrikam-retail')).id, trigger: 'system', initiatorUserId: null });
+    const lost = await start(db, {
+      type: 'entra_group_sync',
+      tenantId: (await tenantBySlug(db, 'fabrikam-retail')).id,
+      trigger: 'system',
+      initiatorUserId: null,
+    });
     const waiting = await start(db, { type: 'entra_group_sync', tenantId: (await tenantBySlug(db, 'northwind')).id, trigger: 'system', initiatorUserId: null });
     expect([lost.outcome, waiting.outcome]).toEqual(['accepted', 'accepted']);
     await sql`update graphile_worker._private_jobs set attempts = max_attempts, last_error = 'connection lost' where key = ${lost.run.id}`.execute(db);
@@ -94,7 +96,12 @@ describe('a queued run whose job can no longer run', () => {
     const recovered = await interruptAbandoned(db, 30);
     expect(recovered.map((r) => r.id)).toEqual([lost.run.id]);
     expect(recovered[0]).toMatchObject({ status: 'completed', outcome: 'failed', reason_code: 'execution_interrupted' });
-    const again = await start(db, { type: 'entra_group_sync', tenantId: (await tenantBySlug(db, 'fabrikam-retail')).id, trigger: 'system', initiatorUserId: null });
+    const again = await start(db, {
+      type: 'entra_group_sync',
+      tenantId: (await tenantBySlug(db, 'fabrikam-retail')).id,
+      trigger: 'system',
+      initiatorUserId: null,
+    });
     expect(again.outcome).toBe('accepted');
     await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where status <> 'completed'`.execute(db);
   });
@@ -165,22 +172,39 @@ describe('notifications', () => {
     expect(notes.map((n) => n.user_id)).toEqual([owner.id]);
 
     // A blocked click is answered at click time; it does not also notify.
-    const blocked = await start(db, { type: 'inventory.sync', tenantId: (await tenantBySlug(db, 'woodgrove')).id, trigger: 'operator', initiatorUserId: owner.id });
+    const blocked = await start(db, {
+      type: 'inventory.sync',
+      tenantId: (await tenantBySlug(db, 'woodgrove')).id,
+      trigger: 'operator',
+      initiatorUserId: owner.id,
+    });
     expect(blocked.outcome).toBe('blocked');
     expect(await db.selectFrom('notifications').selectAll().where('run_id', '=', blocked.run.id).execute()).toEqual([]);
 
     // The seeded "Nightly inventory" schedule, made due: its firing is a bulk start through the gate.
     await sql`update schedules set next_fire_at = now() - interval '1 minute' where name = 'Nightly inventory'`.execute(db);
     const [bulkId] = await fireDueSchedules(db, 'test-process');
-    const scheduled = await db.selectFrom('bulk_operation_items as i').innerJoin('operation_runs as r', 'r.id', 'i.run_id')
-      .select(['i.outcome', 'i.run_id', 'r.trigger', 'r.initiator_user_id']).where('i.bulk_operation_id', '=', bulkId!).execute();
+    const scheduled = await db
+      .selectFrom('bulk_operation_items as i')
+      .innerJoin('operation_runs as r', 'r.id', 'i.run_id')
+      .select(['i.outcome', 'i.run_id', 'r.trigger', 'r.initiator_user_id'])
+      .where('i.bulk_operation_id', '=', bulkId!)
+      .execute();
     const accepted = scheduled.filter((s) => s.outcome === 'accepted');
     expect(accepted.length).toBeGreaterThan(0);
     expect(scheduled.every((s) => s.trigger === 'scheduled' && s.initiator_user_id === null)).toBe(true);
     // Scheduled starts meet the same preflight: the demo's broken tenants are blocked, not failed later.
     expect(scheduled.filter((s) => s.outcome === 'blocked').length).toBeGreaterThanOrEqual(3);
     for (const a of accepted) await waitForRun(db, a.run_id!);
-    const scheduledNotes = await db.selectFrom('notifications').select('id').where('run_id', 'in', scheduled.map((s) => s.run_id!)).execute();
+    const scheduledNotes = await db
+      .selectFrom('notifications')
+      .select('id')
+      .where(
+        'run_id',
+        'in',
+        scheduled.map((s) => s.run_id!),
+      )
+      .execute();
     expect(scheduledNotes).toEqual([]);
   });
 });

@@ -58,7 +58,13 @@ describe('restore run status', () => {
     const before = await status(rr.id);
     await sql`update provider_connections set enabled = false where tenant_id = ${tenantId}`.execute(env.tdb.db);
     try {
-      const r = await start(env.tdb.db, { type: 'restore.execute', tenantId, trigger: 'operator', initiatorUserId: managerId, target: { restoreRunId: rr.id, confirm: rr.name } });
+      const r = await start(env.tdb.db, {
+        type: 'restore.execute',
+        tenantId,
+        trigger: 'operator',
+        initiatorUserId: managerId,
+        target: { restoreRunId: rr.id, confirm: rr.name },
+      });
       expect(r.outcome).toBe('blocked');
       expect(await status(rr.id)).toEqual(before);
     } finally {

@@ -28,13 +28,23 @@ afterAll(async () => tdb?.close());
 
 /** A completed run (with a notification to the owner) that ended `daysAgo` days ago. */
 async function oldRun(daysAgo: number, o: { type?: string; context?: Record<string, string>; notify?: boolean } = {}) {
-  const { runId } = await insertCompletedRun(tdb.db, { tenantId: northwindId, type: o.type ?? 'inventory.sync', connectionId: null, initiatorId: ownerId, outcome: 'succeeded', notify: o.notify ?? true });
+  const { runId } = await insertCompletedRun(tdb.db, {
+    tenantId: northwindId,
+    type: o.type ?? 'inventory.sync',
+    connectionId: null,
+    initiatorId: ownerId,
+    outcome: 'succeeded',
+    notify: o.notify ?? true,
+  });
   await sql`update operation_runs set created_at = now() - make_interval(days => ${daysAgo}), started_at = now() - make_interval(days => ${daysAgo}),
-              completed_at = now() - make_interval(days => ${daysAgo}), context = ${JSON.stringify(o.context ?? {})}::jsonb where id = ${runId}`.execute(tdb.db);
+              completed_at = now() - make_interval(days => ${daysAgo}), context = ${JSON.stringify(o.context ?? {})}::jsonb where id = ${runId}`.execute(
+    tdb.db,
+  );
   return runId;
 }
 const exists = async (id: string) => !!(await tdb.db.selectFrom('operation_runs').select('id').where('id', '=', id).executeTakeFirst());
-const restoreStatus = async (id: string) => tdb.db.selectFrom('restore_runs_with_status').select(['status', 'last_run_id']).where('id', '=', id).executeTakeFirstOrThrow();
+const restoreStatus = async (id: string) =>
+  tdb.db.selectFrom('restore_runs_with_status').select(['status', 'last_run_id']).where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('pruning old runs', () => {
   it('deletes what is old and done, in batches; keeps everything else', async () => {
@@ -51,16 +61,42 @@ describe('pruning old runs', () => {
     expect(before).toEqual({ status: 'completed', last_run_id: restoreLast });
     // An onboarding session's verification run stays with the session.
     const conn = await connectionOf(tdb.db, 'northwind');
-    const session = await createOnboarding(tdb.db, { workspaceId: (await tenantBySlug(tdb.db, 'northwind')).workspace_id, userId: ownerId, name: 'Old onboarding', slug: `old-${crypto.randomBytes(3).toString('hex')}`, entraTenantId: crypto.randomUUID() });
+    const session = await createOnboarding(tdb.db, {
+      workspaceId: (await tenantBySlug(tdb.db, 'northwind')).workspace_id,
+      userId: ownerId,
+      name: 'Old onboarding',
+      slug: `old-${crypto.randomBytes(3).toString('hex')}`,
+      entraTenantId: crypto.randomUUID(),
+    });
     const verification = await oldRun(500, { type: 'onboarding.verification', notify: false });
     await tdb.db.updateTable('onboarding_sessions').set({ verification_run_id: verification }).where('id', '=', session.id).execute();
     // A record that names an old run as its last sync keeps its data and forgets the run.
     await tdb.db
       .insertInto('inventory_items')
-      .values({ tenant_id: northwindId, kind: 'deviceConfiguration', external_id: 'cfg-1', display_name: 'Old', data: JSON.stringify({}), provider_connection_id: conn.id, last_run_id: old[0]! })
+      .values({
+        tenant_id: northwindId,
+        kind: 'deviceConfiguration',
+        external_id: 'cfg-1',
+        display_name: 'Old',
+        data: JSON.stringify({}),
+        provider_connection_id: conn.id,
+        last_run_id: old[0]!,
+      })
       .execute();
     // The audit row of an old start.
-    await tdb.db.insertInto('audit_log').values({ workspace_id: (await tenantBySlug(tdb.db, 'northwind')).workspace_id, tenant_id: northwindId, actor_user_id: ownerId, action: 'operation.start', outcome: 'accepted', operation_type: 'inventory.sync', run_id: old[0]!, details: '{}' }).execute();
+    await tdb.db
+      .insertInto('audit_log')
+      .values({
+        workspace_id: (await tenantBySlug(tdb.db, 'northwind')).workspace_id,
+        tenant_id: northwindId,
+        actor_user_id: ownerId,
+        action: 'operation.start',
+        outcome: 'accepted',
+        operation_type: 'inventory.sync',
+        run_id: old[0]!,
+        details: '{}',
+      })
+      .execute();
 
     const result = await pruneOldRuns(tdb.db, { retentionDays: 400, batchSize: 2, pauseMs: 1 });
     expect(result.deleted).toBe(old.length + 1); // + restoreOlder
@@ -71,7 +107,11 @@ describe('pruning old runs', () => {
     const notes = await tdb.db.selectFrom('notifications').select('run_id').where('run_id', 'in', old).execute();
     expect(notes).toEqual([]);
     expect(await restoreStatus(rr.id)).toEqual(before);
-    const item = await tdb.db.selectFrom('inventory_items').select(['display_name', 'last_run_id']).where('external_id', '=', 'cfg-1').executeTakeFirstOrThrow();
+    const item = await tdb.db
+      .selectFrom('inventory_items')
+      .select(['display_name', 'last_run_id'])
+      .where('external_id', '=', 'cfg-1')
+      .executeTakeFirstOrThrow();
     expect(item).toEqual({ display_name: 'Old', last_run_id: null });
     const audit = await tdb.db.selectFrom('audit_log').select('run_id').where('run_id', '=', old[0]!).execute();
     expect(audit).toHaveLength(1);
@@ -99,7 +139,10 @@ describe('once a day per database', () => {
     await sql`update opsgate_maintenance set last_started_at = now() - interval '25 hours' where task = 'retention'`.execute(tdb.db);
     const r = await pruneDaily(tdb.db, { retentionDays: 400 });
     expect(r).toMatchObject({ deleted: 1 }); // the run the previous test left
-    const row = await sql<{ last_result: Record<string, unknown>; last_finished_at: Date | null }>`select last_result, last_finished_at from opsgate_maintenance where task = 'retention'`.execute(tdb.db);
+    const row = await sql<{
+      last_result: Record<string, unknown>;
+      last_finished_at: Date | null;
+    }>`select last_result, last_finished_at from opsgate_maintenance where task = 'retention'`.execute(tdb.db);
     expect(row.rows[0]).toMatchObject({ last_result: { deleted: 1, retentionDays: 400 }, last_finished_at: expect.any(Date) });
   });
 
@@ -107,7 +150,20 @@ describe('once a day per database', () => {
     const victim = await oldRun(450);
     await sql`update opsgate_maintenance set last_started_at = null where task = 'retention'`.execute(tdb.db);
     const workers = await Promise.all(
-      [1, 2].map(() => startWorker({ database: tdb, box: testBox, providerFor: () => { throw new Error('no provider in this test'); }, concurrency: 1, leaseSeconds: 30, sweepIntervalMs: 50, retentionDays: 400, retentionCheckMs: 50 })),
+      [1, 2].map(() =>
+        startWorker({
+          database: tdb,
+          box: testBox,
+          providerFor: () => {
+            throw new Error('no provider in this test');
+          },
+          concurrency: 1,
+          leaseSeconds: 30,
+          sweepIntervalMs: 50,
+          retentionDays: 400,
+          retentionCheckMs: 50,
+        }),
+      ),
     );
     try {
       for (let i = 0; i < 100 && (await exists(victim)); i++) await new Promise((r) => setTimeout(r, 50));

@@ -32,10 +32,20 @@ describe('cron and time zones', () => {
       return out;
     };
     // Spring forward (28 March 2027, 02:00 -> 03:00): that day fires once, right after the gap.
-    expect(fires('2027-03-26T12:00:00Z', 4)).toEqual(['2027-03-27T01:00:00.000Z', '2027-03-28T01:00:00.000Z', '2027-03-29T00:00:00.000Z', '2027-03-30T00:00:00.000Z']);
+    expect(fires('2027-03-26T12:00:00Z', 4)).toEqual([
+      '2027-03-27T01:00:00.000Z',
+      '2027-03-28T01:00:00.000Z',
+      '2027-03-29T00:00:00.000Z',
+      '2027-03-30T00:00:00.000Z',
+    ]);
     // Fall back (31 October 2027, 03:00 CEST -> 02:00 CET): 02:00 occurs twice that night and
     // fires once, at its first occurrence (still CEST); CET from the next day.
-    expect(fires('2027-10-29T12:00:00Z', 4)).toEqual(['2027-10-30T00:00:00.000Z', '2027-10-31T00:00:00.000Z', '2027-11-01T01:00:00.000Z', '2027-11-02T01:00:00.000Z']);
+    expect(fires('2027-10-29T12:00:00Z', 4)).toEqual([
+      '2027-10-30T00:00:00.000Z',
+      '2027-10-31T00:00:00.000Z',
+      '2027-11-01T01:00:00.000Z',
+      '2027-11-02T01:00:00.000Z',
+    ]);
   });
 });
 
@@ -55,15 +65,34 @@ describe('schedules API', () => {
       expect(r.body.error.message.startsWith(prefix)).toBe(true);
     }
     const created = await api('manager', 'POST', '/api/workspaces/contoso-msp/schedules', {
-      name: 'Groups at 06:30 Berlin', type: 'entra_group_sync', tenants: ['northwind', 'alpine'], cron: '30 6 * * 1-5', timezone: 'Europe/Berlin',
+      name: 'Groups at 06:30 Berlin',
+      type: 'entra_group_sync',
+      tenants: ['northwind', 'alpine'],
+      cron: '30 6 * * 1-5',
+      timezone: 'Europe/Berlin',
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'Groups at 06:30 Berlin', tenants: ['northwind', 'alpine'], enabled: true, lastFiring: null });
     expect(Date.parse(created.body.nextFireAt)).toBeGreaterThan(Date.now());
-    expect((await api('manager', 'POST', '/api/workspaces/contoso-msp/schedules', { name: 'Groups at 06:30 Berlin', type: 'entra_group_sync', tenants: 'all', cron: '0 1 * * *', timezone: 'UTC' })).status).toBe(400);
+    expect(
+      (
+        await api('manager', 'POST', '/api/workspaces/contoso-msp/schedules', {
+          name: 'Groups at 06:30 Berlin',
+          type: 'entra_group_sync',
+          tenants: 'all',
+          cron: '0 1 * * *',
+          timezone: 'UTC',
+        })
+      ).status,
+    ).toBe(400);
     // Operators and read-only members see schedules but cannot change them.
-    expect((await api('operator', 'POST', '/api/workspaces/contoso-msp/schedules', { type: 'inventory.sync', tenants: 'all', cron: '0 2 * * *', timezone: 'UTC' })).status).toBe(403);
-    expect((await api('readonly', 'GET', '/api/workspaces/contoso-msp/schedules')).body.items.map((x: { name: string }) => x.name)).toContain('Groups at 06:30 Berlin');
+    expect(
+      (await api('operator', 'POST', '/api/workspaces/contoso-msp/schedules', { type: 'inventory.sync', tenants: 'all', cron: '0 2 * * *', timezone: 'UTC' }))
+        .status,
+    ).toBe(403);
+    expect((await api('readonly', 'GET', '/api/workspaces/contoso-msp/schedules')).body.items.map((x: { name: string }) => x.name)).toContain(
+      'Groups at 06:30 Berlin',
+    );
     expect((await api('operator', 'PATCH', `/api/schedules/${created.body.id}`, { enabled: false })).status).toBe(403);
     expect((await api('outsider', 'PATCH', `/api/schedules/${created.body.id}`, { enabled: false })).status).toBe(404);
 
@@ -82,7 +111,15 @@ describe('schedules API', () => {
     expect(firings.body.items[0]).toMatchObject({ bulkOperationId: bulkId, counts: { accepted: 1, blocked: 1 } });
     const bulk = await api('readonly', 'GET', `/api/bulk-operations/${bulkId}`);
     expect(bulk.body).toMatchObject({ trigger: 'scheduled', initiator: null, counts: { accepted: 1, blocked: 1 } });
-    const runs = await s.tdb.db.selectFrom('operation_runs').select(['trigger', 'initiator_user_id']).where('id', 'in', bulk.body.items.map((i: { run: { id: string } }) => i.run.id)).execute();
+    const runs = await s.tdb.db
+      .selectFrom('operation_runs')
+      .select(['trigger', 'initiator_user_id'])
+      .where(
+        'id',
+        'in',
+        bulk.body.items.map((i: { run: { id: string } }) => i.run.id),
+      )
+      .execute();
     expect(runs.every((r) => r.trigger === 'scheduled' && r.initiator_user_id === null)).toBe(true);
 
     expect((await api('manager', 'DELETE', `/api/schedules/${created.body.id}`, {})).status).toBe(204);

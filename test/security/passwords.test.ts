@@ -9,7 +9,14 @@ setPasswordCostForTests(PASSWORD_COST);
 
 const made = (password: string, N: number, r = 8, p = 1, keyLen = 32) => {
   const salt = crypto.randomBytes(16);
-  return ['scrypt', N, r, p, salt.toString('base64url'), crypto.scryptSync(password, salt, keyLen, { N, r, p, maxmem: 256 * 1024 * 1024 }).toString('base64url')].join('$');
+  return [
+    'scrypt',
+    N,
+    r,
+    p,
+    salt.toString('base64url'),
+    crypto.scryptSync(password, salt, keyLen, { N, r, p, maxmem: 256 * 1024 * 1024 }).toString('base64url'),
+  ].join('$');
 };
 
 describe('password hashes', () => {
@@ -20,7 +27,11 @@ describe('password hashes', () => {
     expect(Buffer.from(salt!, 'base64url')).toHaveLength(16);
     expect(Buffer.from(key!, 'base64url')).toHaveLength(32);
     // The key is scrypt at exactly those parameters.
-    expect(crypto.scryptSync('correct horse battery', Buffer.from(salt!, 'base64url'), 32, { N: 131072, r: 8, p: 1, maxmem: 256 * 1024 * 1024 }).toString('base64url')).toBe(key);
+    expect(
+      crypto
+        .scryptSync('correct horse battery', Buffer.from(salt!, 'base64url'), 32, { N: 131072, r: 8, p: 1, maxmem: 256 * 1024 * 1024 })
+        .toString('base64url'),
+    ).toBe(key);
     expect(await verifyPassword('correct horse battery', h)).toBe(true);
     expect(await verifyPassword('correct horse batterY', h)).toBe(false);
     expect(needsRehash(h)).toBe(false);

@@ -59,7 +59,10 @@ async function stored(): Promise<{ table: SealedTable; column: string; id: strin
   const out: { table: SealedTable; column: string; id: string; value: string }[] = [];
   for (const { table, columns } of SEALED_COLUMNS) {
     for (const column of columns) {
-      const { rows } = await sql<{ id: string; v: string }>`select id, ${sql.ref(column)} as v from ${sql.table(table)} where ${sql.ref(column)} is not null`.execute(tdb.db);
+      const { rows } = await sql<{
+        id: string;
+        v: string;
+      }>`select id, ${sql.ref(column)} as v from ${sql.table(table)} where ${sql.ref(column)} is not null`.execute(tdb.db);
       for (const r of rows) out.push({ table, column, id: r.id, value: r.v });
     }
   }
@@ -77,18 +80,42 @@ beforeAll(async () => {
   const certId = crypto.randomUUID();
   await tdb.db
     .insertInto('provider_connections')
-    .values({ id: certId, tenant_id: northwind.id, name: 'Cert', client_id: crypto.randomUUID(), ...(await newCertificateColumns(box, { tenantSlug: 'northwind', connectionName: 'Cert' }, undefined, { table: 'provider_connections', id: certId })) })
+    .values({
+      id: certId,
+      tenant_id: northwind.id,
+      name: 'Cert',
+      client_id: crypto.randomUUID(),
+      ...(await newCertificateColumns(box, { tenantSlug: 'northwind', connectionName: 'Cert' }, undefined, { table: 'provider_connections', id: certId })),
+    })
     .execute();
-  await createWebhook(tdb.db, box, { workspaceId: northwind.workspace_id, actorId: owner.id, url: 'https://hooks.example.test/x', events: ['run.completed'], secret: 'webhook-signing-secret' });
+  await createWebhook(tdb.db, box, {
+    workspaceId: northwind.workspace_id,
+    actorId: owner.id,
+    url: 'https://hooks.example.test/x',
+    events: ['run.completed'],
+    secret: 'webhook-signing-secret',
+  });
   const appId = crypto.randomUUID();
   await tdb.db
     .insertInto('app_registrations')
-    .values({ id: appId, workspace_id: northwind.workspace_id, name: 'MSP app', client_id: crypto.randomUUID(), cloud: 'sandbox', secret_ciphertext: box.seal('app-secret', credentialAad({ table: 'app_registrations', id: appId }, 'secret_ciphertext')), credential_expires_at: new Date(Date.now() + 86_400_000) })
+    .values({
+      id: appId,
+      workspace_id: northwind.workspace_id,
+      name: 'MSP app',
+      client_id: crypto.randomUUID(),
+      cloud: 'sandbox',
+      secret_ciphertext: box.seal('app-secret', credentialAad({ table: 'app_registrations', id: appId }, 'secret_ciphertext')),
+      credential_expires_at: new Date(Date.now() + 86_400_000),
+    })
     .execute();
   // A value sealed before key ids and associated data (v1), under the same key.
   const [key] = readKeyFile(path.join(dataDir, KEY_FILE));
   legacyId = (await connectionOf(tdb.db, 'alpine')).id;
-  await tdb.db.updateTable('provider_connections').set({ secret_ciphertext: sealV1(key!, 'legacy-secret') }).where('id', '=', legacyId).execute();
+  await tdb.db
+    .updateTable('provider_connections')
+    .set({ secret_ciphertext: sealV1(key!, 'legacy-secret') })
+    .where('id', '=', legacyId)
+    .execute();
   // A value copied from another row: it belongs to that row and opens nowhere else.
   const source = await connectionOf(tdb.db, 'northwind');
   const target = await connectionOf(tdb.db, 'tailspin');
@@ -190,7 +217,9 @@ describe('rotate-key with the key file', () => {
   it('a box made before the rotation (a running process) opens the new values and seals with the new key', async () => {
     const current = readKeyFile(path.join(dataDir, KEY_FILE))[0]!;
     const conn = await connectionOf(tdb.db, 'northwind');
-    expect(box.open(conn.secret_ciphertext!, credentialAad({ table: 'provider_connections', id: conn.id }, 'secret_ciphertext'))).toBe(before.get(`provider_connections.secret_ciphertext:${conn.id}`)!.plain);
+    expect(box.open(conn.secret_ciphertext!, credentialAad({ table: 'provider_connections', id: conn.id }, 'secret_ciphertext'))).toBe(
+      before.get(`provider_connections.secret_ciphertext:${conn.id}`)!.plain,
+    );
     expect(sealedKeyId(box.seal('next', 'x'))).toBe(keyId(current));
   });
 

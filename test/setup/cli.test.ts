@@ -72,7 +72,10 @@ describe('opsgate setup', () => {
   });
 
   it('exits 2 with a message once a user exists, changing nothing', async () => {
-    const r = await run([...SETUP_ARGS.slice(0, 4), 'second@acme.example', ...SETUP_ARGS.slice(5)], env(tdb, { OPSGATE_SETUP_PASSWORD: 'another long password' }));
+    const r = await run(
+      [...SETUP_ARGS.slice(0, 4), 'second@acme.example', ...SETUP_ARGS.slice(5)],
+      env(tdb, { OPSGATE_SETUP_PASSWORD: 'another long password' }),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('already set up');
     expect((await tdb.db.selectFrom('users').select('email').execute()).map((u) => u.email)).toEqual(['owner@acme.example']);

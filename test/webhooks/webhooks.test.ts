@@ -122,7 +122,11 @@ describe('the webhooks API', () => {
     expect(row.secret_ciphertext).not.toContain(SECRET);
     expect(testBox.open(row.secret_ciphertext, credentialAad({ table: 'webhooks', id }, 'secret_ciphertext'))).toBe(SECRET);
     const list = await api('GET', '/api/workspaces/contoso-msp/webhooks');
-    expect(list.body.items.find((w: Loose) => w.id === id)).toMatchObject({ url: 'https://hooks.example.test/services/T0/B0/abcdef', events: ['run.completed', 'run.blocked'], createdBy: { email: 'owner@contoso.example' } });
+    expect(list.body.items.find((w: Loose) => w.id === id)).toMatchObject({
+      url: 'https://hooks.example.test/services/T0/B0/abcdef',
+      events: ['run.completed', 'run.blocked'],
+      createdBy: { email: 'owner@contoso.example' },
+    });
     expect((await api('DELETE', `/api/webhooks/${id}`, {})).status).toBe(204);
     expect((await api('DELETE', `/api/webhooks/${id}`, {})).status).toBe(404);
     const audit = await s.tdb.db.selectFrom('audit_log').select(['action', 'details']).where('action', 'like', 'webhook.%').execute();
@@ -149,10 +153,16 @@ describe('the webhooks API', () => {
 
   it('owners only; another workspace’s webhook reads as not there', async () => {
     const id = await createHook('https://x.test/owner-only', ['run.completed']);
-    expect((await api('POST', '/api/workspaces/contoso-msp/webhooks', { url: 'https://x.test/', events: ['run.completed'], secret: SECRET }, 'manager')).status).toBe(403);
+    expect(
+      (await api('POST', '/api/workspaces/contoso-msp/webhooks', { url: 'https://x.test/', events: ['run.completed'], secret: SECRET }, 'manager')).status,
+    ).toBe(403);
     expect((await api('GET', `/api/webhooks/${id}/deliveries`, undefined, 'manager')).status).toBe(403);
     expect((await api('DELETE', `/api/webhooks/${id}`, {}, 'operator')).status).toBe(403);
-    for (const [method, path] of [['GET', `/api/webhooks/${id}/deliveries`], ['DELETE', `/api/webhooks/${id}`], ['GET', `/api/webhooks/${crypto.randomUUID()}/deliveries`]] as const) {
+    for (const [method, path] of [
+      ['GET', `/api/webhooks/${id}/deliveries`],
+      ['DELETE', `/api/webhooks/${id}`],
+      ['GET', `/api/webhooks/${crypto.randomUUID()}/deliveries`],
+    ] as const) {
       const r = await api(method, path, method === 'DELETE' ? {} : undefined, 'outsider');
       expect(r.status, path).toBe(404);
     }
@@ -167,7 +177,14 @@ describe('deliveries', () => {
     const id = await createHook(rx.url, ['run.completed']);
     const northwind = await tenantBySlug(s.tdb.db, 'northwind');
     const conn = await connectionOf(s.tdb.db, 'northwind');
-    const { runId } = await insertCompletedRun(s.tdb.db, { tenantId: northwind.id, type: 'inventory.sync', connectionId: conn.id, initiatorId: null, outcome: 'failed', reasonCode: 'provider_throttled' });
+    const { runId } = await insertCompletedRun(s.tdb.db, {
+      tenantId: northwind.id,
+      type: 'inventory.sync',
+      connectionId: conn.id,
+      initiatorId: null,
+      outcome: 'failed',
+      reasonCode: 'provider_throttled',
+    });
     const got = await eventually(() => rx.received.find((r) => JSON.parse(r.body).run?.id === runId), 'the delivery');
     expect(verify(got.body, SECRET, got.headers[SIGNATURE_HEADER] as string)).toBe(true);
     expect(got.headers[SIGNATURE_HEADER]).toBe(`sha256=${crypto.createHmac('sha256', SECRET).update(got.body).digest('hex')}`);
@@ -195,7 +212,13 @@ describe('deliveries', () => {
     const rx = await newReceiver((n) => (n <= 2 ? 500 : 200));
     const id = await createHook(rx.url, ['run.completed']);
     const lab = await tenantBySlug(s.tdb.db, 'contoso-lab');
-    const { runId } = await insertCompletedRun(s.tdb.db, { tenantId: lab.id, type: 'entra_group_sync', connectionId: null, initiatorId: null, outcome: 'succeeded' });
+    const { runId } = await insertCompletedRun(s.tdb.db, {
+      tenantId: lab.id,
+      type: 'entra_group_sync',
+      connectionId: null,
+      initiatorId: null,
+      outcome: 'succeeded',
+    });
     const [d] = await eventually(async () => {
       const list = await deliveries(id);
       return list.length === 1 && list[0].status === 'delivered' ? list : null;
@@ -246,26 +269,54 @@ describe('deliveries', () => {
     answered.push(accepted.body.outcome);
     expect(answered).toEqual(['blocked', 'blocked', 'blocked', 'accepted']);
     const blocked = JSON.parse((await eventually(() => rx.received.find((r) => JSON.parse(r.body).run?.id === first.body.run.id), 'blocked body')).body);
-    expect(blocked).toMatchObject({ event: 'run.blocked', outcome: 'blocked', reason: { code: 'provider_consent_missing' }, initiator: { email: 'owner@contoso.example' } });
-    expect(blocked.text).toBe('Inventory sync blocked: Woodgrove Bank. Admin consent has not been granted for this connection. Next step: Grant admin consent.');
+    expect(blocked).toMatchObject({
+      event: 'run.blocked',
+      outcome: 'blocked',
+      reason: { code: 'provider_consent_missing' },
+      initiator: { email: 'owner@contoso.example' },
+    });
+    expect(blocked.text).toBe(
+      'Inventory sync blocked: Woodgrove Bank. Admin consent has not been granted for this connection. Next step: Grant admin consent.',
+    );
     // Another webhook is not held up by this one: it has every blocked start already.
     await eventually(() => healthy.received.length === 4, 'the other webhook’s deliveries');
     // The accepted run completes (no cloud here) and its delivery is attempted too.
-    await eventually(() => rx.received.some((r) => JSON.parse(r.body).run?.id === accepted.body.run.id && JSON.parse(r.body).event === 'run.completed'), 'the completed run');
+    await eventually(
+      () => rx.received.some((r) => JSON.parse(r.body).run?.id === accepted.body.run.id && JSON.parse(r.body).event === 'run.completed'),
+      'the completed run',
+    );
     await api('DELETE', `/api/webhooks/${id}`, {});
     await api('DELETE', `/api/webhooks/${healthyId}`, {});
   });
 
   it('a webhook gets only what completed after it was created, and nothing after it is deleted', async () => {
     const northwind = await tenantBySlug(s.tdb.db, 'northwind');
-    const before = await insertCompletedRun(s.tdb.db, { tenantId: northwind.id, type: 'compliance.snapshot', connectionId: null, initiatorId: null, outcome: 'succeeded' });
+    const before = await insertCompletedRun(s.tdb.db, {
+      tenantId: northwind.id,
+      type: 'compliance.snapshot',
+      connectionId: null,
+      initiatorId: null,
+      outcome: 'succeeded',
+    });
     const rx = await newReceiver();
     const id = await createHook(rx.url, ['run.completed']);
-    const after = await insertCompletedRun(s.tdb.db, { tenantId: northwind.id, type: 'compliance.snapshot', connectionId: null, initiatorId: null, outcome: 'succeeded' });
+    const after = await insertCompletedRun(s.tdb.db, {
+      tenantId: northwind.id,
+      type: 'compliance.snapshot',
+      connectionId: null,
+      initiatorId: null,
+      outcome: 'succeeded',
+    });
     await eventually(() => rx.received.some((r) => JSON.parse(r.body).run.id === after.runId), 'the later run');
     expect(rx.received.some((r) => JSON.parse(r.body).run.id === before.runId)).toBe(false);
     await api('DELETE', `/api/webhooks/${id}`, {});
-    const gone = await insertCompletedRun(s.tdb.db, { tenantId: northwind.id, type: 'compliance.snapshot', connectionId: null, initiatorId: null, outcome: 'succeeded' });
+    const gone = await insertCompletedRun(s.tdb.db, {
+      tenantId: northwind.id,
+      type: 'compliance.snapshot',
+      connectionId: null,
+      initiatorId: null,
+      outcome: 'succeeded',
+    });
     await new Promise((r) => setTimeout(r, 600));
     expect(rx.received.some((r) => JSON.parse(r.body).run.id === gone.runId)).toBe(false);
     // Fabrikam's runs never reach a Contoso webhook (checked on the last one's receiver too).
@@ -276,12 +327,20 @@ describe('deliveries', () => {
     const rx = await newReceiver();
     const id = await createHook(rx.url, ['attention.raised']);
     const ws = await s.tdb.db.selectFrom('webhooks').select('workspace_id').where('id', '=', id).executeTakeFirstOrThrow();
-    await eventually(() => s.tdb.db.selectFrom('attention_scans').select('scanned_at').where('workspace_id', '=', ws.workspace_id).executeTakeFirst(), 'the first scan');
+    await eventually(
+      () => s.tdb.db.selectFrom('attention_scans').select('scanned_at').where('workspace_id', '=', ws.workspace_id).executeTakeFirst(),
+      'the first scan',
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(rx.received).toHaveLength(0);
 
     const conn = await connectionOf(s.tdb.db, 'northwind');
-    const disable = (enabled: boolean) => s.tdb.db.updateTable('provider_connections').set({ enabled, updated_at: sql<Date>`now()` }).where('id', '=', conn.id).execute();
+    const disable = (enabled: boolean) =>
+      s.tdb.db
+        .updateTable('provider_connections')
+        .set({ enabled, updated_at: sql<Date>`now()` })
+        .where('id', '=', conn.id)
+        .execute();
     await disable(false);
     const got = await eventually(() => rx.received[0], 'attention.raised');
     expect(verify(got.body, SECRET, got.headers[SIGNATURE_HEADER] as string)).toBe(true);
@@ -298,7 +357,11 @@ describe('deliveries', () => {
     expect(rx.received).toHaveLength(1);
 
     await disable(true);
-    await eventually(async () => !(await s.tdb.db.selectFrom('attention_open').select('key').where('key', 'like', `%${conn.id}:provider_connection_disabled`).executeTakeFirst()), 'the item to close');
+    await eventually(
+      async () =>
+        !(await s.tdb.db.selectFrom('attention_open').select('key').where('key', 'like', `%${conn.id}:provider_connection_disabled`).executeTakeFirst()),
+      'the item to close',
+    );
     await disable(false);
     await eventually(() => rx.received.length === 2, 'raised again');
     await disable(true);

@@ -78,7 +78,12 @@ const PRELOAD_FRESH_MS = 5_000;
  * the same URL within a few seconds takes this answer instead of asking again.
  */
 export function preload(url: string): void {
-  const entry: { at: number; answer: Promise<unknown>; failed: boolean; done: boolean; value?: unknown } = { at: Date.now(), answer: request<unknown>('GET', url), failed: false, done: false };
+  const entry: { at: number; answer: Promise<unknown>; failed: boolean; done: boolean; value?: unknown } = {
+    at: Date.now(),
+    answer: request<unknown>('GET', url),
+    failed: false,
+    done: false,
+  };
   entry.answer.then(
     (value) => {
       entry.done = true;

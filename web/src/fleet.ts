@@ -69,7 +69,9 @@ export function cronInWords(cron: string): string | null {
   const hour = num(h, 23);
   if (dom !== '*' || mon !== '*') {
     const day = num(dom, 31);
-    return minute !== null && hour !== null && day !== null && mon === '*' && dow === '*' ? `On day ${day} of every month at ${pad(hour)}:${pad(minute)}` : null;
+    return minute !== null && hour !== null && day !== null && mon === '*' && dow === '*'
+      ? `On day ${day} of every month at ${pad(hour)}:${pad(minute)}`
+      : null;
   }
   if (minute !== null && hour !== null) {
     const at = `at ${pad(hour)}:${pad(minute)}`;

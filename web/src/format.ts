@@ -25,7 +25,15 @@ export function relativeTime(iso: string | null | undefined, now = Date.now()): 
   const abs = Math.abs(s);
   const fmt = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
   const text =
-    abs < 10 ? 'just now' : abs < 60 ? fmt(abs, 'second') : abs < 3600 ? fmt(Math.round(abs / 60), 'minute') : abs < DAY / 1000 ? fmt(Math.round(abs / 3600), 'hour') : fmt(Math.round(abs / 86400), 'day');
+    abs < 10
+      ? 'just now'
+      : abs < 60
+        ? fmt(abs, 'second')
+        : abs < 3600
+          ? fmt(Math.round(abs / 60), 'minute')
+          : abs < DAY / 1000
+            ? fmt(Math.round(abs / 3600), 'hour')
+            : fmt(Math.round(abs / 86400), 'day');
   if (text === 'just now') return text;
   return s >= 0 ? `${text} ago` : `in ${text}`;
 }
@@ -72,6 +80,9 @@ export const isActive = (run: { status: RunStatus }) => run.status === 'queued' 
 
 /** "itemsSynced" -> "Items synced". */
 export function humanizeKey(key: string): string {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_.]/g, ' ').toLowerCase();
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_.]/g, ' ')
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

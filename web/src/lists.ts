@@ -62,7 +62,10 @@ const SEARCH_PAUSE_MS = 250;
 const DEFAULT_PAGE_SIZE = 50;
 
 /** The API address of one page of a list. */
-export function listUrl(base: string, o: { pageSize?: number; defaultSort: string; params?: Record<string, string | undefined>; sort: string; q: string; cursor: string | null }): string {
+export function listUrl(
+  base: string,
+  o: { pageSize?: number; defaultSort: string; params?: Record<string, string | undefined>; sort: string; q: string; cursor: string | null },
+): string {
   return `${base}${qs({ ...(o.params ?? {}), limit: String(o.pageSize ?? DEFAULT_PAGE_SIZE), sort: o.sort === o.defaultSort ? undefined : o.sort, q: o.q || undefined, cursor: o.cursor ?? undefined })}`;
 }
 
@@ -123,12 +126,15 @@ export function useServerList<T>(base: string, options: ServerListOptions<T>): S
   const r = usePage<T>(url, options);
   // While the next page (or a new search) loads, the page shown stays on screen, so the pager
   // and the search box keep their place and the keyboard focus; another list starts empty.
-  const last = useRef<{ base: string; data: KeysetPage<T> } | null>(null);
-  if (r.data) last.current = { base, data: r.data };
-  const data = r.data ?? (r.loading && !r.error && last.current?.base === base ? last.current.data : null);
+  // The positions ("51–100 of …") follow the rows on screen, not the page being asked for.
   const pageIndex = cursors.length - 1;
+  const last = useRef<{ base: string; data: KeysetPage<T>; pageIndex: number } | null>(null);
+  if (r.data) last.current = { base, data: r.data, pageIndex };
+  const stale = !r.data && r.loading && !r.error && last.current?.base === base ? last.current : null;
+  const data = r.data ?? stale?.data ?? null;
+  const shownIndex = stale ? stale.pageIndex : pageIndex;
   const shown = data?.items.length ?? 0;
-  const from = shown ? pageIndex * pageSize + 1 : 0;
+  const from = shown ? shownIndex * pageSize + 1 : 0;
   const nextCursor = r.data?.next ?? null;
   return useMemo(
     () => ({
@@ -163,7 +169,11 @@ export function useServerList<T>(base: string, options: ServerListOptions<T>): S
  */
 function usePage<T>(url: string, o: Pick<ServerListOptions<T>, 'poll' | 'intervalMs' | 'idleIntervalMs'>) {
   // A first page preloaded while the console started is shown by the first render.
-  const [state, setState] = useState<{ url: string; data: KeysetPage<T> | null; error: ApiError | null }>(() => ({ url, data: peekPreloaded<KeysetPage<T>>(url) ?? null, error: null }));
+  const [state, setState] = useState<{ url: string; data: KeysetPage<T> | null; error: ApiError | null }>(() => ({
+    url,
+    data: peekPreloaded<KeysetPage<T>>(url) ?? null,
+    error: null,
+  }));
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   useOnChange(reload);

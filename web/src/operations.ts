@@ -19,7 +19,9 @@ export const OPERATIONS: Record<OperationType, OperationInfo> = Object.fromEntri
 export const OPERATION_TYPES = Object.keys(OPERATIONS) as OperationType[];
 
 /** Types an onboarding wizard may bootstrap (the registry's `bootstrap: true`). */
-export const BOOTSTRAP_TYPES: OperationType[] = Object.values(REGISTRY).filter((d) => d.bootstrap).map((d) => d.type);
+export const BOOTSTRAP_TYPES: OperationType[] = Object.values(REGISTRY)
+  .filter((d) => d.bootstrap)
+  .map((d) => d.type);
 
 export function operationTitle(type: string): string {
   return (OPERATIONS as Record<string, OperationInfo | undefined>)[type]?.title ?? type;

@@ -27,19 +27,17 @@ if (typeof window !== 'undefined') preload('/api/session');
 function normalize(raw: unknown): Session {
   const r = (raw ?? {}) as Record<string, unknown>;
   const user = (r.user ?? r) as Session['user'];
-  const tenants = ((r.tenants ?? (user as unknown as Record<string, unknown>).tenants ?? []) as Record<string, unknown>[]).map(
-    (t): SessionTenant => {
-      const nested = t.tenant as Record<string, unknown> | undefined;
-      return {
-        id: String(t.id ?? nested?.id ?? ''),
-        slug: String(t.slug ?? nested?.slug ?? ''),
-        name: String(t.name ?? nested?.name ?? t.slug ?? ''),
-        status: (t.status ?? nested?.status) as string | undefined,
-        role: (t.role ?? 'readonly') as Role,
-        capabilities: Array.isArray(t.capabilities) ? (t.capabilities as Capability[]) : undefined,
-      };
-    },
-  );
+  const tenants = ((r.tenants ?? (user as unknown as Record<string, unknown>).tenants ?? []) as Record<string, unknown>[]).map((t): SessionTenant => {
+    const nested = t.tenant as Record<string, unknown> | undefined;
+    return {
+      id: String(t.id ?? nested?.id ?? ''),
+      slug: String(t.slug ?? nested?.slug ?? ''),
+      name: String(t.name ?? nested?.name ?? t.slug ?? ''),
+      status: (t.status ?? nested?.status) as string | undefined,
+      role: (t.role ?? 'readonly') as Role,
+      capabilities: Array.isArray(t.capabilities) ? (t.capabilities as Capability[]) : undefined,
+    };
+  });
   const workspaces = Array.isArray(r.workspaces) ? (r.workspaces as SessionWorkspace[]) : [];
   const ws = (r.workspace as Session['workspace'] | undefined) ?? workspaces[0] ?? null;
   return { user: { id: user.id, email: user.email, displayName: user.displayName }, tenants, workspace: ws, workspaces };

@@ -72,7 +72,8 @@ export const appInUseSchema = z.strictObject({ error: errorSchema.shape.error, c
 const list = workspacePathRoute({
   method: 'GET',
   url: '/api/workspaces/:ws/app-registrations',
-  summary: "The workspace's app registrations: client id, cloud, credential type and expiry, the number of connections on each and the tenants you may see among them. Never a secret or key.",
+  summary:
+    "The workspace's app registrations: client id, cloud, credential type and expiry, the number of connections on each and the tenants you may see among them. Never a secret or key.",
   tag: 'app registrations',
   params: workspaceParams,
   capability: CAPABILITY,
@@ -91,7 +92,10 @@ const create = workspacePathRoute({
   params: workspaceParams,
   body: createBody,
   capability: CAPABILITY,
-  responses: { 201: { description: 'The app registration', schema: appRegistrationSchema }, 409: { description: 'Name or client id taken', schema: errorSchema } },
+  responses: {
+    201: { description: 'The app registration', schema: appRegistrationSchema },
+    409: { description: 'Name or client id taken', schema: errorSchema },
+  },
   async handler({ deps, user, workspace, body }) {
     const id = await createApp(deps.db, deps.box, {
       workspaceId: workspace.id,

@@ -81,7 +81,12 @@ async function authorize(deps: Deps, req: FastifyRequest): Promise<{ userId: str
   return { userId: user.id, query, filter };
 }
 
-function auditRoute(d: { url: string; summary: string; responses: Record<number, ResponseDoc>; run(deps: Deps, req: FastifyRequest, reply: FastifyReply): Promise<Answer> }): Route {
+function auditRoute(d: {
+  url: string;
+  summary: string;
+  responses: Record<number, ResponseDoc>;
+  run(deps: Deps, req: FastifyRequest, reply: FastifyReply): Promise<Answer>;
+}): Route {
   return {
     method: 'GET',
     url: d.url,

@@ -53,7 +53,15 @@ const list = tenantRoute({
       .select(sql<number>`jsonb_array_length(assignments)`.as('assignment_count'))
       .select(keySelections(keys));
     if (query.after) rows = rows.where(afterKeys(keys, query.after));
-    const page = pageOf(await rows.orderBy(orderSql(keys)).limit(query.limit + 1).offset(query.offset).execute(), query, keys);
+    const page = pageOf(
+      await rows
+        .orderBy(orderSql(keys))
+        .limit(query.limit + 1)
+        .offset(query.offset)
+        .execute(),
+      query,
+      keys,
+    );
     return {
       status: 200,
       body: {

@@ -43,7 +43,12 @@ export const bulkSchema = z.strictObject({
   counts: countsSchema,
   blockedByReason: z.array(z.strictObject({ code: z.string(), message: z.string(), count: z.number(), nextSteps: z.array(stepSchema) })),
   progress: z.strictObject({
-    queued: z.number(), running: z.number(), succeeded: z.number(), partially_succeeded: z.number(), failed: z.number(), cancelled: z.number(),
+    queued: z.number(),
+    running: z.number(),
+    succeeded: z.number(),
+    partially_succeeded: z.number(),
+    failed: z.number(),
+    cancelled: z.number(),
   }),
   items: z.array(itemSchema),
 });
@@ -59,13 +64,16 @@ export const bulkSummarySchema = z.strictObject({
 });
 
 /** "all", or a list of tenant slugs. */
-export const tenantSelection = z.union([
-  z.literal('all'),
-  z
-    .array(z.string().regex(SLUG_SHAPE, { error: 'must be a tenant slug' }))
-    .min(1, { error: 'must name at least one tenant, or be "all"' })
-    .max(MAX_BULK_TENANTS, { error: `at most ${MAX_BULK_TENANTS} tenants per request` }),
-], { error: 'must be "all" or a list of tenant slugs' });
+export const tenantSelection = z.union(
+  [
+    z.literal('all'),
+    z
+      .array(z.string().regex(SLUG_SHAPE, { error: 'must be a tenant slug' }))
+      .min(1, { error: 'must name at least one tenant, or be "all"' })
+      .max(MAX_BULK_TENANTS, { error: `at most ${MAX_BULK_TENANTS} tenants per request` }),
+  ],
+  { error: 'must be "all" or a list of tenant slugs' },
+);
 
 const start = workspacePathRoute({
   method: 'POST',
@@ -76,7 +84,7 @@ const start = workspacePathRoute({
   params: workspaceParams,
   body: z.strictObject({ type: operationType(), tenants: tenantSelection }),
   capability: 'bulk.start',
-  responses: { 200: { description: 'Every tenant\'s answer, counts, blocked grouped by reason', schema: bulkSchema } },
+  responses: { 200: { description: "Every tenant's answer, counts, blocked grouped by reason", schema: bulkSchema } },
   async handler({ deps, user, workspace, body }) {
     let id: string;
     try {
@@ -101,7 +109,7 @@ const start = workspacePathRoute({
 const detail = userRoute({
   method: 'GET',
   url: '/api/bulk-operations/:id',
-  summary: 'A bulk operation again: each tenant you may see, with the accepted runs\' live status and progress.',
+  summary: "A bulk operation again: each tenant you may see, with the accepted runs' live status and progress.",
   tag: 'bulk operations',
   params: idParams,
   responses: { 200: { description: 'The bulk operation', schema: bulkSchema } },

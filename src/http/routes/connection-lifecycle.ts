@@ -25,7 +25,7 @@ const remove = tenantRoute({
   method: 'DELETE',
   url: '/api/provider-connections/:id',
   summary:
-    'Delete a provider connection. 409 connection_in_use (with the holding run) while a queued or running run uses it; 409 conflict for the default connection while the tenant has other connections (make another one the default first). Past runs keep the connection\'s name. Audited.',
+    "Delete a provider connection. 409 connection_in_use (with the holding run) while a queued or running run uses it; 409 conflict for the default connection while the tenant has other connections (make another one the default first). Past runs keep the connection's name. Audited.",
   tag: 'provider connections',
   params: idParams,
   body: emptyBody,

@@ -36,9 +36,7 @@ export const healthRoute: Route = publicRoute({
   },
   async handler({ deps }) {
     const ok = await databaseAnswers(() => sql`select 1`.execute(deps.db));
-    return ok
-      ? { status: 200, body: { status: 'ok' } }
-      : { status: 503, body: { error: { code: 'unavailable', message: 'The database does not answer.' } } };
+    return ok ? { status: 200, body: { status: 'ok' } } : { status: 503, body: { error: { code: 'unavailable', message: 'The database does not answer.' } } };
   },
 });
 

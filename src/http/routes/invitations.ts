@@ -3,7 +3,15 @@
 // request bodies, never in API paths, so they stay out of request logs.
 import { z } from 'zod';
 import { MemberError } from '../../members/errors.ts';
-import { acceptInvitation, createInvitation, describeInvitation, invitationStatus, listInvitations, pendingInvitation, revokeInvitation } from '../../members/invitations.ts';
+import {
+  acceptInvitation,
+  createInvitation,
+  describeInvitation,
+  invitationStatus,
+  listInvitations,
+  pendingInvitation,
+  revokeInvitation,
+} from '../../members/invitations.ts';
 import { displayNameField, emailField, urlTokenField } from '../account-fields.ts';
 import { publicOrigin } from '../public-origin.ts';
 import { publicRoute, type Route } from '../route.ts';
@@ -34,17 +42,28 @@ const create = workspacePathRoute({
   url: '/api/workspaces/:ws/invitations',
   summary:
     'Invite an email with a role on all tenants ("all", also tenants added later) or on the tenants named by slug. ' +
-    'The answer\'s `url` holds a single-use token, shown only here, valid 7 days. A newer invitation for the same email replaces the open one.',
+    "The answer's `url` holds a single-use token, shown only here, valid 7 days. A newer invitation for the same email replaces the open one.",
   tag: 'members',
   params: workspaceParams,
   body: z.strictObject({ email: emailField(), role: roleSchema, tenants: tenantsGrantSchema }),
   capability: 'workspace.manage_members',
   responses: { 201: { description: 'Invited', schema: createdSchema }, 409: { description: 'already_member' } },
   async handler({ deps, req, user, workspace, body }) {
-    const { invitation, token, tenants: granted } = await createInvitation(deps.db, { workspaceId: workspace.id, actorId: user.id, email: body.email, role: body.role, tenants: body.tenants });
+    const {
+      invitation,
+      token,
+      tenants: granted,
+    } = await createInvitation(deps.db, { workspaceId: workspace.id, actorId: user.id, email: body.email, role: body.role, tenants: body.tenants });
     return {
       status: 201,
-      body: { id: invitation.id, email: invitation.email, role: invitation.role, tenants: granted, url: `${publicOrigin(deps.publicUrl, req)}/invite/${token}`, expiresAt: invitation.expires_at.toISOString() },
+      body: {
+        id: invitation.id,
+        email: invitation.email,
+        role: invitation.role,
+        tenants: granted,
+        url: `${publicOrigin(deps.publicUrl, req)}/invite/${token}`,
+        expiresAt: invitation.expires_at.toISOString(),
+      },
     };
   },
 });
@@ -124,7 +143,7 @@ const accept = publicRoute({
   url: '/api/invitations/accept',
   summary:
     'Accept an invitation and sign in. A new account takes `displayName` and a new `password` (at least 12 characters); ' +
-    'an email that already has an account takes that account\'s password instead (signing in and accepting are one step). ' +
+    "an email that already has an account takes that account's password instead (signing in and accepting are one step). " +
     '410 invitation_expired / invitation_used / invitation_revoked.',
   tag: 'members',
   body: z.strictObject({

@@ -80,7 +80,8 @@ const change = workspacePathRoute({
 const remove = workspacePathRoute({
   method: 'DELETE',
   url: '/api/workspaces/:ws/members/:userId',
-  summary: 'Remove a member: every membership in this workspace goes, and all of their sessions end at once. The last owner cannot be removed (409 last_owner).',
+  summary:
+    'Remove a member: every membership in this workspace goes, and all of their sessions end at once. The last owner cannot be removed (409 last_owner).',
   tag: 'members',
   params: memberParams,
   body: z.strictObject({}).optional(),

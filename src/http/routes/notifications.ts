@@ -41,7 +41,7 @@ const list = userRoute({
 const markRead = userRoute({
   method: 'POST',
   url: '/api/notifications/:id/read',
-  summary: 'Mark one of your notifications read (idempotent). Somebody else\'s reads as not there.',
+  summary: "Mark one of your notifications read (idempotent). Somebody else's reads as not there.",
   tag: 'notifications',
   params: idParams,
   body: emptyBody,

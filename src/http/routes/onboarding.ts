@@ -3,7 +3,15 @@
 // (verification, bootstrap) go through the gate and answer the one start answer.
 import { z } from 'zod';
 import { BOOTSTRAP_TYPES, resumeBootstrap, submitBootstrap, type AdmitAnswer } from '../../onboarding/bootstrap.ts';
-import { cancelSession, createSession, finishSession, loadSession, setConnection, startVerification, type OnboardingSession } from '../../onboarding/sessions.ts';
+import {
+  cancelSession,
+  createSession,
+  finishSession,
+  loadSession,
+  setConnection,
+  startVerification,
+  type OnboardingSession,
+} from '../../onboarding/sessions.ts';
 import { presentOnboarding } from '../../presenter/onboarding.ts';
 import { presentStart } from '../../presenter/index.ts';
 import type { TenantAccess } from '../authorize.ts';
@@ -36,7 +44,13 @@ const create = workspaceRoute({
   workspaceOf: (b) => b.workspaceId,
   responses: { 201: { description: 'The session', schema: sessionSchema } },
   async handler({ deps, user, body, workspace }) {
-    const s = await createSession(deps.db, { workspaceId: workspace.workspaceId, userId: user.id, name: body.name, slug: body.slug, entraTenantId: body.entraTenantId });
+    const s = await createSession(deps.db, {
+      workspaceId: workspace.workspaceId,
+      userId: user.id,
+      name: body.name,
+      slug: body.slug,
+      entraTenantId: body.entraTenantId,
+    });
     return { status: 201, body: await presentOnboarding(deps.db, s, 'owner') };
   },
 });
@@ -66,7 +80,7 @@ const list = userRoute({
 const detail = tenantRoute({
   method: 'GET',
   url: '/api/onboarding/:id',
-  summary: 'The session with every bootstrap selection\'s state, run and reason.',
+  summary: "The session with every bootstrap selection's state, run and reason.",
   tag: 'onboarding',
   params: idParams,
   locate: bySession,
@@ -116,7 +130,13 @@ const connection = tenantRoute({
       user.id,
       body.appRegistrationId !== undefined
         ? { name: body.name, appRegistrationId: body.appRegistrationId }
-        : { name: body.name, clientId: body.clientId!, clientSecret: body.clientSecret!, secretExpiresAt: new Date(body.secretExpiresAt!), cloud: body.cloud ?? 'global' },
+        : {
+            name: body.name,
+            clientId: body.clientId!,
+            clientSecret: body.clientSecret!,
+            secretExpiresAt: new Date(body.secretExpiresAt!),
+            cloud: body.cloud ?? 'global',
+          },
     );
     return { status: 200, body: await view(deps, found, access) };
   },
@@ -131,7 +151,11 @@ const verification = tenantRoute({
   body: emptyBody,
   locate: bySession,
   capability: 'onboarding.manage',
-  responses: { 202: { description: 'queued', schema: startAnswerSchema }, 200: { description: 'already running', schema: startAnswerSchema }, 409: { description: 'scope busy or blocked', schema: startAnswerSchema } },
+  responses: {
+    202: { description: 'queued', schema: startAnswerSchema },
+    200: { description: 'already running', schema: startAnswerSchema },
+    409: { description: 'scope busy or blocked', schema: startAnswerSchema },
+  },
   async handler({ deps, found, access, user }) {
     const result = await startVerification(deps.db, found, user.id);
     const answer = presentStart(result, { tenantSlug: access.tenant.slug, viewerRole: access.role, runVisible: true });
@@ -149,7 +173,13 @@ async function admitAnswer(deps: Deps, access: TenantAccess, s: OnboardingSessio
     case 'busy': {
       // A step is already queued or running: the same work is "already running".
       const answer = presentStart(
-        { outcome: 'deduped', type: a.type, tenantId: s.tenant_id, run: { id: a.runId, type: a.type, tenantId: s.tenant_id }, providerConnection: v.providerConnection ? { id: v.providerConnection.id, name: v.providerConnection.name } : null },
+        {
+          outcome: 'deduped',
+          type: a.type,
+          tenantId: s.tenant_id,
+          run: { id: a.runId, type: a.type, tenantId: s.tenant_id },
+          providerConnection: v.providerConnection ? { id: v.providerConnection.id, name: v.providerConnection.name } : null,
+        },
         { tenantSlug: access.tenant.slug, viewerRole: access.role, runVisible: true },
       );
       return { status: OUTCOME_STATUS.deduped, body: { ...answer, pending: v.pending, session: v } };
@@ -159,7 +189,10 @@ async function admitAnswer(deps: Deps, access: TenantAccess, s: OnboardingSessio
   }
 }
 
-const bootstrapAnswer = z.object({ pending: z.array(z.string()) }).extend(startAnswerSchema.shape).passthrough();
+const bootstrapAnswer = z
+  .object({ pending: z.array(z.string()) })
+  .extend(startAnswerSchema.shape)
+  .passthrough();
 
 const bootstrap = tenantRoute({
   method: 'POST',
@@ -170,7 +203,11 @@ const bootstrap = tenantRoute({
   body: z.strictObject({ operations: z.array(z.string().max(100)).min(1, { error: 'choose at least one operation' }).max(10) }),
   locate: bySession,
   capability: 'onboarding.manage',
-  responses: { 202: { description: 'queued', schema: bootstrapAnswer }, 200: { description: 'already running', schema: bootstrapAnswer }, 409: { description: 'scope busy or blocked', schema: bootstrapAnswer } },
+  responses: {
+    202: { description: 'queued', schema: bootstrapAnswer },
+    200: { description: 'already running', schema: bootstrapAnswer },
+    409: { description: 'scope busy or blocked', schema: bootstrapAnswer },
+  },
   async handler({ deps, found, access, user, body }) {
     return admitAnswer(deps, access, found, await submitBootstrap(deps.db, found, user.id, body.operations));
   },
@@ -185,7 +222,11 @@ const next = tenantRoute({
   body: emptyBody,
   locate: bySession,
   capability: 'onboarding.manage',
-  responses: { 202: { description: 'queued', schema: bootstrapAnswer }, 200: { description: 'already running', schema: bootstrapAnswer }, 409: { description: 'scope busy, blocked, or nothing left', schema: bootstrapAnswer } },
+  responses: {
+    202: { description: 'queued', schema: bootstrapAnswer },
+    200: { description: 'already running', schema: bootstrapAnswer },
+    409: { description: 'scope busy, blocked, or nothing left', schema: bootstrapAnswer },
+  },
   async handler({ deps, found, access, user }) {
     return admitAnswer(deps, access, found, await resumeBootstrap(deps.db, found, user.id));
   },
@@ -195,7 +236,8 @@ const close = (what: 'finish' | 'cancel'): Route =>
   tenantRoute({
     method: 'POST',
     url: `/api/onboarding/:id/${what}`,
-    summary: what === 'finish' ? 'Finish onboarding: the tenant becomes active.' : 'Cancel onboarding: the tenant is archived and waiting selections are cancelled.',
+    summary:
+      what === 'finish' ? 'Finish onboarding: the tenant becomes active.' : 'Cancel onboarding: the tenant is archived and waiting selections are cancelled.',
     tag: 'onboarding',
     params: idParams,
     body: emptyBody,

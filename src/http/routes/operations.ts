@@ -70,8 +70,7 @@ const startOperation = tenantRoute({
 const preflightOperation = tenantRoute({
   method: 'GET',
   url: '/api/tenants/:tenant/operations/:type/preflight',
-  summary:
-    'What a start would answer right now (wouldBe, reason, next steps, run); writes nothing. Needs the same capability as the start.',
+  summary: 'What a start would answer right now (wouldBe, reason, next steps, run); writes nothing. Needs the same capability as the start.',
   tag: 'operations',
   params: z.strictObject({ tenant: tenantRef(), type: operationType() }),
   query: z.object({ providerConnectionId: uuid().optional(), restoreRunId: uuid().optional() }),

@@ -30,7 +30,10 @@ const change = userRoute({
     const hash = await hashPassword(body.new);
     await deps.db.transaction().execute(async (tx) => {
       await tx.updateTable('users').set({ password_hash: hash }).where('id', '=', user.id).execute();
-      await tx.insertInto('audit_log').values({ actor_user_id: user.id, action: 'password.changed', outcome: 'succeeded', details: JSON.stringify({ email: user.email }) }).execute();
+      await tx
+        .insertInto('audit_log')
+        .values({ actor_user_id: user.id, action: 'password.changed', outcome: 'succeeded', details: JSON.stringify({ email: user.email }) })
+        .execute();
     });
     await endOtherSessions(deps.db, user.id, req.cookies[SESSION_COOKIE]);
     return { status: 204 };

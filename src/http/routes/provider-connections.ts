@@ -104,7 +104,10 @@ export function presentConnection(c: ProviderConnection, tenantSlug: string, app
 
 /** Connections with their tenant's slug, each presented with its workspace app's facts. */
 export async function presentConnections(db: Db, rows: (ProviderConnection & { tenant_slug: string })[]): Promise<ConnectionView[]> {
-  const apps = await appsByIds(db, rows.map((r) => r.app_registration_id));
+  const apps = await appsByIds(
+    db,
+    rows.map((r) => r.app_registration_id),
+  );
   return rows.map(({ tenant_slug, ...c }) => presentConnection(c, tenant_slug, c.app_registration_id ? (apps.get(c.app_registration_id) ?? null) : null));
 }
 
@@ -226,7 +229,12 @@ const update = tenantRoute({
       );
     }
     // Key generation takes a moment: done before the transaction, which then only writes.
-    const certificate = body.credential ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: found.name }, undefined, { table: 'provider_connections', id: found.id }) : null;
+    const certificate = body.credential
+      ? await newCertificateColumns(deps.box, { tenantSlug: tenant.slug, connectionName: found.name }, undefined, {
+          table: 'provider_connections',
+          id: found.id,
+        })
+      : null;
     const updated = await deps.db.transaction().execute(async (tx) => {
       // One default per tenant: changes to a tenant's connections take turns.
       await sql`select id from tenants where id = ${tenant.id} for update`.execute(tx);
@@ -252,13 +260,20 @@ const update = tenantRoute({
           : {});
       if (body.secretExpiresAt !== undefined) {
         // The expiry is audited; the secret never is.
-        audit.push({ action: 'provider_connection.credential_rotated', details: { credentialKind: 'secret', credentialExpiresAt: new Date(body.secretExpiresAt).toISOString() } });
+        audit.push({
+          action: 'provider_connection.credential_rotated',
+          details: { credentialKind: 'secret', credentialExpiresAt: new Date(body.secretExpiresAt).toISOString() },
+        });
       }
       if (certificate) {
         // The public thumbprint and expiry are audited; the private key never is.
         audit.push({
           action: 'provider_connection.credential_rotated',
-          details: { credentialKind: 'certificate', thumbprintSha256: certificate.certificate_thumbprint, credentialExpiresAt: certificate.credential_expires_at?.toISOString() ?? null },
+          details: {
+            credentialKind: 'certificate',
+            thumbprintSha256: certificate.certificate_thumbprint,
+            credentialExpiresAt: certificate.credential_expires_at?.toISOString() ?? null,
+          },
         });
       }
       const row = await tx
@@ -272,18 +287,19 @@ const update = tenantRoute({
         .where('id', '=', found.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      if (audit.length) await tx
-        .insertInto('audit_log')
-        .values(
-          audit.map((a) => ({
-            workspace_id: tenant.workspace_id,
-            tenant_id: tenant.id,
-            actor_user_id: user.id,
-            action: a.action,
-            details: JSON.stringify({ providerConnectionId: found.id, ...a.details }),
-          })),
-        )
-        .execute();
+      if (audit.length)
+        await tx
+          .insertInto('audit_log')
+          .values(
+            audit.map((a) => ({
+              workspace_id: tenant.workspace_id,
+              tenant_id: tenant.id,
+              actor_user_id: user.id,
+              action: a.action,
+              details: JSON.stringify({ providerConnectionId: found.id, ...a.details }),
+            })),
+          )
+          .execute();
       return row;
     });
     return { status: 200, body: await presentOne(deps.db, updated, tenant.slug) };

@@ -55,7 +55,6 @@ const inventorySchema = z.strictObject({
   syncedAt: isoDate,
 });
 
-
 const groups = tenantRoute({
   method: 'GET',
   url: '/api/tenants/:tenant/groups',
@@ -74,7 +73,15 @@ const groups = tenantRoute({
     const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let rows = base.select(['external_id', 'display_name', 'mail', 'security_enabled', 'last_run_id', 'synced_at']).select(keySelections(keys));
     if (query.after) rows = rows.where(afterKeys(keys, query.after));
-    const page = pageOf(await rows.orderBy(orderSql(keys)).limit(query.limit + 1).offset(query.offset).execute(), query, keys);
+    const page = pageOf(
+      await rows
+        .orderBy(orderSql(keys))
+        .limit(query.limit + 1)
+        .offset(query.offset)
+        .execute(),
+      query,
+      keys,
+    );
     return {
       status: 200,
       body: {
@@ -113,7 +120,15 @@ const roleDefinitions = tenantRoute({
     const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let rows = base.select(['external_id', 'display_name', 'is_built_in', 'last_run_id', 'synced_at']).select(keySelections(keys));
     if (query.after) rows = rows.where(afterKeys(keys, query.after));
-    const page = pageOf(await rows.orderBy(orderSql(keys)).limit(query.limit + 1).offset(query.offset).execute(), query, keys);
+    const page = pageOf(
+      await rows
+        .orderBy(orderSql(keys))
+        .limit(query.limit + 1)
+        .offset(query.offset)
+        .execute(),
+      query,
+      keys,
+    );
     return {
       status: 200,
       body: {
@@ -152,7 +167,15 @@ const inventory = tenantRoute({
     const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let rows = base.select(['kind', 'external_id', 'display_name', 'provider_connection_id', 'last_run_id', 'synced_at']).select(keySelections(keys));
     if (query.after) rows = rows.where(afterKeys(keys, query.after));
-    const page = pageOf(await rows.orderBy(orderSql(keys)).limit(query.limit + 1).offset(query.offset).execute(), query, keys);
+    const page = pageOf(
+      await rows
+        .orderBy(orderSql(keys))
+        .limit(query.limit + 1)
+        .offset(query.offset)
+        .execute(),
+      query,
+      keys,
+    );
     return {
       status: 200,
       body: {

@@ -36,11 +36,13 @@ const addConnectionBody = z
     if (b.appRegistrationId !== undefined) {
       // The app brings the client id, the cloud and the credential.
       for (const field of ['clientId', 'clientSecret', 'secretExpiresAt', 'credential', 'cloud'] as const) {
-        if (b[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with appRegistrationId (the workspace app brings it)' });
+        if (b[field] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with appRegistrationId (the workspace app brings it)' });
       }
       return;
     }
-    if (b.clientId === undefined) ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'is required (or give "appRegistrationId" to use a workspace app)' });
+    if (b.clientId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'is required (or give "appRegistrationId" to use a workspace app)' });
     if (b.credential) {
       for (const field of ['clientSecret', 'secretExpiresAt'] as const) {
         if (b[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'cannot be given with a certificate credential' });
@@ -79,9 +81,19 @@ const addConnection = tenantRoute({
       // The workspace's own app only (locked, so it cannot be deleted under this connection).
       const app = body.appRegistrationId ? await findAppForConnection(tx, tenant.workspace_id, body.appRegistrationId) : null;
       if (body.appRegistrationId && !app) throw new HttpError(400, 'invalid_request', `appRegistrationId: ${NO_SUCH_APP}`);
-      const clash = await tx.selectFrom('provider_connections').select('id').where('tenant_id', '=', tenant.id).where('name', '=', body.name).executeTakeFirst();
+      const clash = await tx
+        .selectFrom('provider_connections')
+        .select('id')
+        .where('tenant_id', '=', tenant.id)
+        .where('name', '=', body.name)
+        .executeTakeFirst();
       if (clash) throw new HttpError(409, 'conflict', `name: "${body.name}" is already a connection of this tenant`);
-      const hasDefault = await tx.selectFrom('provider_connections').select('id').where('tenant_id', '=', tenant.id).where('is_default', '=', true).executeTakeFirst();
+      const hasDefault = await tx
+        .selectFrom('provider_connections')
+        .select('id')
+        .where('tenant_id', '=', tenant.id)
+        .where('is_default', '=', true)
+        .executeTakeFirst();
       const makeDefault = body.isDefault ?? !hasDefault;
       if (makeDefault && hasDefault) await tx.updateTable('provider_connections').set({ is_default: false }).where('id', '=', hasDefault.id).execute();
       const created = await tx
@@ -101,7 +113,10 @@ const addConnection = tenantRoute({
       await tx
         .insertInto('audit_log')
         .values({
-          workspace_id: tenant.workspace_id, tenant_id: tenant.id, actor_user_id: user.id, action: 'provider_connection.created',
+          workspace_id: tenant.workspace_id,
+          tenant_id: tenant.id,
+          actor_user_id: user.id,
+          action: 'provider_connection.created',
           details: JSON.stringify({
             providerConnectionId: created.id,
             clientId: created.client_id,
@@ -128,7 +143,10 @@ const adminConsent = tenantRoute({
   body: emptyBody,
   locate: byConnection,
   capability: 'provider_connection.manage',
-  responses: { 200: { description: 'Where to send the browser', schema: z.strictObject({ url: z.string() }) }, 409: { description: "The connection's cloud is not reachable from this server" } },
+  responses: {
+    200: { description: 'Where to send the browser', schema: z.strictObject({ url: z.string() }) },
+    409: { description: "The connection's cloud is not reachable from this server" },
+  },
   async handler({ deps, req, user, found }) {
     const authorityHost = deps.authorityFor(found.cloud);
     if (!authorityHost) throw new HttpError(409, 'conflict', `cloud: this server has no ${found.cloud} cloud configured`);

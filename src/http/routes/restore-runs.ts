@@ -66,7 +66,17 @@ function lastRunReason(r: { last_run_reason_code: string | null; last_run_reason
 async function summaries(db: Db, slug: string, where: { tenantId?: string; id?: string }) {
   let q = db
     .selectFrom('restore_runs_with_status as r')
-    .select(['r.id', 'r.name', 'r.status', 'r.last_run_id', 'r.last_run_outcome', 'r.last_run_reason_code', 'r.last_run_reason_params', 'r.created_at', 'r.tenant_id'])
+    .select([
+      'r.id',
+      'r.name',
+      'r.status',
+      'r.last_run_id',
+      'r.last_run_outcome',
+      'r.last_run_reason_code',
+      'r.last_run_reason_params',
+      'r.created_at',
+      'r.tenant_id',
+    ])
     .select(sql<number>`(select count(*)::int from restore_run_items i where i.restore_run_id = r.id)`.as('item_count'))
     .orderBy('r.created_at', 'desc');
   if (where.tenantId) q = q.where('r.tenant_id', '=', where.tenantId);
@@ -77,9 +87,7 @@ async function summaries(db: Db, slug: string, where: { tenantId?: string; id?: 
     name: r.name,
     status: r.status,
     itemCount: r.item_count,
-    lastRun: r.last_run_id
-      ? { id: r.last_run_id, url: runUrl(r.last_run_id), outcome: r.last_run_outcome ?? 'pending', reason: lastRunReason(r, slug) }
-      : null,
+    lastRun: r.last_run_id ? { id: r.last_run_id, url: runUrl(r.last_run_id), outcome: r.last_run_outcome ?? 'pending', reason: lastRunReason(r, slug) } : null,
     createdAt: r.created_at.toISOString(),
   }));
 }
@@ -141,12 +149,7 @@ const create = tenantRoute({
       .execute(async (tx) => {
         // Items of another tenant are looked up exactly like unknown ids, so the answer never
         // tells whether an id exists elsewhere.
-        const found = await tx
-          .selectFrom('backup_items')
-          .select('id')
-          .where('tenant_id', '=', tenant.id)
-          .where('id', 'in', ids)
-          .execute();
+        const found = await tx.selectFrom('backup_items').select('id').where('tenant_id', '=', tenant.id).where('id', 'in', ids).execute();
         const known = new Set(found.map((f) => f.id));
         const unknown = ids.findIndex((i) => !known.has(i));
         if (unknown >= 0) throw invalid(`backupItemIds.${unknown}`, 'is not a backup item of this tenant');

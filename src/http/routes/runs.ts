@@ -52,7 +52,10 @@ const list = userRoute({
   query: listQuery,
   responses: { 200: { description: 'Runs', schema: z.strictObject({ items: z.array(runSchema), next: z.string().nullable() }) } },
   async handler({ deps, user, query }) {
-    let q = visibleRuns(deps.db, user.id).select(keySelections(RUN_KEYS)).orderBy(orderSql(RUN_KEYS)).limit(query.limit + 1);
+    let q = visibleRuns(deps.db, user.id)
+      .select(keySelections(RUN_KEYS))
+      .orderBy(orderSql(RUN_KEYS))
+      .limit(query.limit + 1);
     if (query.tenant) {
       const id = await tenantIdByRef(deps.db, query.tenant);
       // Unknown and not-entitled tenants read the same.

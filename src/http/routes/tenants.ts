@@ -62,7 +62,15 @@ const list = userRoute({
     const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let rows = base.select(['t.id', 't.slug', 't.name', 't.status', 'm.role']).select(keySelections(keys));
     if (query.after) rows = rows.where(afterKeys(keys, query.after));
-    const page = pageOf(await rows.orderBy(orderSql(keys)).limit(query.limit + 1).offset(query.offset).execute(), query, keys);
+    const page = pageOf(
+      await rows
+        .orderBy(orderSql(keys))
+        .limit(query.limit + 1)
+        .offset(query.offset)
+        .execute(),
+      query,
+      keys,
+    );
     return {
       status: 200,
       body: {

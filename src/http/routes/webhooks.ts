@@ -32,11 +32,16 @@ const webhookUrl = z
 const createBody = z.strictObject({
   url: webhookUrl,
   events: z
-    .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }), { error: `must be a list of events (${WEBHOOK_EVENTS.join(', ')})` })
+    .array(z.enum(WEBHOOK_EVENTS, { error: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }), {
+      error: `must be a list of events (${WEBHOOK_EVENTS.join(', ')})`,
+    })
     .min(1, { error: 'must name at least one event' })
     .refine((e) => new Set(e).size === e.length, { error: 'must not name an event twice' }),
   // Long enough that the signature cannot be forged by guessing the key.
-  secret: z.string({ error: 'must be a string' }).min(16, { error: 'must be at least 16 characters' }).max(512, { error: 'is too long (at most 512 characters)' }),
+  secret: z
+    .string({ error: 'must be a string' })
+    .min(16, { error: 'must be at least 16 characters' })
+    .max(512, { error: 'is too long (at most 512 characters)' }),
 });
 
 export const webhookSchema = z.strictObject({
@@ -73,7 +78,13 @@ const create = workspacePathRoute({
   capability: CAPABILITY,
   responses: { 201: { description: 'The webhook (without its secret)', schema: webhookSchema } },
   async handler({ deps, body, user, workspace }) {
-    const view = await createWebhook(deps.db, deps.box, { workspaceId: workspace.id, actorId: user.id, url: body.url, events: body.events as WebhookEvent[], secret: body.secret });
+    const view = await createWebhook(deps.db, deps.box, {
+      workspaceId: workspace.id,
+      actorId: user.id,
+      url: body.url,
+      events: body.events as WebhookEvent[],
+      secret: body.secret,
+    });
     return { status: 201, body: view };
   },
 });
@@ -144,7 +155,8 @@ const remove = webhookRoute({
 const deliveries = webhookRoute({
   method: 'GET',
   url: '/api/webhooks/:id/deliveries',
-  summary: "A webhook's deliveries, newest first: event, the sentence sent, status (pending, delivered, failed), attempts, the last status code or error, timestamps.",
+  summary:
+    "A webhook's deliveries, newest first: event, the sentence sent, status (pending, delivered, failed), attempts, the last status code or error, timestamps.",
   query: z.object({ limit: queryInt(1, 500, 100) }),
   responses: { 200: { description: 'Deliveries', schema: items(deliverySchema) } },
   async handler({ deps, id, query }) {

@@ -44,7 +44,10 @@ export async function captureBackup(ctx: JobContext): Promise<JobResult> {
     await ctx.db.transaction().execute(async (tx) => {
       // captured_at defaults to now(), the transaction's start: one timestamp for the whole set.
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await tx.insertInto('backup_items').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+        await tx
+          .insertInto('backup_items')
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .execute();
       }
     });
   }

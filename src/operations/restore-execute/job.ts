@@ -55,7 +55,9 @@ export async function executeRestore(ctx: JobContext): Promise<JobResult> {
     } catch (err) {
       if (!isProviderError(err)) throw err;
       // Credentials and consent fail every item alike: stop and report the one cause.
-      if (['provider_consent_missing', 'provider_credentials_expired', 'provider_credentials_invalid', 'provider_connection_unusable'].includes(err.failure.code)) {
+      if (
+        ['provider_consent_missing', 'provider_credentials_expired', 'provider_credentials_invalid', 'provider_connection_unusable'].includes(err.failure.code)
+      ) {
         throw err;
       }
       counts.itemsFailed += 1;

@@ -56,8 +56,7 @@ export interface ClassifyContext {
 export function classifyAadsts(aadsts: string, httpStatus?: number, context: ClassifyContext = {}): ProviderFailure {
   const num = aadsts.replace(/^AADSTS/i, '');
   const code = `AADSTS${num}`;
-  const withStatus = (f: ProviderFailure): ProviderFailure =>
-    httpStatus === undefined ? f : { ...f, httpStatus };
+  const withStatus = (f: ProviderFailure): ProviderFailure => (httpStatus === undefined ? f : { ...f, httpStatus });
   if (CONSENT_MISSING.has(num)) return withStatus({ code: 'provider_consent_missing', params: { aadsts: code } });
   if (context.workspaceApp && NOT_CONSENTED_HERE.has(num)) return withStatus({ code: 'provider_consent_missing', params: { aadsts: code } });
   if (CREDENTIALS_EXPIRED.has(num)) return withStatus({ code: 'provider_credentials_expired', params: { aadsts: code } });
@@ -114,8 +113,7 @@ export function classifyTokenError(err: unknown, context: ClassifyContext = {}):
   }
   if (aadsts) return classifyAadsts(aadsts, httpStatus, context);
 
-  const withStatus = (f: ProviderFailure): ProviderFailure =>
-    httpStatus === undefined ? f : { ...f, httpStatus };
+  const withStatus = (f: ProviderFailure): ProviderFailure => (httpStatus === undefined ? f : { ...f, httpStatus });
   if (httpStatus === 429) return withStatus({ code: 'provider_throttled', params: {} });
   if (httpStatus !== undefined && httpStatus >= 500) return withStatus({ code: 'provider_unavailable', params: {} });
   if (errorCode === 'invalid_client') return withStatus({ code: 'provider_credentials_invalid', params: {} });
@@ -167,7 +165,8 @@ export function assessTokenRoles(roles: readonly string[], required: readonly st
 const PERMISSION = String.raw`[A-Z][A-Za-z0-9]*(?:\.[A-Z][A-Za-z0-9]*){1,3}`;
 const PERMISSION_LIST = new RegExp(String.raw`^[\s:=]*(${PERMISSION}(?:\s*(?:,|;|\band\b|\bor\b)\s*${PERMISSION})*)`);
 const PERMISSION_ONLY = new RegExp(PERMISSION, 'g');
-const MARKERS = /(missing\s+(?:application\s+)?(?:role\(s\)|roles?|scopes?|permissions?)|following\s+(?:scopes|roles|permissions)|required\s+(?:scopes?|roles?|permissions?))/gi;
+const MARKERS =
+  /(missing\s+(?:application\s+)?(?:role\(s\)|roles?|scopes?|permissions?)|following\s+(?:scopes|roles|permissions)|required\s+(?:scopes?|roles?|permissions?))/gi;
 
 /**
  * Permission names a Graph 403 message says are missing, e.g.

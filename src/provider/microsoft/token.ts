@@ -107,8 +107,7 @@ function validate(credentials: ConnectionCredentials): void {
   if (!TENANT_ID.test(credentials.entraTenantId)) {
     throw new ProviderError({ code: 'provider_tenant_not_found', params: { reason: 'malformed_tenant_id' } });
   }
-  const empty =
-    credentials.kind === 'certificate' ? credentials.privateKeyPem === '' || credentials.thumbprintSha256 === '' : credentials.clientSecret === '';
+  const empty = credentials.kind === 'certificate' ? credentials.privateKeyPem === '' || credentials.thumbprintSha256 === '' : credentials.clientSecret === '';
   if (credentials.clientId.trim() === '' || empty) {
     throw new ProviderError({ code: 'provider_credentials_invalid', params: { reason: 'empty_credentials' } });
   }

@@ -83,7 +83,8 @@ export async function httpRequest(req: HttpRequest): Promise<Response> {
   } catch (err) {
     const name = err instanceof Error ? err.name : '';
     const code = errorCode(err);
-    const kind: TransportErrorKind = name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : code !== undefined && CONNECT_CODES.has(code) ? 'connect' : 'network';
+    const kind: TransportErrorKind =
+      name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : code !== undefined && CONNECT_CODES.has(code) ? 'connect' : 'network';
     providerRequests.inc({ status: kind });
     throw new TransportError(kind);
   }

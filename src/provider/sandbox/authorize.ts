@@ -90,7 +90,18 @@ function redirectError(res: ServerResponse, back: URL, state: string | null, err
   redirect(res, to);
 }
 
-const FORWARDED = ['client_id', 'response_type', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'prompt'];
+const FORWARDED = [
+  'client_id',
+  'response_type',
+  'redirect_uri',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'response_mode',
+  'prompt',
+];
 
 function signInForm(p: { params: URLSearchParams; app: SandboxApp; tenant: SandboxTenant; login: string; error?: string }): string {
   const hidden = FORWARDED.filter((k) => p.params.has(k))
@@ -115,11 +126,19 @@ export async function handleAuthorize(ctx: IdentityContext, req: IncomingMessage
   const clientId = (params.get('client_id') ?? '').toLowerCase();
   const app = clientId ? ctx.state.getApp(tenant.id, clientId) : undefined;
   if (!app || !app.appExists) {
-    return page(res, 400, `<h1>Sign-in failed</h1><p>AADSTS700016: Application with identifier '${esc(clientId)}' was not found in the directory '${esc(tenant.displayName)}'.</p>`);
+    return page(
+      res,
+      400,
+      `<h1>Sign-in failed</h1><p>AADSTS700016: Application with identifier '${esc(clientId)}' was not found in the directory '${esc(tenant.displayName)}'.</p>`,
+    );
   }
   const back = allowedRedirect(app, params.get('redirect_uri'));
   if (!back) {
-    return page(res, 400, `<h1>Sign-in failed</h1><p>AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application '${esc(app.clientId)}'.</p>`);
+    return page(
+      res,
+      400,
+      `<h1>Sign-in failed</h1><p>AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application '${esc(app.clientId)}'.</p>`,
+    );
   }
   const state = params.get('state');
   if (params.get('response_type') !== 'code') {
@@ -151,10 +170,7 @@ export async function handleAuthorize(ctx: IdentityContext, req: IncomingMessage
   const login = (params.get('login') ?? '').trim();
   const result = ctx.state.directory.authenticate(tenant.id, login, params.get('passwd') ?? '');
   if (!result.user) {
-    const error =
-      result.failure === 'disabled'
-        ? 'AADSTS50057: The user account is disabled.'
-        : 'AADSTS50126: Your account or password is incorrect.';
+    const error = result.failure === 'disabled' ? 'AADSTS50057: The user account is disabled.' : 'AADSTS50126: Your account or password is incorrect.';
     return page(res, 200, signInForm({ params, app, tenant, login, error }));
   }
   const request: AuthorizationRequest = {
@@ -215,7 +231,13 @@ export async function handleAuthorizationCodeGrant(
   if (!tenant) return aadError(res, 400, 'invalid_request', 90002, `Tenant '${tenantSegment}' not found.`);
   if (!clientId) return aadError(res, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
   if (!app || !app.appExists) {
-    return aadError(res, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'.`);
+    return aadError(
+      res,
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'.`,
+    );
   }
   const assertion = form.get('client_assertion');
   if (assertion !== null) {
@@ -244,9 +266,16 @@ export async function handleAuthorizationCodeGrant(
   const redeemed = ctx.state.authCodes.redeem(code);
   if (!redeemed.ok) {
     if (redeemed.reason === 'redeemed') {
-      return aadError(res, 400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
+      return aadError(
+        res,
+        400,
+        'invalid_grant',
+        54005,
+        'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+      );
     }
-    if (redeemed.reason === 'expired') return aadError(res, 400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity.');
+    if (redeemed.reason === 'expired')
+      return aadError(res, 400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity.');
     return aadError(res, 400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid: the code is not known.');
   }
   const grant = redeemed.grant;

@@ -48,8 +48,7 @@ function usable(caPem: string, certPem: string, keyPem: string, now: number): bo
   try {
     const ca = new X509Certificate(caPem);
     const cert = new X509Certificate(certPem);
-    const fresh = (c: X509Certificate): boolean =>
-      new Date(c.validTo).getTime() - now > MIN_REMAINING_MS && new Date(c.validFrom).getTime() <= now;
+    const fresh = (c: X509Certificate): boolean => new Date(c.validTo).getTime() - now > MIN_REMAINING_MS && new Date(c.validFrom).getTime() <= now;
     return (
       ca.ca &&
       fresh(ca) &&

@@ -124,7 +124,10 @@ export async function verifyClientAssertion(input: AssertionInput): Promise<Asse
     return fail(700027, `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${used}']`);
   }
   if (Date.parse(cert.notAfter) <= now || Date.parse(cert.notBefore) > now) {
-    return fail(700027, `Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '${used}', Found key 'Start=${cert.notBefore}, End=${cert.notAfter}']`);
+    return fail(
+      700027,
+      `Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '${used}', Found key 'Start=${cert.notBefore}, End=${cert.notAfter}']`,
+    );
   }
   let claims: { jti?: unknown; exp?: unknown };
   try {
@@ -137,8 +140,12 @@ export async function verifyClientAssertion(input: AssertionInput): Promise<Asse
     if (err instanceof errors.JWTExpired || (err instanceof errors.JWTClaimValidationFailed && err.claim === 'nbf')) {
       return fail(700024, 'Client assertion is not within its valid time range.');
     }
-    if (err instanceof errors.JWTClaimValidationFailed) return fail(50027, `JWT token is invalid or malformed: the '${err.claim}' claim is missing or invalid.`);
-    return fail(700027, `Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${used}']`);
+    if (err instanceof errors.JWTClaimValidationFailed)
+      return fail(50027, `JWT token is invalid or malformed: the '${err.claim}' claim is missing or invalid.`);
+    return fail(
+      700027,
+      `Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${used}']`,
+    );
   }
   const p = decodeJwt(input.assertion);
   if (p.iss !== input.clientId || p.sub !== input.clientId) {
@@ -149,7 +156,10 @@ export async function verifyClientAssertion(input: AssertionInput): Promise<Asse
     return fail(700023, 'Client assertion audience claim does not match Realm issuer.');
   }
   if (!input.replay.accept(`${input.clientId}|${String(claims.jti)}`, Number(claims.exp) * 1000, now)) {
-    return fail(700027, `Client assertion contains an invalid signature. [Reason - The assertion's jti was already used (replay), Thumbprint of key used by client: '${used}']`);
+    return fail(
+      700027,
+      `Client assertion contains an invalid signature. [Reason - The assertion's jti was already used (replay), Thumbprint of key used by client: '${used}']`,
+    );
   }
   return { ok: true };
 }

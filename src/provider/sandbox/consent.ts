@@ -76,11 +76,10 @@ export async function handleAdminConsent(state: SandboxState, req: IncomingMessa
     // What the registration requests (a multi-tenant app's, as registered in its home tenant).
     const requested = new Set(app.grantedRoles);
     const boxes = KNOWN_PERMISSIONS.map(
-      (p) => `<label><input type="checkbox" name="role" value="${esc(p)}"${requested.has(p) ? ' checked' : ''}> ${esc(p)}${requested.has(p) ? '' : ' <span class="muted">(not requested by the app yet)</span>'}</label>`,
+      (p) =>
+        `<label><input type="checkbox" name="role" value="${esc(p)}"${requested.has(p) ? ' checked' : ''}> ${esc(p)}${requested.has(p) ? '' : ' <span class="muted">(not requested by the app yet)</span>'}</label>`,
     ).join('');
-    const hidden = ['client_id', 'redirect_uri', 'state']
-      .map((k) => `<input type="hidden" name="${k}" value="${esc(params.get(k) ?? '')}">`)
-      .join('');
+    const hidden = ['client_id', 'redirect_uri', 'state'].map((k) => `<input type="hidden" name="${k}" value="${esc(params.get(k) ?? '')}">`).join('');
     return html(
       res,
       200,

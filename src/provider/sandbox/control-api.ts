@@ -28,7 +28,10 @@ const faultsSchema = z
 
 const tenantCreateSchema = z
   .object({
-    id: z.string().regex(/^[0-9a-fA-F-]{36}$/, 'tenant id must be a GUID').optional(),
+    id: z
+      .string()
+      .regex(/^[0-9a-fA-F-]{36}$/, 'tenant id must be a GUID')
+      .optional(),
     displayName: z.string().min(1).max(256).optional(),
     defaultDomain: z.string().min(3).max(253).optional(),
     counts: z
@@ -57,14 +60,21 @@ const appFields = {
   grantedRoles: z.array(z.string().min(1).max(200)).max(200).optional(),
   faults: faultsSchema.optional(),
   multiTenant: z.boolean().optional(),
-  redirectUris: z.array(z.url({ protocol: /^https?$/ }).max(2000)).max(50).optional(),
+  redirectUris: z
+    .array(z.url({ protocol: /^https?$/ }).max(2000))
+    .max(50)
+    .optional(),
 };
 const appCreateSchema = z.object({ clientId: z.string().min(1).max(100).optional(), ...appFields }).strict();
 const appPatchSchema = z.object(appFields).strict();
 const latencySchema = z.object({ latencyMs: z.number().int().min(0).max(120_000) }).strict();
 const certificateSchema = z.object({ pem: z.string().min(1).max(20_000) }).strict();
 const servicePrincipalSchema = z
-  .object({ clientId: z.string().min(1).max(100), consentGranted: z.boolean().optional(), grantedRoles: z.array(z.string().min(1).max(200)).max(200).optional() })
+  .object({
+    clientId: z.string().min(1).max(100),
+    consentGranted: z.boolean().optional(),
+    grantedRoles: z.array(z.string().min(1).max(200)).max(200).optional(),
+  })
   .strict();
 const userFields = {
   userPrincipalName: z.email().max(320),
@@ -74,7 +84,15 @@ const userFields = {
   accountEnabled: z.boolean().optional(),
   userType: z.enum(['Member', 'Guest']).optional(),
 };
-const userCreateSchema = z.object({ id: z.string().regex(/^[0-9a-fA-F-]{36}$/, 'user id must be a GUID').optional(), ...userFields }).strict();
+const userCreateSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[0-9a-fA-F-]{36}$/, 'user id must be a GUID')
+      .optional(),
+    ...userFields,
+  })
+  .strict();
 const userPatchSchema = z.object({ ...userFields, userPrincipalName: userFields.userPrincipalName.optional() }).strict();
 
 class BadRequest extends Error {}
@@ -116,20 +134,22 @@ route('PUT', '/latency', async (s, req, res) => {
   sendJson(res, 200, { latencyMs: s.globalLatencyMs });
 });
 
-route('GET', '/tenants', (s, _q, res) => sendJson(res, 200, [...s.tenants.values()].map((t) => s.tenantView(t))));
+route('GET', '/tenants', (s, _q, res) =>
+  sendJson(
+    res,
+    200,
+    [...s.tenants.values()].map((t) => s.tenantView(t)),
+  ),
+);
 route('POST', '/tenants', async (s, req, res) => sendJson(res, 201, s.tenantView(s.addTenant(await parse(req, tenantCreateSchema)))));
 route('GET', `/tenants/${T}`, (s, _q, res, [tid = '']) => sendJson(res, 200, s.tenantView(s.requireTenant(tid))));
-route('PATCH', `/tenants/${T}`, async (s, req, res, [tid = '']) =>
-  sendJson(res, 200, s.tenantView(s.updateTenant(tid, await parse(req, tenantPatchSchema)))),
-);
+route('PATCH', `/tenants/${T}`, async (s, req, res, [tid = '']) => sendJson(res, 200, s.tenantView(s.updateTenant(tid, await parse(req, tenantPatchSchema)))));
 route('DELETE', `/tenants/${T}`, (s, _q, res, [tid = '']) => {
   s.removeTenant(tid);
   sendEmpty(res, 204);
 });
 route('GET', `/tenants/${T}/faults`, (s, _q, res, [tid = '']) => sendJson(res, 200, s.requireTenant(tid).faults));
-route('PUT', `/tenants/${T}/faults`, async (s, req, res, [tid = '']) =>
-  sendJson(res, 200, s.setTenantFaults(tid, await parse(req, faultsSchema))),
-);
+route('PUT', `/tenants/${T}/faults`, async (s, req, res, [tid = '']) => sendJson(res, 200, s.setTenantFaults(tid, await parse(req, faultsSchema))));
 route('GET', `/tenants/${T}/device-configurations/${T}`, (s, _q, res, [tid = '', id = '']) => {
   const tenant = s.requireTenant(tid);
   const config = tenant.data.deviceConfigurations.find((c) => c.id === id);
@@ -139,7 +159,11 @@ route('GET', `/tenants/${T}/device-configurations/${T}`, (s, _q, res, [tid = '',
 
 route('GET', `/tenants/${T}/apps`, (s, _q, res, [tid = '']) => {
   s.requireTenant(tid);
-  sendJson(res, 200, s.listApps(tid).map((a) => s.appView(a)));
+  sendJson(
+    res,
+    200,
+    s.listApps(tid).map((a) => s.appView(a)),
+  );
 });
 route('POST', `/tenants/${T}/apps`, async (s, req, res, [tid = '']) => {
   const { app, secret } = s.addApp(tid, await parse(req, appCreateSchema));
@@ -178,15 +202,17 @@ route('POST', `/tenants/${T}/service-principals`, async (s, req, res, [tid = '']
   if (s.getApp(tenant.id, home.clientId)) throw new SandboxStateError(409, `app ${home.clientId} already has a service principal in tenant ${tenant.id}`);
   sendJson(res, 201, s.appView(consentInTenant(s, tenant.id, home, body.grantedRoles ?? home.grantedRoles, body.consentGranted ?? true)));
 });
-route('POST', `/tenants/${T}/apps/${T}/revoke-tokens`, (s, _q, res, [tid = '', cid = '']) =>
-  sendJson(res, 200, s.appView(s.revokeTokens(tid, cid))),
-);
+route('POST', `/tenants/${T}/apps/${T}/revoke-tokens`, (s, _q, res, [tid = '', cid = '']) => sendJson(res, 200, s.appView(s.revokeTokens(tid, cid))));
 
 // The people of a tenant, who sign in at the authorize page. A password is returned only in the
 // answer that creates the user (generated when not given), like an app secret.
 route('GET', `/tenants/${T}/users`, (s, _q, res, [tid = '']) => {
   const tenant = s.requireTenant(tid);
-  sendJson(res, 200, s.directory.list(tenant.id).map((u) => s.directory.view(u)));
+  sendJson(
+    res,
+    200,
+    s.directory.list(tenant.id).map((u) => s.directory.view(u)),
+  );
 });
 route('POST', `/tenants/${T}/users`, async (s, req, res, [tid = '']) => {
   const tenant = s.requireTenant(tid);
@@ -224,7 +250,12 @@ export async function handleControl(state: SandboxState, req: IncomingMessage, r
     known = true;
     if (r.method !== method) continue;
     try {
-      await r.handle(state, req, res, match.slice(1).map((p) => decodeURIComponent(p)));
+      await r.handle(
+        state,
+        req,
+        res,
+        match.slice(1).map((p) => decodeURIComponent(p)),
+      );
     } catch (err) {
       if (err instanceof BadRequest) return sendJson(res, 400, { error: { code: 'invalid_body', message: err.message } });
       if (err instanceof DirectoryError) return sendJson(res, err.status, { error: { code: 'sandbox_state', message: err.message } });

@@ -98,14 +98,39 @@ const DEVICE_OS = [
 ] as const;
 
 // Weighted so a snapshot looks like a real fleet: mostly compliant.
-const COMPLIANCE_STATES = ['compliant', 'compliant', 'compliant', 'compliant', 'compliant', 'noncompliant', 'noncompliant', 'inGracePeriod', 'unknown'] as const;
+const COMPLIANCE_STATES = [
+  'compliant',
+  'compliant',
+  'compliant',
+  'compliant',
+  'compliant',
+  'noncompliant',
+  'noncompliant',
+  'inGracePeriod',
+  'unknown',
+] as const;
 
 const BUILT_IN_ROLES = [
-  'Global Administrator', 'Global Reader', 'Intune Administrator', 'User Administrator', 'Groups Administrator',
-  'Security Administrator', 'Security Reader', 'Helpdesk Administrator', 'Application Administrator',
-  'Cloud Application Administrator', 'Privileged Role Administrator', 'Exchange Administrator',
-  'SharePoint Administrator', 'Teams Administrator', 'Compliance Administrator', 'Billing Administrator',
-  'Reports Reader', 'Authentication Administrator', 'Conditional Access Administrator', 'License Administrator',
+  'Global Administrator',
+  'Global Reader',
+  'Intune Administrator',
+  'User Administrator',
+  'Groups Administrator',
+  'Security Administrator',
+  'Security Reader',
+  'Helpdesk Administrator',
+  'Application Administrator',
+  'Cloud Application Administrator',
+  'Privileged Role Administrator',
+  'Exchange Administrator',
+  'SharePoint Administrator',
+  'Teams Administrator',
+  'Compliance Administrator',
+  'Billing Administrator',
+  'Reports Reader',
+  'Authentication Administrator',
+  'Conditional Access Administrator',
+  'License Administrator',
 ] as const;
 
 const GROUP_TOPICS = ['Sales', 'Finance', 'Engineering', 'Support', 'Marketing', 'HR', 'Legal', 'Operations', 'Pilot', 'Kiosk'] as const;
@@ -152,9 +177,7 @@ export function generateTenantData(tenantId: string, domain: string, counts: Ten
     });
     const group = groups.length > 0 && rng() < 0.5 ? pick(rng, groups) : undefined;
     if (group) {
-      assignments.set(id, [
-        { id: `${id}_${group.id}`, target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: group.id } },
-      ]);
+      assignments.set(id, [{ id: `${id}_${group.id}`, target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: group.id } }]);
     }
   }
 
@@ -206,7 +229,9 @@ export function generateTenantData(tenantId: string, domain: string, counts: Ten
       complianceState: pick(rng, COMPLIANCE_STATES),
       managementAgent: 'mdm',
       userPrincipalName: `user${String(1 + Math.floor(rng() * 250)).padStart(3, '0')}@${domain}`,
-      serialNumber: Math.floor(rng() * 1e10).toString(36).toUpperCase(),
+      serialNumber: Math.floor(rng() * 1e10)
+        .toString(36)
+        .toUpperCase(),
       enrolledDateTime: rngDate(rng),
       lastSyncDateTime: rngDate(rng, EPOCH + YEAR_MS),
     });
@@ -225,7 +250,9 @@ export function generateTenantData(tenantId: string, domain: string, counts: Ten
       isEnabled: true,
       templateId: id,
       version: '1',
-      rolePermissions: [{ allowedResourceActions: [`microsoft.directory/${pick(rng, ['users', 'groups', 'devices', 'applications'] as const)}/standard/read`] }],
+      rolePermissions: [
+        { allowedResourceActions: [`microsoft.directory/${pick(rng, ['users', 'groups', 'devices', 'applications'] as const)}/standard/read`] },
+      ],
     });
   }
 

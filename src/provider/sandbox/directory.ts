@@ -162,9 +162,7 @@ interface IssuedCode extends AuthorizationRequest {
   redeemed: boolean;
 }
 
-export type RedeemResult =
-  | { ok: true; grant: AuthorizationRequest & { userId: string } }
-  | { ok: false; reason: 'unknown' | 'redeemed' | 'expired' };
+export type RedeemResult = { ok: true; grant: AuthorizationRequest & { userId: string } } | { ok: false; reason: 'unknown' | 'redeemed' | 'expired' };
 
 /** Entra's codes live about ten minutes. */
 export const CODE_LIFETIME_MS = 10 * 60 * 1000;

@@ -237,7 +237,8 @@ function sendPage(call: Call, items: readonly GraphObject[], odataPath: string):
 
 function unauthorized(res: ServerResponse, message: string): void {
   sendJson(res, 401, graphError('InvalidAuthenticationToken', message), {
-    'www-authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
+    'www-authenticate':
+      'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
   });
 }
 

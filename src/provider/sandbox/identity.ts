@@ -28,7 +28,10 @@ export interface IdentityContext {
 }
 
 function aadTimestamp(date = new Date()): string {
-  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Entra's token-endpoint error body. Descriptions carry ids, never secrets. */
@@ -99,13 +102,25 @@ export async function handleToken(ctx: IdentityContext, req: IncomingMessage, re
     return aadError(res, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
   }
   if (!tenant) {
-    return aadError(res, 400, 'invalid_request', 90002, `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    return aadError(
+      res,
+      400,
+      'invalid_request',
+      90002,
+      `Tenant '${tenantSegment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
   }
   if (!clientId) {
     return aadError(res, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
   }
   if (!app || !app.appExists) {
-    return aadError(res, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
+    return aadError(
+      res,
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+    );
   }
   if (!app.servicePrincipalExists) {
     return aadError(res, 400, 'invalid_client', 7000229, `The client application ${app.clientId} is missing service principal in the tenant ${tenant.id}.`);
@@ -113,7 +128,13 @@ export async function handleToken(ctx: IdentityContext, req: IncomingMessage, re
   // A multi-tenant app's service principal authenticates with its home registration's credentials.
   const creds = credentialsOf(ctx.state, app);
   if (!creds) {
-    return aadError(res, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
+    return aadError(
+      res,
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+    );
   }
   if (assertion !== null) {
     if (form.get('client_assertion_type') !== JWT_BEARER) {
@@ -131,18 +152,42 @@ export async function handleToken(ctx: IdentityContext, req: IncomingMessage, re
   } else if (!secret) {
     return aadError(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   } else if (!secretsEqual(secret, creds.secret)) {
-    return aadError(res, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`);
+    return aadError(
+      res,
+      401,
+      'invalid_client',
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
+    );
   } else if (creds.secretExpired) {
-    return aadError(res, 401, 'invalid_client', 7000222, `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`);
+    return aadError(
+      res,
+      401,
+      'invalid_client',
+      7000222,
+      `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+    );
   }
   if (app.homeTenantId !== null && !app.consentGranted) {
     // The service principal exists but this tenant's consent was withdrawn.
-    return aadError(res, 400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource.`);
+    return aadError(
+      res,
+      400,
+      'invalid_grant',
+      65001,
+      `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource.`,
+    );
   }
   const scope = form.get('scope') ?? '';
   const resource = scope.replace(/\/\.default$/, '');
   if (!scope.endsWith('/.default')) {
-    return aadError(res, 400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+    return aadError(
+      res,
+      400,
+      'invalid_scope',
+      1002012,
+      `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    );
   }
   if (resource.replace(/\/+$/, '') !== ctx.baseUrl) {
     return aadError(res, 400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}.`);

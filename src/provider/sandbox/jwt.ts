@@ -25,9 +25,7 @@ export interface SandboxTokenClaims {
   sbx_gen: number;
 }
 
-export type VerifyResult =
-  | { ok: true; claims: SandboxTokenClaims }
-  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' | 'wrong_audience' };
+export type VerifyResult = { ok: true; claims: SandboxTokenClaims } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' | 'wrong_audience' };
 
 export interface TokenSigner {
   sign(claims: SandboxTokenClaims): string;

@@ -26,7 +26,10 @@ export function registrationOf(state: SandboxState, app: SandboxApp): SandboxApp
 }
 
 /** The credentials a token request for `app` is checked against: always its registration's. */
-export function credentialsOf(state: SandboxState, app: SandboxApp): { secret: string; secretExpired: boolean; certificates: SandboxApp['certificates'] } | undefined {
+export function credentialsOf(
+  state: SandboxState,
+  app: SandboxApp,
+): { secret: string; secretExpired: boolean; certificates: SandboxApp['certificates'] } | undefined {
   const reg = registrationOf(state, app);
   return reg ? { secret: reg.secret, secretExpired: isSecretExpired(reg), certificates: reg.certificates } : undefined;
 }

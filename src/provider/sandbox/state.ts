@@ -73,11 +73,7 @@ export interface TenantView {
   counts: TenantCounts;
 }
 
-export type FaultAction =
-  | { kind: 'none' }
-  | { kind: 'throttle'; retryAfterSeconds?: number }
-  | { kind: 'server_error' }
-  | { kind: 'unauthorized' };
+export type FaultAction = { kind: 'none' } | { kind: 'throttle'; retryAfterSeconds?: number } | { kind: 'server_error' } | { kind: 'unauthorized' };
 
 export interface RequestRecord {
   at: string;
@@ -330,9 +326,7 @@ export class SandboxState {
       }
       if (nonNegative(faults.throttleNext) > 0) {
         faults.throttleNext = nonNegative(faults.throttleNext) - 1;
-        return faults.retryAfterSeconds === undefined
-          ? { kind: 'throttle' }
-          : { kind: 'throttle', retryAfterSeconds: faults.retryAfterSeconds };
+        return faults.retryAfterSeconds === undefined ? { kind: 'throttle' } : { kind: 'throttle', retryAfterSeconds: faults.retryAfterSeconds };
       }
       if (nonNegative(faults.serverErrorsNext) > 0) {
         faults.serverErrorsNext = nonNegative(faults.serverErrorsNext) - 1;

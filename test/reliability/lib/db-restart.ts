@@ -121,7 +121,12 @@ export async function runDbRestart(o: RestartOptions): Promise<RestartReport> {
       });
       child.once('exit', (code, signal) => {
         if (!supervising) return;
-        const last = stderr.trim().split('\n').filter((l) => /Error|error/.test(l)).slice(-1)[0] ?? '';
+        const last =
+          stderr
+            .trim()
+            .split('\n')
+            .filter((l) => /Error|error/.test(l))
+            .slice(-1)[0] ?? '';
         workerExits.push({ code, signal, started, cause: last.trim().slice(0, 200) });
         setTimeout(() => {
           if (supervising) worker = superviseWorker();
@@ -144,7 +149,13 @@ export async function runDbRestart(o: RestartOptions): Promise<RestartReport> {
           const blocked = Math.random() < 0.05;
           const scope = blocked ? world.blocked : world.scopes[Math.floor(Math.random() * world.scopes.length)]!;
           try {
-            const r = await start(db, { type: types[Math.floor(Math.random() * types.length)]!, tenantId: scope.tenantId, trigger: 'operator', initiatorUserId: world.operatorId, providerConnectionId: scope.connectionId });
+            const r = await start(db, {
+              type: types[Math.floor(Math.random() * types.length)]!,
+              tenantId: scope.tenantId,
+              trigger: 'operator',
+              initiatorUserId: world.operatorId,
+              providerConnectionId: scope.connectionId,
+            });
             answers[r.outcome]++;
             if (r.outcome === 'accepted') accepted.push(r.run.id);
             events.push({ t: performance.now(), outcome: r.outcome });
@@ -243,7 +254,9 @@ export function restartViolations(r: RestartReport, opts: { strictWorker?: boole
   const v: string[] = [];
   const crashes = r.workerExits.filter((e) => e.started);
   if (opts.strictWorker && crashes.length) {
-    v.push(`the worker process died ${crashes.length}× during the restart(s) (exit ${crashes.map((c) => c.code ?? c.signal).join(', ')}: ${crashes[0]!.cause})`);
+    v.push(
+      `the worker process died ${crashes.length}× during the restart(s) (exit ${crashes.map((c) => c.code ?? c.signal).join(', ')}: ${crashes[0]!.cause})`,
+    );
   }
   const inv = r.invariants;
   if (r.acceptedLost) v.push(`${r.acceptedLost} "accepted" answers whose run is not in the database`);
@@ -258,7 +271,8 @@ export function restartViolations(r: RestartReport, opts: { strictWorker?: boole
   if (inv.admittedWithoutAudit) v.push(`${inv.admittedWithoutAudit} admitted runs without their audit row`);
   if (inv.maxActivePerScope > 1 || inv.maxActivePerIdentity > 1) v.push('two active runs on one scope/identity');
   const answered = Object.values(r.answers).reduce((a, b) => a + b, 0);
-  if (inv.auditStarts < answered || inv.auditStarts > answered + r.errors) v.push(`audit rows ${inv.auditStarts} outside [${answered}, ${answered + r.errors}]`);
+  if (inv.auditStarts < answered || inv.auditStarts > answered + r.errors)
+    v.push(`audit rows ${inv.auditStarts} outside [${answered}, ${answered + r.errors}]`);
   if (r.admittedAfterLastRestart && r.pickedUpAfterLastRestart !== r.admittedAfterLastRestart) {
     v.push(`worker picked up ${r.pickedUpAfterLastRestart} of ${r.admittedAfterLastRestart} runs admitted after the last restart`);
   }

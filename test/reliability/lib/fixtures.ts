@@ -29,26 +29,36 @@ export async function createScopes(db: Db, box: SecretBox, tenantSlug: string, n
   }));
   const tenants = await db
     .insertInto('tenants')
-    .values(specs.map((s) => ({ workspace_id: base.workspace_id, slug: `${prefix}-${s.clientId.slice(0, 8)}`, name: `Reliability ${s.name}`, entra_tenant_id: base.entra_tenant_id, status: 'active' as const })))
+    .values(
+      specs.map((s) => ({
+        workspace_id: base.workspace_id,
+        slug: `${prefix}-${s.clientId.slice(0, 8)}`,
+        name: `Reliability ${s.name}`,
+        entra_tenant_id: base.entra_tenant_id,
+        status: 'active' as const,
+      })),
+    )
     .returning(['id', 'slug'])
     .execute();
   const tenantOf = (s: (typeof specs)[number]) => tenants.find((t) => t.slug === `${prefix}-${s.clientId.slice(0, 8)}`)!.id;
   const rows = await db
     .insertInto('provider_connections')
-    .values(specs.map((s) => ({
-      id: s.id,
-      tenant_id: tenantOf(s),
-      name: s.name,
-      cloud: 'sandbox' as const,
-      client_id: s.clientId,
-      // Bound to its row, like every stored credential (credentialAad).
-      secret_ciphertext: box.seal(s.secret, credentialAad({ table: 'provider_connections', id: s.id }, 'secret_ciphertext')),
-      credential_expires_at: new Date(Date.now() + 365 * 86_400_000),
-      consent_status: 'granted' as const,
-      granted_permissions: [...ALL_PERMISSIONS],
-      last_verified_at: new Date(),
-      verification_status: 'succeeded' as const,
-    })))
+    .values(
+      specs.map((s) => ({
+        id: s.id,
+        tenant_id: tenantOf(s),
+        name: s.name,
+        cloud: 'sandbox' as const,
+        client_id: s.clientId,
+        // Bound to its row, like every stored credential (credentialAad).
+        secret_ciphertext: box.seal(s.secret, credentialAad({ table: 'provider_connections', id: s.id }, 'secret_ciphertext')),
+        credential_expires_at: new Date(Date.now() + 365 * 86_400_000),
+        consent_status: 'granted' as const,
+        granted_permissions: [...ALL_PERMISSIONS],
+        last_verified_at: new Date(),
+        verification_status: 'succeeded' as const,
+      })),
+    )
     .returning(['id', 'client_id', 'tenant_id'])
     .execute();
   return rows.map((r) => {

@@ -78,9 +78,7 @@ export async function runStorm(o: StormOptions): Promise<StormReport> {
     const outcomes: Record<Outcome, number> = { accepted: 0, deduped: 0, scope_busy: 0, blocked: 0 };
     for (const r of results) for (const k of Object.keys(outcomes) as Outcome[]) outcomes[k] += r.outcomes[k];
     const accepted = results.flatMap((r) => r.accepted);
-    const admittedIds = new Set(
-      (await observer.query<{ id: string }>(`select id from operation_runs where outcome <> 'blocked'`)).rows.map((r) => r.id),
-    );
+    const admittedIds = new Set((await observer.query<{ id: string }>(`select id from operation_runs where outcome <> 'blocked'`)).rows.map((r) => r.id));
     const starts = Object.values(outcomes).reduce((a, b) => a + b, 0);
     return {
       starts,

@@ -120,7 +120,13 @@ export async function runWorkerKill(o: KillOptions): Promise<KillReport> {
       while (loading) {
         const scope = scopes[Math.floor(Math.random() * scopes.length)]!;
         pending.push(
-          start(db, { type: types[Math.floor(Math.random() * 2)]!, tenantId: scope.tenantId, trigger: 'operator', initiatorUserId: operator.id, providerConnectionId: scope.connectionId })
+          start(db, {
+            type: types[Math.floor(Math.random() * 2)]!,
+            tenantId: scope.tenantId,
+            trigger: 'operator',
+            initiatorUserId: operator.id,
+            providerConnectionId: scope.connectionId,
+          })
             .then((r) => {
               outcomes[r.outcome]++;
               if (r.outcome === 'accepted') accepted.push(r.run.id);
@@ -168,7 +174,11 @@ export async function runWorkerKill(o: KillOptions): Promise<KillReport> {
     const drainDeadline = drainStart + 60_000 + o.leaseSeconds * 4000;
     let active = Infinity;
     while (Date.now() < drainDeadline) {
-      const r = await db.selectFrom('operation_runs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['queued', 'running']).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('operation_runs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirstOrThrow();
       active = Number(r.n);
       if (active === 0) break;
       await new Promise((res) => setTimeout(res, 200));
@@ -210,7 +220,9 @@ export async function runWorkerKill(o: KillOptions): Promise<KillReport> {
     // Each scope a killed run held: admitted again later (by the load, or now).
     let scopesReadmitted = 0;
     for (const scopeId of scopesOfKilled) {
-      const lastKilledEnd = Math.max(...runs.filter((r) => r.provider_connection_id === scopeId && r.reason_code === 'execution_interrupted').map((r) => r.completed_at!.getTime()));
+      const lastKilledEnd = Math.max(
+        ...runs.filter((r) => r.provider_connection_id === scopeId && r.reason_code === 'execution_interrupted').map((r) => r.completed_at!.getTime()),
+      );
       const later = runs.some((r) => r.provider_connection_id === scopeId && r.created_at.getTime() > lastKilledEnd);
       if (later) {
         scopesReadmitted++;
@@ -219,7 +231,13 @@ export async function runWorkerKill(o: KillOptions): Promise<KillReport> {
       const scope = scopes.find((s) => s.connectionId === scopeId)!;
       // A connection check: its identity is the connection, so the answer tells whether this
       // scope is free (a tenant-data type would be deduped to the same work on another scope).
-      const again = await start(db, { type: 'provider_connection.check', tenantId: scope.tenantId, trigger: 'operator', initiatorUserId: operator.id, providerConnectionId: scopeId });
+      const again = await start(db, {
+        type: 'provider_connection.check',
+        tenantId: scope.tenantId,
+        trigger: 'operator',
+        initiatorUserId: operator.id,
+        providerConnectionId: scopeId,
+      });
       if (again.outcome === 'accepted') scopesReadmitted++;
     }
 

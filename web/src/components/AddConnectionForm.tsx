@@ -18,7 +18,17 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Kind = 'secret' | 'certificate';
 type Mode = 'workspace_app' | 'own_app';
 
-export function AddConnectionForm({ tenant, tenantName, hasDefault, onAdded }: { tenant: string; tenantName: string; hasDefault: boolean; onAdded: () => void }) {
+export function AddConnectionForm({
+  tenant,
+  tenantName,
+  hasDefault,
+  onAdded,
+}: {
+  tenant: string;
+  tenantName: string;
+  hasDefault: boolean;
+  onAdded: () => void;
+}) {
   const [name, setName] = useState(hasDefault ? '' : 'Primary');
   const [clientId, setClientId] = useState('');
   const [kind, setKind] = useState<Kind>('secret');
@@ -137,7 +147,13 @@ export function AddConnectionForm({ tenant, tenantName, hasDefault, onAdded }: {
             <>
               <div className="field">
                 <label htmlFor="ac-client">Application (client) ID</label>
-                <input id="ac-client" value={clientId} onChange={(e) => setClientId(e.target.value)} spellCheck={false} placeholder="00000000-0000-0000-0000-000000000000" />
+                <input
+                  id="ac-client"
+                  value={clientId}
+                  onChange={(e) => setClientId(e.target.value)}
+                  spellCheck={false}
+                  placeholder="00000000-0000-0000-0000-000000000000"
+                />
               </div>
               <div className="field">
                 <label htmlFor="ac-kind">Credential</label>

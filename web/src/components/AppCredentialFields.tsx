@@ -24,7 +24,17 @@ export function credentialBody(c: CredentialState): { credential: Record<string,
 }
 
 /** `rotating`: the labels say "New …", so the add form's fields keep their own labels on the same page. */
-export function AppCredentialFields({ idPrefix, value, onChange, rotating = false }: { idPrefix: string; value: CredentialState; onChange: (patch: Partial<CredentialState>) => void; rotating?: boolean }) {
+export function AppCredentialFields({
+  idPrefix,
+  value,
+  onChange,
+  rotating = false,
+}: {
+  idPrefix: string;
+  value: CredentialState;
+  onChange: (patch: Partial<CredentialState>) => void;
+  rotating?: boolean;
+}) {
   return (
     <>
       <div className="field">
@@ -38,7 +48,14 @@ export function AppCredentialFields({ idPrefix, value, onChange, rotating = fals
         <>
           <div className="field">
             <label htmlFor={`${idPrefix}-secret`}>{rotating ? 'New client secret' : 'Client secret'}</label>
-            <input id={`${idPrefix}-secret`} type="password" autoComplete="new-password" spellCheck={false} value={value.secret} onChange={(e) => onChange({ secret: e.target.value })} />
+            <input
+              id={`${idPrefix}-secret`}
+              type="password"
+              autoComplete="new-password"
+              spellCheck={false}
+              value={value.secret}
+              onChange={(e) => onChange({ secret: e.target.value })}
+            />
           </div>
           <div className="field">
             <label htmlFor={`${idPrefix}-expires`}>{rotating ? 'New secret expires on' : 'Secret expires on'}</label>

@@ -30,8 +30,8 @@ export function CertificatePanel({ cert, fileName, fresh = false }: { cert: Conn
     <div className="certificate-panel" data-testid="certificate-panel">
       {fresh ? (
         <p>
-          Upload this certificate to the app registration (<em>Certificates &amp; secrets → Certificates → Upload certificate</em>), then run
-          “Check connection”. opsgate keeps the private key encrypted and never shows it.
+          Upload this certificate to the app registration (<em>Certificates &amp; secrets → Certificates → Upload certificate</em>), then run “Check
+          connection”. opsgate keeps the private key encrypted and never shows it.
         </p>
       ) : null}
       <dl className="facts">
@@ -57,7 +57,15 @@ export function CertificatePanel({ cert, fileName, fresh = false }: { cert: Conn
       <label className="visually-hidden" htmlFor={`pem-${cert.thumbprintSha256}`}>
         Public certificate (PEM)
       </label>
-      <textarea id={`pem-${cert.thumbprintSha256}`} className="pem" readOnly rows={8} value={cert.pem} spellCheck={false} onFocus={(e) => e.currentTarget.select()} />
+      <textarea
+        id={`pem-${cert.thumbprintSha256}`}
+        className="pem"
+        readOnly
+        rows={8}
+        value={cert.pem}
+        spellCheck={false}
+        onFocus={(e) => e.currentTarget.select()}
+      />
       <div className="button-row">
         <button type="button" className="button button-secondary" onClick={() => void copy()}>
           Copy certificate

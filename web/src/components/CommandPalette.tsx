@@ -79,8 +79,23 @@ function PaletteDialog({ onClose, onGo }: { onClose: () => void; onGo: () => voi
   const found = useTenantSearch(runId ? '' : q, !runId, 8);
   const options: Option[] = [
     ...(runId ? [{ key: `run-${runId}`, group: 'Run' as const, label: `Open run ${runId}`, to: `/admin/operations/${runId}` }] : []),
-    ...(runId ? [] : (found.data?.items ?? []).map((t) => ({ key: t.id, group: 'Tenants' as const, label: t.name, hint: t.slug, to: `/admin/t/${encodeURIComponent(t.slug)}` }))),
-    ...(runId ? [] : PAGES.filter((p) => !q || p.label.toLowerCase().includes(q.toLowerCase())).map((p) => ({ key: p.to, group: 'Pages' as const, label: p.label, to: p.to }))),
+    ...(runId
+      ? []
+      : (found.data?.items ?? []).map((t) => ({
+          key: t.id,
+          group: 'Tenants' as const,
+          label: t.name,
+          hint: t.slug,
+          to: `/admin/t/${encodeURIComponent(t.slug)}`,
+        }))),
+    ...(runId
+      ? []
+      : PAGES.filter((p) => !q || p.label.toLowerCase().includes(q.toLowerCase())).map((p) => ({
+          key: p.to,
+          group: 'Pages' as const,
+          label: p.label,
+          to: p.to,
+        }))),
   ];
   const activeIndex = Math.min(active, Math.max(options.length - 1, 0));
 
@@ -102,7 +117,9 @@ function PaletteDialog({ onClose, onGo }: { onClose: () => void; onGo: () => voi
     }
   }
 
-  const groups = (['Run', 'Tenants', 'Pages'] as const).map((g) => ({ g, items: options.map((o, i) => ({ o, i })).filter(({ o }) => o.group === g) })).filter((x) => x.items.length);
+  const groups = (['Run', 'Tenants', 'Pages'] as const)
+    .map((g) => ({ g, items: options.map((o, i) => ({ o, i })).filter(({ o }) => o.group === g) }))
+    .filter((x) => x.items.length);
   const tenantsTotal = found.data?.total;
   return (
     <div
@@ -182,10 +199,10 @@ function PaletteDialog({ onClose, onGo }: { onClose: () => void; onGo: () => voi
             : !found.data
               ? 'Searching…'
               : options.length === 0
-              ? `Nothing matches “${q}”.`
-              : tenantsTotal !== undefined && tenantsTotal > (found.data?.items.length ?? 0)
-                ? `${found.data?.items.length} of ${tenantsTotal.toLocaleString('en-US')} tenants shown: type more to narrow.`
-                : `${options.length} ${options.length === 1 ? 'result' : 'results'}.`}
+                ? `Nothing matches “${q}”.`
+                : tenantsTotal !== undefined && tenantsTotal > (found.data?.items.length ?? 0)
+                  ? `${found.data?.items.length} of ${tenantsTotal.toLocaleString('en-US')} tenants shown: type more to narrow.`
+                  : `${options.length} ${options.length === 1 ? 'result' : 'results'}.`}
         </p>
       </div>
     </div>

@@ -29,9 +29,9 @@ function AppCredential({ c, now }: { c: ProviderConnection; now: number }) {
         <Fact {...(c.hasCredential === false ? { tone: 'bad' as const, text: 'The app has no credential stored' } : expiryFact(c, now))} />
       </p>
       <p className="muted small">
-        This connection uses the {noun} of the workspace app <strong>{app?.name}</strong>, registered in your own tenant: one credential for every tenant
-        on the app, rotated once.{' '}
-        {app ? <Link to={`${APP_REGISTRATIONS_PATH}#app-${app.id}`}>Rotate it on App registrations</Link> : null} (owners and managers of the workspace).
+        This connection uses the {noun} of the workspace app <strong>{app?.name}</strong>, registered in your own tenant: one credential for every tenant on the
+        app, rotated once. {app ? <Link to={`${APP_REGISTRATIONS_PATH}#app-${app.id}`}>Rotate it on App registrations</Link> : null} (owners and managers of the
+        workspace).
       </p>
     </section>
   );
@@ -47,7 +47,10 @@ function OwnCredential({ c, canManage, busy, patch, now }: { c: ProviderConnecti
     e.preventDefault();
     const at = new Date(`${expires}T23:59:59Z`);
     if (!secret || Number.isNaN(at.getTime())) return;
-    const ok = await patch({ clientSecret: secret, secretExpiresAt: at.toISOString() }, 'Client secret rotated. Run “Check connection” or “Verify tenant” to refresh readiness.');
+    const ok = await patch(
+      { clientSecret: secret, secretExpiresAt: at.toISOString() },
+      'Client secret rotated. Run “Check connection” or “Verify tenant” to refresh readiness.',
+    );
     if (ok) {
       setSecret('');
       setExpires('');
@@ -59,7 +62,10 @@ function OwnCredential({ c, canManage, busy, patch, now }: { c: ProviderConnecti
       ? 'The current certificate stops working for opsgate at once: upload the new one to the app registration before the next run.'
       : 'The client secret is discarded: upload the new certificate to the app registration before the next run.';
     if (!window.confirm(`Generate a new certificate for ${c.name}? ${replaces}`)) return;
-    const ok = await patch({ credential: { type: 'certificate' } }, 'New certificate generated. Upload it to the app registration, then run “Check connection”.');
+    const ok = await patch(
+      { credential: { type: 'certificate' } },
+      'New certificate generated. Upload it to the app registration, then run “Check connection”.',
+    );
     if (ok) setFresh(true);
   }
 
@@ -90,7 +96,14 @@ function OwnCredential({ c, canManage, busy, patch, now }: { c: ProviderConnecti
             <form className="rotate-form" onSubmit={(e) => void rotateSecret(e)}>
               <div className="field">
                 <label htmlFor="new-secret">New client secret</label>
-                <input id="new-secret" type="password" autoComplete="new-password" spellCheck={false} value={secret} onChange={(e) => setSecret(e.target.value)} />
+                <input
+                  id="new-secret"
+                  type="password"
+                  autoComplete="new-password"
+                  spellCheck={false}
+                  value={secret}
+                  onChange={(e) => setSecret(e.target.value)}
+                />
               </div>
               <div className="field">
                 <label htmlFor="secret-expires">Secret expires on</label>

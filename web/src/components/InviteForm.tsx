@@ -23,7 +23,11 @@ export function InviteForm({ workspace, tenants, onInvited }: { workspace: strin
     setBusy(true);
     setError(null);
     try {
-      const inv = await api.post<CreatedInvitation>(`/api/workspaces/${encodeURIComponent(workspace)}/invitations`, { email: email.trim(), role, tenants: grant });
+      const inv = await api.post<CreatedInvitation>(`/api/workspaces/${encodeURIComponent(workspace)}/invitations`, {
+        email: email.trim(),
+        role,
+        tenants: grant,
+      });
       setCreated(inv);
       setCopied(false);
       setEmail('');
@@ -37,7 +41,10 @@ export function InviteForm({ workspace, tenants, onInvited }: { workspace: strin
 
   async function copy() {
     if (!created) return;
-    await navigator.clipboard?.writeText(created.url).then(() => setCopied(true), () => undefined);
+    await navigator.clipboard?.writeText(created.url).then(
+      () => setCopied(true),
+      () => undefined,
+    );
   }
 
   return (

@@ -8,7 +8,12 @@ import { useNow, useResource } from '../hooks.ts';
 import type { Run } from '../types.ts';
 import { RunBadge } from './RunsTable.tsx';
 
-export function useLatestRun(tenant: string, type: string, onSettled?: () => void, match: (r: Run) => boolean = () => true): { run: Run | null; loaded: boolean } {
+export function useLatestRun(
+  tenant: string,
+  type: string,
+  onSettled?: () => void,
+  match: (r: Run) => boolean = () => true,
+): { run: Run | null; loaded: boolean } {
   const r = useResource<{ items: Run[] }>(`/api/operations${qs({ tenant, type })}`, { poll: (d) => d.items.some(isActive), idleIntervalMs: 15_000 });
   const items = (r.data?.items ?? []).filter(match);
   const active = items.some(isActive);

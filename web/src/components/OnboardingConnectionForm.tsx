@@ -113,7 +113,13 @@ export function ConnectionForm({ sessionId, disabled, preset, onDone }: { sessio
           <>
             <div className="field">
               <label htmlFor="oc-client">Application (client) ID</label>
-              <input id="oc-client" value={clientId} onChange={(e) => setClientId(e.target.value)} spellCheck={false} placeholder="00000000-0000-0000-0000-000000000000" />
+              <input
+                id="oc-client"
+                value={clientId}
+                onChange={(e) => setClientId(e.target.value)}
+                spellCheck={false}
+                placeholder="00000000-0000-0000-0000-000000000000"
+              />
             </div>
             <div className="field">
               <label htmlFor="oc-cloud">Cloud</label>

@@ -17,7 +17,8 @@ export function expiryFact(c: Pick<ProviderConnection, 'credentialExpiresAt' | '
   const noun = c.credentialKind === 'certificate' ? 'Certificate' : 'Secret';
   if (days === null) return { tone: 'bad', text: 'No credential expiry recorded' };
   if (days < 0) return { tone: 'bad', text: `${noun} expired on ${formatDate(c.credentialExpiresAt)}` };
-  if (days <= EXPIRY_WARNING_DAYS) return { tone: 'warn', text: `${noun} expires in ${days} day${days === 1 ? '' : 's'} (${formatDate(c.credentialExpiresAt)})` };
+  if (days <= EXPIRY_WARNING_DAYS)
+    return { tone: 'warn', text: `${noun} expires in ${days} day${days === 1 ? '' : 's'} (${formatDate(c.credentialExpiresAt)})` };
   return { tone: 'good', text: `${noun} valid until ${formatDate(c.credentialExpiresAt)}` };
 }
 
@@ -93,7 +94,8 @@ export function VerificationReport({ connection: c, anchors = false, now = Date.
             {c.consentStatus !== 'granted' && anchors ? (
               <div className="remediation">
                 <p className="muted small">
-                  A Global Administrator of the customer tenant grants admin consent to this app registration. opsgate sends you to Microsoft’s consent page and verifies the connection when you come back.
+                  A Global Administrator of the customer tenant grants admin consent to this app registration. opsgate sends you to Microsoft’s consent page and
+                  verifies the connection when you come back.
                 </p>
                 {consentAction}
               </div>
@@ -106,14 +108,22 @@ export function VerificationReport({ connection: c, anchors = false, now = Date.
             <span title={c.lastVerifiedAt ? formatDateTime(c.lastVerifiedAt) : undefined}>
               <Fact {...verification} />
             </span>
-            {c.verificationReason ? <div className="muted small">{c.verificationReason.message}</div> : c.verificationReasonCode ? <div className="muted small">{humanizeKey(c.verificationReasonCode)}</div> : null}
+            {c.verificationReason ? (
+              <div className="muted small">{c.verificationReason.message}</div>
+            ) : c.verificationReasonCode ? (
+              <div className="muted small">{humanizeKey(c.verificationReasonCode)}</div>
+            ) : null}
           </dd>
         </div>
         <div className="facts-row" id={id('credentials-expiry')}>
           <dt>Credential</dt>
           <dd>
             <Fact {...exp} />
-            {exp.tone === 'warn' ? <div className="expiry-warning" role="note">Rotate the client secret before it expires, or starts will be blocked.</div> : null}
+            {exp.tone === 'warn' ? (
+              <div className="expiry-warning" role="note">
+                Rotate the client secret before it expires, or starts will be blocked.
+              </div>
+            ) : null}
           </dd>
         </div>
         <div className="facts-row">
@@ -142,7 +152,9 @@ export function VerificationReport({ connection: c, anchors = false, now = Date.
               <tr key={f.key}>
                 <th scope="row">
                   {f.label}
-                  <div className="small">{missing.length ? <Fact tone="bad" text={`${missing.length} missing`} /> : <Fact tone="good" text="All present" />}</div>
+                  <div className="small">
+                    {missing.length ? <Fact tone="bad" text={`${missing.length} missing`} /> : <Fact tone="good" text="All present" />}
+                  </div>
                 </th>
                 <td>
                   <ul className="perm-list">

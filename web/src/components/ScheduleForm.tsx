@@ -64,7 +64,14 @@ export function ScheduleForm({ workspace, onCreated }: { workspace: string; onCr
         <div className="form-grid-fields">
           <div className="field">
             <label htmlFor="schedule-name">Name</label>
-            <input id="schedule-name" value={name} maxLength={100} placeholder={`${OPERATIONS[type].action} on a schedule`} onChange={(e) => setName(e.target.value)} aria-describedby={described('name')} />
+            <input
+              id="schedule-name"
+              value={name}
+              maxLength={100}
+              placeholder={`${OPERATIONS[type].action} on a schedule`}
+              onChange={(e) => setName(e.target.value)}
+              aria-describedby={described('name')}
+            />
             <FieldError id="schedule-name-error" message={errors.name} />
           </div>
           <div className="field">
@@ -81,13 +88,31 @@ export function ScheduleForm({ workspace, onCreated }: { workspace: string; onCr
           <div />
           <div className="field">
             <label htmlFor="schedule-cron">Cron</label>
-            <input id="schedule-cron" value={cron} maxLength={100} spellCheck={false} className="mono" onChange={(e) => setCron(e.target.value)} aria-describedby={described('cron', 'schedule-cron-help')} aria-invalid={!!errors.cron} />
+            <input
+              id="schedule-cron"
+              value={cron}
+              maxLength={100}
+              spellCheck={false}
+              className="mono"
+              onChange={(e) => setCron(e.target.value)}
+              aria-describedby={described('cron', 'schedule-cron-help')}
+              aria-invalid={!!errors.cron}
+            />
             <CronHelp cron={cron} id="schedule-cron-help" />
             <FieldError id="schedule-cron-error" message={errors.cron} />
           </div>
           <div className="field">
             <label htmlFor="schedule-timezone">Time zone</label>
-            <input id="schedule-timezone" value={timezone} maxLength={64} list={TIME_ZONE_LIST} spellCheck={false} onChange={(e) => setTimezone(e.target.value)} aria-describedby={described('timezone')} aria-invalid={!!errors.timezone} />
+            <input
+              id="schedule-timezone"
+              value={timezone}
+              maxLength={64}
+              list={TIME_ZONE_LIST}
+              spellCheck={false}
+              onChange={(e) => setTimezone(e.target.value)}
+              aria-describedby={described('timezone')}
+              aria-invalid={!!errors.timezone}
+            />
             <FieldError id="schedule-timezone-error" message={errors.timezone} />
           </div>
           <div />

@@ -47,7 +47,13 @@ export function ScheduleRow({ schedule: s, canManage, now, onChanged }: { schedu
       <tr>
         <th scope="row">{s.name}</th>
         <td>{operationAction(s.type)}</td>
-        <td>{s.tenants === 'all' ? 'All active tenants' : <span title={names.join(', ')}>{names.length <= 3 ? names.join(', ') : `${names.length} tenants`}</span>}</td>
+        <td>
+          {s.tenants === 'all' ? (
+            'All active tenants'
+          ) : (
+            <span title={names.join(', ')}>{names.length <= 3 ? names.join(', ') : `${names.length} tenants`}</span>
+          )}
+        </td>
         <td>
           {words ?? <code>{s.cron}</code>}
           <span className="subtle-note">
@@ -72,7 +78,11 @@ export function ScheduleRow({ schedule: s, canManage, now, onChanged }: { schedu
         <td className="nowrap" data-testid="last-firing">
           {s.lastFiring ? (
             <>
-              {s.lastFiring.bulkOperationId ? <Link to={`/admin/bulk/${s.lastFiring.bulkOperationId}`}>{relativeTime(s.lastFiring.firedAt, now)}</Link> : relativeTime(s.lastFiring.firedAt, now)}
+              {s.lastFiring.bulkOperationId ? (
+                <Link to={`/admin/bulk/${s.lastFiring.bulkOperationId}`}>{relativeTime(s.lastFiring.firedAt, now)}</Link>
+              ) : (
+                relativeTime(s.lastFiring.firedAt, now)
+              )}
               <span className="subtle-note">{s.lastFiring.bulkOperationId ? countsText(s.lastFiring.counts) : 'starting…'}</span>
             </>
           ) : (
@@ -131,7 +141,19 @@ export function ScheduleRow({ schedule: s, canManage, now, onChanged }: { schedu
   );
 }
 
-function EditTiming({ schedule: s, busy, error, onSave, onCancel }: { schedule: Schedule; busy: boolean; error: string | null; onSave(b: { cron: string; timezone: string }): void; onCancel(): void }) {
+function EditTiming({
+  schedule: s,
+  busy,
+  error,
+  onSave,
+  onCancel,
+}: {
+  schedule: Schedule;
+  busy: boolean;
+  error: string | null;
+  onSave(b: { cron: string; timezone: string }): void;
+  onCancel(): void;
+}) {
   const [cron, setCron] = useState(s.cron);
   const [timezone, setTimezone] = useState(s.timezone);
   const errors = error ? fieldErrors(error) : {};
@@ -144,13 +166,31 @@ function EditTiming({ schedule: s, busy, error, onSave, onCancel }: { schedule: 
     <form className="schedule-edit" onSubmit={submit} aria-label={`Change when “${s.name}” fires`}>
       <div className="field">
         <label htmlFor={`${prefix}-cron`}>Cron</label>
-        <input id={`${prefix}-cron`} className="mono" value={cron} maxLength={100} spellCheck={false} onChange={(e) => setCron(e.target.value)} aria-invalid={!!errors.cron} aria-describedby={`${prefix}-cron-help${errors.cron ? ` ${prefix}-cron-error` : ''}`} />
+        <input
+          id={`${prefix}-cron`}
+          className="mono"
+          value={cron}
+          maxLength={100}
+          spellCheck={false}
+          onChange={(e) => setCron(e.target.value)}
+          aria-invalid={!!errors.cron}
+          aria-describedby={`${prefix}-cron-help${errors.cron ? ` ${prefix}-cron-error` : ''}`}
+        />
         <CronHelp cron={cron} id={`${prefix}-cron-help`} />
         <FieldError id={`${prefix}-cron-error`} message={errors.cron} />
       </div>
       <div className="field">
         <label htmlFor={`${prefix}-timezone`}>Time zone</label>
-        <input id={`${prefix}-timezone`} value={timezone} maxLength={64} list={TIME_ZONE_LIST} spellCheck={false} onChange={(e) => setTimezone(e.target.value)} aria-invalid={!!errors.timezone} aria-describedby={errors.timezone ? `${prefix}-timezone-error` : undefined} />
+        <input
+          id={`${prefix}-timezone`}
+          value={timezone}
+          maxLength={64}
+          list={TIME_ZONE_LIST}
+          spellCheck={false}
+          onChange={(e) => setTimezone(e.target.value)}
+          aria-invalid={!!errors.timezone}
+          aria-describedby={errors.timezone ? `${prefix}-timezone-error` : undefined}
+        />
         <FieldError id={`${prefix}-timezone-error`} message={errors.timezone} />
       </div>
       <div className="head-actions">

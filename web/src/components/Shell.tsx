@@ -40,7 +40,8 @@ export function Shell() {
   const attention = useAttention().data?.items.length ?? 0;
   const canManageWebhooks = !!useWorkspaceWith('webhook.manage');
   const canManageApps = !!useWorkspaceWith('provider_connection.manage');
-  const canAudit = !!session && (session.workspaces?.some((w) => w.capabilities.includes('audit.view')) || session.tenants.some((t) => membershipCan(t, 'audit.view')));
+  const canAudit =
+    !!session && (session.workspaces?.some((w) => w.capabilities.includes('audit.view')) || session.tenants.some((t) => membershipCan(t, 'audit.view')));
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -60,12 +61,24 @@ export function Shell() {
           {session?.workspace?.name ? <div className="workspace-name">{session.workspace.name}</div> : null}
           <nav aria-label="Main">
             <ul>
-              {[NAV[0]!, ATTENTION_NAV, ...NAV.slice(1), ...(canManageMembers ? [MEMBERS_NAV] : []), ...(canAudit ? [AUDIT_NAV] : []), ...(canManageApps ? [APPS_NAV] : []), ...(canManageWebhooks ? [WEBHOOKS_NAV] : [])].map((n) => (
+              {[
+                NAV[0]!,
+                ATTENTION_NAV,
+                ...NAV.slice(1),
+                ...(canManageMembers ? [MEMBERS_NAV] : []),
+                ...(canAudit ? [AUDIT_NAV] : []),
+                ...(canManageApps ? [APPS_NAV] : []),
+                ...(canManageWebhooks ? [WEBHOOKS_NAV] : []),
+              ].map((n) => (
                 <li key={n.to}>
                   <NavLink to={n.to} className={({ isActive }) => `nav-link${isActive || (n.to === '/admin/tenants' && currentSlug) ? ' active' : ''}`}>
                     {n.label}
                     {n === ATTENTION_NAV && attention > 0 ? (
-                      <span className="nav-count" data-testid="attention-count" title={`${attention} ${attention === 1 ? 'item needs' : 'items need'} attention`}>
+                      <span
+                        className="nav-count"
+                        data-testid="attention-count"
+                        title={`${attention} ${attention === 1 ? 'item needs' : 'items need'} attention`}
+                      >
                         {attention}
                       </span>
                     ) : null}
@@ -95,7 +108,16 @@ export function Shell() {
                   </span>
                 </summary>
                 <div className="account-menu-items">
-                  <button type="button" className="link-button" onClick={() => void signOutEverywhere().then(() => navigate('/login'), () => undefined)}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() =>
+                      void signOutEverywhere().then(
+                        () => navigate('/login'),
+                        () => undefined,
+                      )
+                    }
+                  >
                     Sign out everywhere
                   </button>
                   <p className="hint">Ends your sessions in every browser and device, this one included.</p>

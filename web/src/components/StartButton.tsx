@@ -47,7 +47,12 @@ export function StartButton(props: StartButtonProps) {
   const { tenant, type, providerConnectionId, target, allowed, disabledReason, variant = 'secondary' } = props;
   const group = useContext(ActionsCtx);
   const [busy, setBusy] = useState(false);
-  const [own, setOwn] = useState<{ answer: StartAnswer | null; error: ApiError | null; focus: boolean; key: number }>({ answer: null, error: null, focus: false, key: 0 });
+  const [own, setOwn] = useState<{ answer: StartAnswer | null; error: ApiError | null; focus: boolean; key: number }>({
+    answer: null,
+    error: null,
+    focus: false,
+    key: 0,
+  });
   const label = OPERATIONS[type].action;
   const wantPreflight = allowed && props.preflight !== false;
   const q = qs({ providerConnectionId, restoreRunId: target?.restoreRunId });
@@ -108,7 +113,13 @@ export function StartButton(props: StartButtonProps) {
       </div>
       {!group ? (
         <OutcomeRegion className="start-item-feedback" label={`${label}: outcome`}>
-          <AnswerOrError key={own.key} answer={own.answer} error={own.error} focus={own.focus} onDismiss={() => setOwn((o) => ({ answer: null, error: null, focus: false, key: o.key + 1 }))} />
+          <AnswerOrError
+            key={own.key}
+            answer={own.answer}
+            error={own.error}
+            focus={own.focus}
+            onDismiss={() => setOwn((o) => ({ answer: null, error: null, focus: false, key: o.key + 1 }))}
+          />
         </OutcomeRegion>
       ) : null}
     </div>
@@ -118,19 +129,14 @@ export function StartButton(props: StartButtonProps) {
 /** What a click would do right now, in the same vocabulary as the answer. */
 function PreflightHint({ pre }: { pre: PreflightAnswer }) {
   if (pre.wouldBe === 'accepted') {
-    return (
-      <span className="hint-ready">
-        Ready{pre.providerConnection ? <span className="muted"> · uses {pre.providerConnection.name}</span> : null}
-      </span>
-    );
+    return <span className="hint-ready">Ready{pre.providerConnection ? <span className="muted"> · uses {pre.providerConnection.name}</span> : null}</span>;
   }
   const wording = outcomeWording(pre.wouldBe, pre.label);
   const first = pre.nextSteps?.[0];
   const runLink = runUrl(pre.run);
   return (
     <span className={`hint hint-${pre.wouldBe}`} data-testid="preflight-hint">
-      <span className={`badge outcome-badge-${pre.wouldBe}`}>{wording}</span>{' '}
-      {pre.reason ? <span>{pre.reason.message}</span> : null}
+      <span className={`badge outcome-badge-${pre.wouldBe}`}>{wording}</span> {pre.reason ? <span>{pre.reason.message}</span> : null}
       {pre.wouldBe === 'deduped' && runLink ? (
         <>
           {' '}
@@ -146,7 +152,17 @@ function PreflightHint({ pre }: { pre: PreflightAnswer }) {
   );
 }
 
-function AnswerOrError({ answer, error, onDismiss, focus = false }: { answer: StartAnswer | null; error: ApiError | null; onDismiss: () => void; focus?: boolean }) {
+function AnswerOrError({
+  answer,
+  error,
+  onDismiss,
+  focus = false,
+}: {
+  answer: StartAnswer | null;
+  error: ApiError | null;
+  onDismiss: () => void;
+  focus?: boolean;
+}) {
   const errorRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (focus && error) errorRef.current?.focus();
@@ -179,7 +195,12 @@ export function StartActions({
   /** `list`: the buttons one under another; `plain`: children as given (a table with buttons in rows). */
   layout?: 'list' | 'plain';
 }) {
-  const [state, setState] = useState<{ answer: StartAnswer | null; error: ApiError | null; key: number; focus: boolean }>({ answer: null, error: null, key: 0, focus: false });
+  const [state, setState] = useState<{ answer: StartAnswer | null; error: ApiError | null; key: number; focus: boolean }>({
+    answer: null,
+    error: null,
+    key: 0,
+    focus: false,
+  });
   const reporter: Reporter = {
     report: (answer, error = null, focus = false) => setState((s) => ({ answer, error, key: s.key + 1, focus })),
   };
@@ -197,7 +218,12 @@ export function StartActions({
         <OutcomeRegion className="start-actions-feedback">
           {state.answer || state.error ? (
             <div key={state.key} ref={feedbackRef}>
-              <AnswerOrError answer={state.answer} error={state.error} focus={state.focus} onDismiss={() => setState((s) => ({ answer: null, error: null, key: s.key + 1, focus: false }))} />
+              <AnswerOrError
+                answer={state.answer}
+                error={state.error}
+                focus={state.focus}
+                onDismiss={() => setState((s) => ({ answer: null, error: null, key: s.key + 1, focus: false }))}
+              />
             </div>
           ) : null}
         </OutcomeRegion>

@@ -80,7 +80,18 @@ export function StartFeedback({ answer, onDismiss, focus = false }: Props) {
       data-outcome={answer.outcome}
     >
       <div className="start-feedback-head">
-        <svg className="start-feedback-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round">
+        <svg
+          className="start-feedback-icon"
+          viewBox="0 0 24 24"
+          width="18"
+          height="18"
+          aria-hidden="true"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2.2"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        >
           <path d={ICON[answer.outcome]} />
         </svg>
         <h3 className="start-feedback-title" id={titleId}>

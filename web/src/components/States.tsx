@@ -57,7 +57,13 @@ export function NotFoundPage() {
 }
 
 /** Renders the loading/error/not-found state of a resource, or the children once data is there. */
-export function Guard<T>({ r, children }: { r: { data: T | null; error: ApiError | null; loading: boolean; reload: () => void }; children: (data: T) => ReactNode }) {
+export function Guard<T>({
+  r,
+  children,
+}: {
+  r: { data: T | null; error: ApiError | null; loading: boolean; reload: () => void };
+  children: (data: T) => ReactNode;
+}) {
   if (r.error && r.error.status === 404) return <NotFoundPage />;
   if (r.data !== null) return <>{children(r.data)}</>;
   if (r.error) return <ErrorState error={r.error} onRetry={r.reload} />;

@@ -8,7 +8,19 @@ import { PickList } from './PickList.tsx';
 /** From this many tenants on, the list has a filter. */
 const FILTER_FROM = 10;
 
-export function TenantPicker({ id, tenants, value, onChange, disabled }: { id: string; tenants: { slug: string; name: string }[]; value: TenantsGrant; onChange(v: TenantsGrant): void; disabled?: boolean }) {
+export function TenantPicker({
+  id,
+  tenants,
+  value,
+  onChange,
+  disabled,
+}: {
+  id: string;
+  tenants: { slug: string; name: string }[];
+  value: TenantsGrant;
+  onChange(v: TenantsGrant): void;
+  disabled?: boolean;
+}) {
   const [filter, setFilter] = useState('');
   const chosen = value === 'all' ? [] : value;
   const toggle = (slug: string, on: boolean) => onChange(on ? [...chosen, slug] : chosen.filter((s) => s !== slug));
@@ -30,7 +42,13 @@ export function TenantPicker({ id, tenants, value, onChange, disabled }: { id: s
           {tenants.length === 0 ? <p className="muted small">No tenants yet.</p> : null}
           {tenants.length >= FILTER_FROM ? (
             <p className="tenant-picker-filter">
-              <input type="search" aria-label="Filter tenants by name or slug" placeholder="Filter tenants" value={filter} onChange={(e) => setFilter(e.target.value)} />
+              <input
+                type="search"
+                aria-label="Filter tenants by name or slug"
+                placeholder="Filter tenants"
+                value={filter}
+                onChange={(e) => setFilter(e.target.value)}
+              />
               <span className="muted small">{chosen.length} chosen</span>
             </p>
           ) : null}

@@ -84,7 +84,13 @@ export function TenantStatus({ tenant, canManage, onChanged }: { tenant: Tenant;
             </button>
           ) : null}
           {s === 'active' || s === 'suspended' ? (
-            <button type="button" className="button button-secondary" disabled={busy} aria-expanded={mode === 'archive'} onClick={() => setMode(mode === 'archive' ? 'idle' : 'archive')}>
+            <button
+              type="button"
+              className="button button-secondary"
+              disabled={busy}
+              aria-expanded={mode === 'archive'}
+              onClick={() => setMode(mode === 'archive' ? 'idle' : 'archive')}
+            >
               Archive tenant
             </button>
           ) : null}

@@ -123,7 +123,15 @@ export function TenantSwitcher({ current, currentName, section }: { current: str
               : null}
           </ul>
           <p className="combo-status" role="status">
-            {!open ? '' : found.data ? (total === 0 ? `No tenant matches “${text.trim()}”` : total !== undefined && total > tenants.length ? `${tenants.length} of ${total.toLocaleString('en-US')} tenants: type to narrow` : `${tenants.length} ${tenants.length === 1 ? 'tenant' : 'tenants'}`) : 'Searching…'}
+            {!open
+              ? ''
+              : found.data
+                ? total === 0
+                  ? `No tenant matches “${text.trim()}”`
+                  : total !== undefined && total > tenants.length
+                    ? `${tenants.length} of ${total.toLocaleString('en-US')} tenants: type to narrow`
+                    : `${tenants.length} ${tenants.length === 1 ? 'tenant' : 'tenants'}`
+                : 'Searching…'}
           </p>
         </div>
       </div>

@@ -48,7 +48,14 @@ export function WebhookForm({ workspace, onCreated }: { workspace: string; onCre
       <form className="webhook-form" onSubmit={(e) => void submit(e)} noValidate>
         <div className="field">
           <label htmlFor="webhook-url">URL</label>
-          <input id="webhook-url" type="url" placeholder="https://hooks.example.com/…" value={url} onChange={(e) => setUrl(e.target.value)} autoComplete="off" />
+          <input
+            id="webhook-url"
+            type="url"
+            placeholder="https://hooks.example.com/…"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            autoComplete="off"
+          />
         </div>
         <fieldset className="field checks">
           <legend>Events</legend>
@@ -70,7 +77,8 @@ export function WebhookForm({ workspace, onCreated }: { workspace: string; onCre
             </button>
           </div>
           <p className="subtle-note">
-            At least 16 characters. Each delivery carries <code>x-opsgate-signature: sha256=…</code>, the HMAC-SHA256 of its body with this secret. Keep a copy: it is never shown again.
+            At least 16 characters. Each delivery carries <code>x-opsgate-signature: sha256=…</code>, the HMAC-SHA256 of its body with this secret. Keep a copy:
+            it is never shown again.
           </p>
         </div>
         <div>

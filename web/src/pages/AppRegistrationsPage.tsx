@@ -22,7 +22,9 @@ export function AppRegistrationsPage() {
   useDocumentTitle('App registrations');
   const ws = useCurrentWorkspace();
   const may = !!ws?.capabilities.includes('provider_connection.manage');
-  const list = useResource<{ items: AppRegistration[] }>(ws && may ? `/api/workspaces/${encodeURIComponent(ws.slug)}/app-registrations` : null, { idleIntervalMs: 30_000 });
+  const list = useResource<{ items: AppRegistration[] }>(ws && may ? `/api/workspaces/${encodeURIComponent(ws.slug)}/app-registrations` : null, {
+    idleIntervalMs: 30_000,
+  });
   const [notice, setNotice] = useState<Notice>(null);
   const [rotating, setRotating] = useState<string | null>(null);
   const location = useLocation();
@@ -66,13 +68,17 @@ export function AppRegistrationsPage() {
           <h1>App registrations</h1>
           <p className="muted">
             One multi-tenant app in your own tenant, consented by each customer tenant’s admin, instead of an app registration and a secret in every customer
-            tenant. Register it in Entra for “Accounts in any organizational directory”, with the Graph application permissions opsgate needs; its
-            credential serves every connection on it, so it is rotated here, once.
+            tenant. Register it in Entra for “Accounts in any organizational directory”, with the Graph application permissions opsgate needs; its credential
+            serves every connection on it, so it is rotated here, once.
           </p>
         </div>
       </div>
       {notice ? (
-        <div className={`callout ${notice.tone === 'good' ? 'callout-good' : 'callout-error'}`} role={notice.tone === 'bad' ? 'alert' : 'status'} data-testid="apps-notice">
+        <div
+          className={`callout ${notice.tone === 'good' ? 'callout-good' : 'callout-error'}`}
+          role={notice.tone === 'bad' ? 'alert' : 'status'}
+          data-testid="apps-notice"
+        >
           <p>{notice.text}</p>
           {notice.app?.certificate ? <CertificatePanel cert={notice.app.certificate} fileName={`opsgate-${notice.app.name}`} fresh /> : null}
         </div>
@@ -108,7 +114,11 @@ export function AppRegistrationsPage() {
                   <td>
                     {credentialLabel(a)}
                     <div>
-                      <Fact {...(a.hasCredential ? expiryFact({ credentialExpiresAt: a.credentialExpiresAt, credentialKind: a.credentialType }, now) : { tone: 'bad', text: 'No credential stored' })} />
+                      <Fact
+                        {...(a.hasCredential
+                          ? expiryFact({ credentialExpiresAt: a.credentialExpiresAt, credentialKind: a.credentialType }, now)
+                          : { tone: 'bad', text: 'No credential stored' })}
+                      />
                     </div>
                   </td>
                   <td data-testid="app-connections">
@@ -126,7 +136,12 @@ export function AppRegistrationsPage() {
                     ) : null}
                   </td>
                   <td className="cell-actions">
-                    <button type="button" className="button button-secondary" aria-expanded={rotating === a.id} onClick={() => setRotating(rotating === a.id ? null : a.id)}>
+                    <button
+                      type="button"
+                      className="button button-secondary"
+                      aria-expanded={rotating === a.id}
+                      onClick={() => setRotating(rotating === a.id ? null : a.id)}
+                    >
                       Rotate credential
                     </button>{' '}
                     <button type="button" className="button button-danger" onClick={() => void remove(a)}>
@@ -146,7 +161,10 @@ export function AppRegistrationsPage() {
           </table>
         )}
       </section>
-      <AddAppForm workspace={ws.slug} onAdded={(a) => changed(a, a.certificate ? `Added ${a.name} with a new certificate: upload it to the app registration.` : `Added ${a.name}.`)} />
+      <AddAppForm
+        workspace={ws.slug}
+        onAdded={(a) => changed(a, a.certificate ? `Added ${a.name} with a new certificate: upload it to the app registration.` : `Added ${a.name}.`)}
+      />
     </div>
   );
 }
@@ -164,7 +182,12 @@ function RotateForm({ app, onDone }: { app: AppRegistration; onDone: (a: AppRegi
     try {
       const a = await api.patch<AppRegistration>(`/api/app-registrations/${app.id}`, body);
       const tenants = `${a.connectionCount} connection${a.connectionCount === 1 ? '' : 's'}`;
-      onDone(a, a.certificate ? `New certificate for ${a.name} (${tenants}): upload it to the app registration before the next run.` : `Rotated the client secret of ${a.name}, for its ${tenants}.`);
+      onDone(
+        a,
+        a.certificate
+          ? `New certificate for ${a.name} (${tenants}): upload it to the app registration before the next run.`
+          : `Rotated the client secret of ${a.name}, for its ${tenants}.`,
+      );
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     } finally {
@@ -206,7 +229,12 @@ function AddAppForm({ workspace, onAdded }: { workspace: string; onAdded: (a: Ap
     setBusy(true);
     setError(null);
     try {
-      const a = await api.post<AppRegistration>(`/api/workspaces/${encodeURIComponent(workspace)}/app-registrations`, { name: name.trim(), clientId: clientId.trim(), cloud, ...body });
+      const a = await api.post<AppRegistration>(`/api/workspaces/${encodeURIComponent(workspace)}/app-registrations`, {
+        name: name.trim(),
+        clientId: clientId.trim(),
+        cloud,
+        ...body,
+      });
       setName('');
       setClientId('');
       setCred({ secret: '', expires: '' });
@@ -235,7 +263,13 @@ function AddAppForm({ workspace, onAdded }: { workspace: string; onAdded: (a: Ap
           </div>
           <div className="field">
             <label htmlFor="app-client">Application (client) ID</label>
-            <input id="app-client" value={clientId} onChange={(e) => setClientId(e.target.value)} spellCheck={false} placeholder="00000000-0000-0000-0000-000000000000" />
+            <input
+              id="app-client"
+              value={clientId}
+              onChange={(e) => setClientId(e.target.value)}
+              spellCheck={false}
+              placeholder="00000000-0000-0000-0000-000000000000"
+            />
           </div>
           <div className="field">
             <label htmlFor="app-cloud">Cloud</label>

@@ -56,10 +56,20 @@ export function AttentionPage() {
         </div>
         <div className="head-actions" role="group" aria-label="Group by">
           <span className="muted group-by-label">Group by</span>
-          <button type="button" className={`button ${by === 'tenant' ? 'button-primary' : 'button-secondary'}`} aria-pressed={by === 'tenant'} onClick={() => setParams({})}>
+          <button
+            type="button"
+            className={`button ${by === 'tenant' ? 'button-primary' : 'button-secondary'}`}
+            aria-pressed={by === 'tenant'}
+            onClick={() => setParams({})}
+          >
             Tenant
           </button>
-          <button type="button" className={`button ${by === 'reason' ? 'button-primary' : 'button-secondary'}`} aria-pressed={by === 'reason'} onClick={() => setParams({ group: 'reason' })}>
+          <button
+            type="button"
+            className={`button ${by === 'reason' ? 'button-primary' : 'button-secondary'}`}
+            aria-pressed={by === 'reason'}
+            onClick={() => setParams({ group: 'reason' })}
+          >
             Reason
           </button>
         </div>

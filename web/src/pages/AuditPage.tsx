@@ -29,7 +29,15 @@ interface AuditPageData {
 const FILTERS = ['tenant', 'actor', 'action', 'since', 'until'] as const;
 type Filter = Record<(typeof FILTERS)[number], string>;
 // Offered in the action field; any action name, or a prefix ending in ".*", can be typed.
-const KNOWN_ACTIONS = ['operation.start', 'session.sign_in', 'setup', 'provider_connection.*', 'provider_connection.consent_granted', 'onboarding.*', 'tenant.*'];
+const KNOWN_ACTIONS = [
+  'operation.start',
+  'session.sign_in',
+  'setup',
+  'provider_connection.*',
+  'provider_connection.consent_granted',
+  'onboarding.*',
+  'tenant.*',
+];
 const OUTCOME_TONES: Record<string, string> = { accepted: 'info', succeeded: 'good', deduped: 'info', scope_busy: 'warn', blocked: 'bad', failed: 'bad' };
 
 /** `datetime-local` speaks local time without a zone; the API takes ISO instants. */
@@ -117,11 +125,26 @@ export function AuditPage() {
         </div>
         <div className="field">
           <label htmlFor="a-actor">Actor</label>
-          <input id="a-actor" type="search" placeholder="Email" value={actor} onChange={(e) => setActor(e.target.value)} onBlur={() => actor.trim() !== filter.actor && set({ actor: actor.trim() })} />
+          <input
+            id="a-actor"
+            type="search"
+            placeholder="Email"
+            value={actor}
+            onChange={(e) => setActor(e.target.value)}
+            onBlur={() => actor.trim() !== filter.actor && set({ actor: actor.trim() })}
+          />
         </div>
         <div className="field">
           <label htmlFor="a-action">Action</label>
-          <input id="a-action" type="search" list="a-actions" placeholder="Any action" value={action} onChange={(e) => setAction(e.target.value)} onBlur={() => action.trim() !== filter.action && set({ action: action.trim() })} />
+          <input
+            id="a-action"
+            type="search"
+            list="a-actions"
+            placeholder="Any action"
+            value={action}
+            onChange={(e) => setAction(e.target.value)}
+            onBlur={() => action.trim() !== filter.action && set({ action: action.trim() })}
+          />
           <datalist id="a-actions">
             {KNOWN_ACTIONS.map((a) => (
               <option key={a} value={a} />
@@ -130,11 +153,21 @@ export function AuditPage() {
         </div>
         <div className="field">
           <label htmlFor="a-since">From</label>
-          <input id="a-since" type="datetime-local" value={filter.since ? toInput(filter.since) : ''} onChange={(e) => set({ since: fromInput(e.target.value) })} />
+          <input
+            id="a-since"
+            type="datetime-local"
+            value={filter.since ? toInput(filter.since) : ''}
+            onChange={(e) => set({ since: fromInput(e.target.value) })}
+          />
         </div>
         <div className="field">
           <label htmlFor="a-until">To</label>
-          <input id="a-until" type="datetime-local" value={filter.until ? toInput(filter.until) : ''} onChange={(e) => set({ until: fromInput(e.target.value) })} />
+          <input
+            id="a-until"
+            type="datetime-local"
+            value={filter.until ? toInput(filter.until) : ''}
+            onChange={(e) => set({ until: fromInput(e.target.value) })}
+          />
         </div>
         <button type="submit" className="button button-secondary">
           Apply
@@ -151,7 +184,9 @@ export function AuditPage() {
         ) : !first.data ? (
           <Loading />
         ) : items.length === 0 ? (
-          <Empty title={anyFilter ? 'No audit entries match these filters' : 'No audit entries yet'}>Starts, sign-ins and changes appear here as they happen.</Empty>
+          <Empty title={anyFilter ? 'No audit entries match these filters' : 'No audit entries yet'}>
+            Starts, sign-ins and changes appear here as they happen.
+          </Empty>
         ) : (
           <>
             <AuditTable items={items} />
@@ -195,7 +230,13 @@ function AuditTable({ items }: { items: AuditItem[] }) {
               {i.operationType ? <div className="subtle-note">{operationTitle(i.operationType)}</div> : null}
             </td>
             <td>{i.tenant ? <Link to={`/admin/t/${encodeURIComponent(i.tenant.slug)}`}>{i.tenant.slug}</Link> : <span className="muted">—</span>}</td>
-            <td>{i.outcome ? <span className={`badge tone-${OUTCOME_TONES[i.outcome] ?? 'muted'}`}>{i.outcome.replace('_', ' ')}</span> : <span className="muted">—</span>}</td>
+            <td>
+              {i.outcome ? (
+                <span className={`badge tone-${OUTCOME_TONES[i.outcome] ?? 'muted'}`}>{i.outcome.replace('_', ' ')}</span>
+              ) : (
+                <span className="muted">—</span>
+              )}
+            </td>
             <td className="cell-reason">
               {i.reason ? <div>{i.reason.message}</div> : null}
               {i.run ? <Link to={i.run.url}>View run</Link> : null}

@@ -76,7 +76,15 @@ function Progress({ bulk }: { bulk: Bulk }) {
         </h2>
         <span className={moving(bulk) ? 'live-note' : 'muted'}>{moving(bulk) ? 'updating live' : 'all finished'}</span>
       </div>
-      <div className="bulk-bar" role="progressbar" aria-label="Runs finished" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done} aria-valuetext={`${done} of ${total} finished`}>
+      <div
+        className="bulk-bar"
+        role="progressbar"
+        aria-label="Runs finished"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={done}
+        aria-valuetext={`${done} of ${total} finished`}
+      >
         <span className="bulk-bar-good" style={{ width: pct(p.succeeded) }} />
         <span className="bulk-bar-warn" style={{ width: pct(p.partially_succeeded) }} />
         <span className="bulk-bar-bad" style={{ width: pct(p.failed) }} />
@@ -173,7 +181,8 @@ function ItemsTable({ items }: { items: BulkItem[] }) {
                 <td className="nowrap">
                   {it.run ? (
                     <>
-                      <Link to={it.run.url}>View run</Link> {it.run.status ? <RunBadge run={{ status: it.run.status, outcome: it.run.outcome ?? 'pending' }} /> : null}
+                      <Link to={it.run.url}>View run</Link>{' '}
+                      {it.run.status ? <RunBadge run={{ status: it.run.status, outcome: it.run.outcome ?? 'pending' }} /> : null}
                     </>
                   ) : (
                     <span className="muted">—</span>

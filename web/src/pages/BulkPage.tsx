@@ -28,7 +28,10 @@ export function BulkPage() {
       <div className="page-head">
         <div>
           <h1>Bulk start</h1>
-          <p className="muted">One operation on many tenants at once. Each tenant gets exactly the answer a single start would give it: queued, already running, scope busy or blocked.</p>
+          <p className="muted">
+            One operation on many tenants at once. Each tenant gets exactly the answer a single start would give it: queued, already running, scope busy or
+            blocked.
+          </p>
         </div>
       </div>
       {!ws ? null : can ? (

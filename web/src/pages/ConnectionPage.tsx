@@ -78,8 +78,22 @@ function ConnectionView({ c, reload }: { c: ProviderConnection; reload: () => vo
       <div className="grid-2">
         <div className="col">
           <section className="card">
-            <StartActions note={anyStart ? <>Starts here run on this connection, {c.name}, whether or not it is the default.</> : <>Your role{m ? ` (${m.role})` : ''} can view this connection but cannot start operations.</>}>
-              <StartButton tenant={slug} type="provider_connection.check" providerConnectionId={c.id} allowed={can('provider_connection.run_checks')} variant="primary" />
+            <StartActions
+              note={
+                anyStart ? (
+                  <>Starts here run on this connection, {c.name}, whether or not it is the default.</>
+                ) : (
+                  <>Your role{m ? ` (${m.role})` : ''} can view this connection but cannot start operations.</>
+                )
+              }
+            >
+              <StartButton
+                tenant={slug}
+                type="provider_connection.check"
+                providerConnectionId={c.id}
+                allowed={can('provider_connection.run_checks')}
+                variant="primary"
+              />
               <StartButton tenant={slug} type="inventory.sync" providerConnectionId={c.id} allowed={can('inventory.sync')} />
               <StartButton tenant={slug} type="compliance.snapshot" providerConnectionId={c.id} allowed={can('compliance.snapshot')} />
             </StartActions>
@@ -160,7 +174,12 @@ function ManageCard({ c, canManage, reload, now }: { c: ProviderConnection; canM
           {c.isDefault ? (
             <span className="badge tone-info">This is the default</span>
           ) : (
-            <button type="button" className="button button-secondary" disabled={!canManage || busy} onClick={() => void patch({ isDefault: true }, `${c.name} is now the default connection.`)}>
+            <button
+              type="button"
+              className="button button-secondary"
+              disabled={!canManage || busy}
+              onClick={() => void patch({ isDefault: true }, `${c.name} is now the default connection.`)}
+            >
               Make default
             </button>
           )}
@@ -255,7 +274,10 @@ function ConsentResult({ connectionId, onSettled }: { connectionId: string; onSe
       </div>
     );
   }
-  const detail = consent === 'denied' ? `Microsoft answered “${params.get('error') ?? 'access_denied'}”.` : `The answer from the consent page could not be accepted (${params.get('why') ?? 'unknown'}).`;
+  const detail =
+    consent === 'denied'
+      ? `Microsoft answered “${params.get('error') ?? 'access_denied'}”.`
+      : `The answer from the consent page could not be accepted (${params.get('why') ?? 'unknown'}).`;
   return (
     <div className="callout callout-error consent-result" role="alert" data-testid="consent-result">
       <div className="consent-result-head">

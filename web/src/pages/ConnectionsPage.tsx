@@ -21,7 +21,9 @@ export function ConnectionsPage() {
   const tenantFilter = params.get('tenant') ?? '';
   const tenants = listedTenants(session?.tenants ?? [], tenantFilter).filter((t) => !tenantFilter || t.slug === tenantFilter || t.id === tenantFilter);
   const unknownTenant = tenantFilter && tenants.length === 0;
-  const conns = useResource<{ items: ProviderConnection[] }>(unknownTenant ? null : `/api/provider-connections${qs({ tenant: tenantFilter })}`, { idleIntervalMs: 10_000 });
+  const conns = useResource<{ items: ProviderConnection[] }>(unknownTenant ? null : `/api/provider-connections${qs({ tenant: tenantFilter })}`, {
+    idleIntervalMs: 10_000,
+  });
   // Filtered to one tenant: its manager can add a connection here (the fix for "no connection").
   const single = tenantFilter && tenants.length === 1 ? tenants[0]! : null;
   const byTenant = (t: SessionTenant) => (conns.data?.items ?? []).filter((c) => c.tenant?.id === t.id || c.tenant?.slug === t.slug);
@@ -34,11 +36,7 @@ export function ConnectionsPage() {
         </div>
         <div className="field field-inline">
           <label htmlFor="conn-tenant">Tenant</label>
-          <select
-            id="conn-tenant"
-            value={unknownTenant ? '' : tenantFilter}
-            onChange={(e) => setParams(e.target.value ? { tenant: e.target.value } : {})}
-          >
+          <select id="conn-tenant" value={unknownTenant ? '' : tenantFilter} onChange={(e) => setParams(e.target.value ? { tenant: e.target.value } : {})}>
             <option value="">All tenants</option>
             {listedTenants(session?.tenants ?? [], tenantFilter).map((t) => (
               <option key={t.id} value={t.slug}>

@@ -109,7 +109,15 @@ export function InvitePage() {
         ) : (
           <>
             <TextField id="displayName" label="Your name" value={displayName} onChange={setDisplayName} autoComplete="name" autoFocus />
-            <TextField id="password" label="Password" type="password" value={password} onChange={setPassword} autoComplete="new-password" hint={`At least ${MIN_PASSWORD} characters.`} />
+            <TextField
+              id="password"
+              label="Password"
+              type="password"
+              value={password}
+              onChange={setPassword}
+              autoComplete="new-password"
+              hint={`At least ${MIN_PASSWORD} characters.`}
+            />
             <TextField id="confirm" label="Confirm password" type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" />
             <button type="submit" className="button button-primary button-block" disabled={busy}>
               Create account and join

@@ -43,13 +43,25 @@ export function MembersPage() {
         <InviteForm workspace={ws.slug} tenants={tenants} onInvited={invitations.reload} />
         <div className="stack">
           <section className="card card-flush" aria-label="Members">
-            {members.error ? <ErrorState error={members.error} onRetry={members.reload} /> : !members.data ? <Loading /> : <MembersTable base={base!} items={members.data.items} tenants={tenants} selfId={session?.user.id} onChanged={members.reload} />}
+            {members.error ? (
+              <ErrorState error={members.error} onRetry={members.reload} />
+            ) : !members.data ? (
+              <Loading />
+            ) : (
+              <MembersTable base={base!} items={members.data.items} tenants={tenants} selfId={session?.user.id} onChanged={members.reload} />
+            )}
           </section>
           <section className="card" aria-labelledby="open-invitations">
             <h2 className="card-title" id="open-invitations">
               Open invitations
             </h2>
-            {invitations.error ? <ErrorState error={invitations.error} /> : !invitations.data ? <Loading /> : <InvitationsTable base={base!} items={invitations.data.items} onChanged={invitations.reload} />}
+            {invitations.error ? (
+              <ErrorState error={invitations.error} />
+            ) : !invitations.data ? (
+              <Loading />
+            ) : (
+              <InvitationsTable base={base!} items={invitations.data.items} onChanged={invitations.reload} />
+            )}
           </section>
         </div>
       </div>
@@ -57,7 +69,19 @@ export function MembersPage() {
   );
 }
 
-function MembersTable({ base, items, tenants, selfId, onChanged }: { base: string; items: Member[]; tenants: { slug: string; name: string }[]; selfId?: string; onChanged(): void }) {
+function MembersTable({
+  base,
+  items,
+  tenants,
+  selfId,
+  onChanged,
+}: {
+  base: string;
+  items: Member[];
+  tenants: { slug: string; name: string }[];
+  selfId?: string;
+  onChanged(): void;
+}) {
   const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -95,10 +119,15 @@ function MembersTable({ base, items, tenants, selfId, onChanged }: { base: strin
             editing === m.user.id ? (
               <tr key={m.user.id} data-member={m.user.email}>
                 <td colSpan={4}>
-                  <MemberEditor base={base} member={m} tenants={tenants} onDone={(changed) => {
+                  <MemberEditor
+                    base={base}
+                    member={m}
+                    tenants={tenants}
+                    onDone={(changed) => {
                       setEditing(null);
                       if (changed) onChanged();
-                    }} />
+                    }}
+                  />
                 </td>
               </tr>
             ) : (
@@ -128,7 +157,17 @@ function MembersTable({ base, items, tenants, selfId, onChanged }: { base: strin
   );
 }
 
-function MemberEditor({ base, member, tenants, onDone }: { base: string; member: Member; tenants: { slug: string; name: string }[]; onDone(changed: boolean): void }) {
+function MemberEditor({
+  base,
+  member,
+  tenants,
+  onDone,
+}: {
+  base: string;
+  member: Member;
+  tenants: { slug: string; name: string }[];
+  onDone(changed: boolean): void;
+}) {
   const [role, setRole] = useState<Role>(member.role);
   const [grant, setGrant] = useState<TenantsGrant>(member.tenants === 'all' ? 'all' : member.tenants.map((t) => t.slug));
   const [busy, setBusy] = useState(false);
@@ -201,7 +240,12 @@ function InvitationsTable({ base, items, onChanged }: { base: string; items: Ope
             <td>{tenantsLabel(i.tenants)}</td>
             <td>{i.status === 'expired' ? <span className="badge tone-warn">expired</span> : formatDateTime(i.expiresAt)}</td>
             <td>
-              <button type="button" className="link-button" aria-label={`Withdraw invitation for ${i.email}`} onClick={() => void api.del(`${base}/invitations/${i.id}`).then(onChanged)}>
+              <button
+                type="button"
+                className="link-button"
+                aria-label={`Withdraw invitation for ${i.email}`}
+                onClick={() => void api.del(`${base}/invitations/${i.id}`).then(onChanged)}
+              >
                 Withdraw
               </button>
             </td>

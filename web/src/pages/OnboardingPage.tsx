@@ -39,7 +39,13 @@ export function OnboardingPage() {
     setError(null);
   }
 
-  const derivedSlug = slugTouched ? slug : name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  const derivedSlug = slugTouched
+    ? slug
+    : name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 63);
   const problems = [
     !name.trim() ? 'a name' : null,
     !SLUG.test(derivedSlug) ? 'a slug of lowercase letters, digits and dashes' : null,
@@ -82,7 +88,8 @@ export function OnboardingPage() {
       </div>
       {unavailable ? (
         <div className="callout callout-warn" role="status" data-testid="onboarding-unavailable">
-          <strong>Onboarding is not available on this server.</strong> The onboarding API did not answer (404). Existing tenants are unaffected; ask your administrator to update opsgate.
+          <strong>Onboarding is not available on this server.</strong> The onboarding API did not answer (404). Existing tenants are unaffected; ask your
+          administrator to update opsgate.
         </div>
       ) : null}
       <div className="grid-2">
@@ -117,7 +124,13 @@ export function OnboardingPage() {
               </div>
               <div className="field">
                 <label htmlFor="ob-entra">Entra tenant ID</label>
-                <input id="ob-entra" value={entraTenantId} onChange={(e) => setEntraTenantId(e.target.value)} placeholder="00000000-0000-0000-0000-000000000000" spellCheck={false} />
+                <input
+                  id="ob-entra"
+                  value={entraTenantId}
+                  onChange={(e) => setEntraTenantId(e.target.value)}
+                  placeholder="00000000-0000-0000-0000-000000000000"
+                  spellCheck={false}
+                />
               </div>
               {error ? (
                 <div className="callout callout-error" role="alert">
@@ -146,7 +159,8 @@ export function OnboardingPage() {
                 <li key={s.id}>
                   <Link to={`/admin/onboarding/${s.id}`}>{s.tenant?.name ?? s.id}</Link>
                   <span className="muted small">
-                    <span className={`badge tone-${s.status === 'draft' ? 'info' : s.status === 'completed' ? 'good' : 'muted'}`}>{s.status}</span> {s.createdAt ? `started ${formatDateTime(s.createdAt)}` : ''}
+                    <span className={`badge tone-${s.status === 'draft' ? 'info' : s.status === 'completed' ? 'good' : 'muted'}`}>{s.status}</span>{' '}
+                    {s.createdAt ? `started ${formatDateTime(s.createdAt)}` : ''}
                   </span>
                 </li>
               ))}

@@ -92,7 +92,13 @@ function Wizard({ s, reload }: { s: OnboardingSession; reload: () => void }) {
             <button type="button" className="button button-secondary" onClick={() => void close('cancel')}>
               Cancel onboarding
             </button>
-            <button type="button" className="button button-primary" disabled={!verified} title={verified ? undefined : 'Verify the connection first'} onClick={() => void close('finish')}>
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={!verified}
+              title={verified ? undefined : 'Verify the connection first'}
+              onClick={() => void close('finish')}
+            >
               Finish onboarding
             </button>
           </div>
@@ -105,14 +111,16 @@ function Wizard({ s, reload }: { s: OnboardingSession; reload: () => void }) {
       ) : null}
       {!draft ? (
         <div className="callout callout-good" role="status">
-          This onboarding is {s.status}. {s.status === 'completed' ? <Link to={`/admin/t/${encodeURIComponent(s.tenant.slug)}`}>Open {s.tenant.name}</Link> : null}
+          This onboarding is {s.status}.{' '}
+          {s.status === 'completed' ? <Link to={`/admin/t/${encodeURIComponent(s.tenant.slug)}`}>Open {s.tenant.name}</Link> : null}
         </div>
       ) : null}
       <ol className="wizard">
         <li className="wizard-step done">
           <h2 className="card-title">1 · Tenant</h2>
           <p>
-            <strong>{s.tenant.name}</strong> ({s.tenant.slug}) is recorded in the <em>onboarding</em> state: only the wizard’s operations can run for it until onboarding is finished.
+            <strong>{s.tenant.name}</strong> ({s.tenant.slug}) is recorded in the <em>onboarding</em> state: only the wizard’s operations can run for it until
+            onboarding is finished.
           </p>
         </li>
         <li className={`wizard-step${s.providerConnection ? ' done' : ' current'}`}>
@@ -125,11 +133,15 @@ function Wizard({ s, reload }: { s: OnboardingSession; reload: () => void }) {
                 </Link>
                 {s.providerConnection.clientId ? <span className="muted small"> · app {s.providerConnection.clientId}</span> : null}
                 {s.providerConnection.cloud ? <span className="muted small"> · {s.providerConnection.cloud} cloud</span> : null}
-                {s.providerConnection.appRegistration ? <span className="muted small"> · workspace app {s.providerConnection.appRegistration.name}</span> : null}
+                {s.providerConnection.appRegistration ? (
+                  <span className="muted small"> · workspace app {s.providerConnection.appRegistration.name}</span>
+                ) : null}
               </p>
               <p className="facts-inline">
                 {s.providerConnection.consentStatus ? <Fact {...consentFact({ consentStatus: s.providerConnection.consentStatus })} /> : null}
-                {s.providerConnection.credentialExpiresAt !== undefined ? <Fact {...expiryFact({ credentialExpiresAt: s.providerConnection.credentialExpiresAt ?? null })} /> : null}
+                {s.providerConnection.credentialExpiresAt !== undefined ? (
+                  <Fact {...expiryFact({ credentialExpiresAt: s.providerConnection.credentialExpiresAt ?? null })} />
+                ) : null}
               </p>
             </div>
           ) : draft ? (
@@ -204,7 +216,9 @@ function Bootstrap({ s, canManage, onDone }: { s: OnboardingSession; canManage: 
   const unselected = BOOTSTRAP_TYPES.filter((t) => !s.selections.some((x) => x.type === t));
   return (
     <div className="bootstrap">
-      <p className="muted small">The chosen operations run one at a time, in order; each waits for the previous one, and every one passes the same start gate.</p>
+      <p className="muted small">
+        The chosen operations run one at a time, in order; each waits for the previous one, and every one passes the same start gate.
+      </p>
       <OutcomeRegion>
         {answer ? (
           <div ref={feedbackRef}>
@@ -235,7 +249,9 @@ function Bootstrap({ s, canManage, onDone }: { s: OnboardingSession; canManage: 
                   <td>{i + 1}</td>
                   <td>{operationTitle(sel.type)}</td>
                   <td>
-                    <span className={`badge tone-${selectionTone(sel.state)}`}>{sel.state === 'pending' ? 'waiting its turn' : humanizeKey(sel.state).toLowerCase()}</span>
+                    <span className={`badge tone-${selectionTone(sel.state)}`}>
+                      {sel.state === 'pending' ? 'waiting its turn' : humanizeKey(sel.state).toLowerCase()}
+                    </span>
                   </td>
                   <td>
                     {sel.reason ? <div>{sel.reason.message}</div> : null}
@@ -258,11 +274,20 @@ function Bootstrap({ s, canManage, onDone }: { s: OnboardingSession; canManage: 
           <legend>{s.selections.length ? 'Add operations' : 'Choose what to run once verified'}</legend>
           {unselected.map((t) => (
             <label key={t} className="check">
-              <input type="checkbox" checked={chosen.includes(t)} onChange={(e) => setChosen((c) => (e.target.checked ? [...c, t] : c.filter((x) => x !== t)))} />
+              <input
+                type="checkbox"
+                checked={chosen.includes(t)}
+                onChange={(e) => setChosen((c) => (e.target.checked ? [...c, t] : c.filter((x) => x !== t)))}
+              />
               {OPERATIONS[t].action}
             </label>
           ))}
-          <button type="button" className="button button-primary" disabled={!chosen.some((t) => unselected.includes(t))} onClick={() => void post('bootstrap', { operations: chosen.filter((t) => unselected.includes(t)) })}>
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={!chosen.some((t) => unselected.includes(t))}
+            onClick={() => void post('bootstrap', { operations: chosen.filter((t) => unselected.includes(t)) })}
+          >
             Start selected operations
           </button>
         </fieldset>

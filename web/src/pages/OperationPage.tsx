@@ -50,14 +50,11 @@ function RunView({ run, reload }: { run: Run; reload: () => void }) {
   return (
     <div className="stack run-detail" data-run-status={run.status} data-run-outcome={run.outcome}>
       <p className="breadcrumbs small">
-        <Link to="/admin/operations">Operations</Link> ›{' '}
-        <Link to={`/admin/operations?tenant=${encodeURIComponent(run.tenant.slug)}`}>{tenantLabel}</Link>
+        <Link to="/admin/operations">Operations</Link> › <Link to={`/admin/operations?tenant=${encodeURIComponent(run.tenant.slug)}`}>{tenantLabel}</Link>
       </p>
       <section className={`card run-outcome tone-border-${runTone(run)}`} aria-labelledby="run-title">
         <div className="run-outcome-head">
-          <h1 id="run-title">
-            {heading}
-          </h1>
+          <h1 id="run-title">{heading}</h1>
           <RunBadge run={run} />
         </div>
         <p className="run-explanation">{explanation(run)}</p>

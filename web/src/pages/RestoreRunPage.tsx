@@ -64,7 +64,8 @@ function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }
           <p className="eyebrow">Restore run</p>
           <h2 className="card-title card-title-lg">{run.name}</h2>
           <p className="muted small">
-            {run.itemCount ?? items.length} item{(run.itemCount ?? items.length) === 1 ? '' : 's'} · status <span className="badge tone-muted">{run.status}</span>
+            {run.itemCount ?? items.length} item{(run.itemCount ?? items.length) === 1 ? '' : 's'} · status{' '}
+            <span className="badge tone-muted">{run.status}</span>
             {run.createdAt ? <> · prepared {formatDateTime(run.createdAt)}</> : null}
           </p>
           {run.status === 'failed' && run.lastRun ? (
@@ -116,7 +117,8 @@ function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }
           </div>
           {items.some((i) => itemAction(i) === 'unknown') ? (
             <p className="callout callout-warn small" role="note">
-              Whether each item will be created or updated is known after the tenant’s inventory has been synced once. The restore itself always checks the live tenant.
+              Whether each item will be created or updated is known after the tenant’s inventory has been synced once. The restore itself always checks the live
+              tenant.
             </p>
           ) : null}
           {items.length === 0 ? (

@@ -29,7 +29,10 @@ export function SchedulesPage() {
       <div className="page-head">
         <div>
           <h1>Schedules</h1>
-          <p className="muted">Operations that start on many tenants at set times. Each firing is a bulk start through the same gate: tenants that are not ready are answered blocked, never queued.</p>
+          <p className="muted">
+            Operations that start on many tenants at set times. Each firing is a bulk start through the same gate: tenants that are not ready are answered
+            blocked, never queued.
+          </p>
         </div>
       </div>
       {ws && can ? (
@@ -45,7 +48,9 @@ export function SchedulesPage() {
         ) : !list.data ? (
           <Loading />
         ) : list.data.items.length === 0 ? (
-          <Empty title="No schedules yet">{can ? 'Create one above to run an operation on your tenants at set times.' : `${WHO_CAN[0]!.toUpperCase()}${WHO_CAN.slice(1)} can create them.`}</Empty>
+          <Empty title="No schedules yet">
+            {can ? 'Create one above to run an operation on your tenants at set times.' : `${WHO_CAN[0]!.toUpperCase()}${WHO_CAN.slice(1)} can create them.`}
+          </Empty>
         ) : (
           <table className="table" data-testid="schedules-table">
             <thead>

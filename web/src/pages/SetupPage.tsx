@@ -46,7 +46,8 @@ export function SetupPage() {
       navigate('/admin/tenants', { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'already_set_up') setNeeded(false);
-      else if (err instanceof ApiError && err.status === 403) setError('This setup link is not valid. Open the link the server printed when it started (it ends in ?token=…).');
+      else if (err instanceof ApiError && err.status === 403)
+        setError('This setup link is not valid. Open the link the server printed when it started (it ends in ?token=…).');
       else setError(err instanceof Error ? err.message : 'Setup failed.');
     } finally {
       setBusy(false);
@@ -86,7 +87,15 @@ export function SetupPage() {
         <TextField id="workspaceName" label="Workspace name" value={workspaceName} onChange={setWorkspaceName} hint="Usually your company's name." autoFocus />
         <TextField id="displayName" label="Your name" value={displayName} onChange={setDisplayName} autoComplete="name" />
         <TextField id="email" label="Email" type="email" value={email} onChange={setEmail} autoComplete="username" />
-        <TextField id="password" label="Password" type="password" value={password} onChange={setPassword} autoComplete="new-password" hint={`At least ${MIN_PASSWORD} characters.`} />
+        <TextField
+          id="password"
+          label="Password"
+          type="password"
+          value={password}
+          onChange={setPassword}
+          autoComplete="new-password"
+          hint={`At least ${MIN_PASSWORD} characters.`}
+        />
         <TextField id="confirm" label="Confirm password" type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" />
         <button type="submit" className="button button-primary button-block" disabled={busy}>
           Create workspace

@@ -70,9 +70,7 @@ export function TenantBackupsPage() {
           >
             <StartButton tenant={tenant.slug} type="backup.capture" allowed={allowed} variant="primary" />
           </StartActions>
-          <p className="muted small">
-            Each capture keeps its own copy of every device configuration and its assignments; earlier captures stay as they were.
-          </p>
+          <p className="muted small">Each capture keeps its own copy of every device configuration and its assignments; earlier captures stay as they were.</p>
         </section>
         {allowed ? <CreateRestoreRun tenantSlug={tenant.slug} selected={[...selected.values()]} onClear={() => setSelected(new Map())} /> : null}
       </div>
@@ -102,41 +100,46 @@ export function TenantBackupsPage() {
             )
           ) : (
             <div className="data-table-wrap">
-            <table className="table table-compact" data-testid="backup-items" aria-labelledby="backup-items-title">
-              <thead>
-                <tr>
-                  {allowed ? (
-                    <th scope="col">
-                      <span className="visually-hidden">Selected</span>
-                    </th>
-                  ) : null}
-                  <th scope="col">Name</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Assignments</th>
-                </tr>
-              </thead>
-              {byCapture(items).map((g) => (
-                <tbody key={g.capturedAt}>
+              <table className="table table-compact" data-testid="backup-items" aria-labelledby="backup-items-title">
+                <thead>
                   <tr>
-                    <th scope="rowgroup" colSpan={allowed ? 4 : 3} className="muted small">
-                      Captured {formatDateTime(g.capturedAt)}
-                    </th>
+                    {allowed ? (
+                      <th scope="col">
+                        <span className="visually-hidden">Selected</span>
+                      </th>
+                    ) : null}
+                    <th scope="col">Name</th>
+                    <th scope="col">Type</th>
+                    <th scope="col">Assignments</th>
                   </tr>
-                  {g.items.map((i) => (
-                    <tr key={i.id}>
-                      {allowed ? (
-                        <td>
-                          <input type="checkbox" aria-label={`Select ${i.displayName}`} checked={selected.has(i.id)} onChange={(e) => toggle([i], e.target.checked)} />
-                        </td>
-                      ) : null}
-                      <td>{i.displayName}</td>
-                      <td>{humanizeKey(i.resourceType)}</td>
-                      <td>{i.assignmentCount ?? '—'}</td>
+                </thead>
+                {byCapture(items).map((g) => (
+                  <tbody key={g.capturedAt}>
+                    <tr>
+                      <th scope="rowgroup" colSpan={allowed ? 4 : 3} className="muted small">
+                        Captured {formatDateTime(g.capturedAt)}
+                      </th>
                     </tr>
-                  ))}
-                </tbody>
-              ))}
-            </table>
+                    {g.items.map((i) => (
+                      <tr key={i.id}>
+                        {allowed ? (
+                          <td>
+                            <input
+                              type="checkbox"
+                              aria-label={`Select ${i.displayName}`}
+                              checked={selected.has(i.id)}
+                              onChange={(e) => toggle([i], e.target.checked)}
+                            />
+                          </td>
+                        ) : null}
+                        <td>{i.displayName}</td>
+                        <td>{humanizeKey(i.resourceType)}</td>
+                        <td>{i.assignmentCount ?? '—'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                ))}
+              </table>
             </div>
           )}
           {page.data && (page.hasNext || page.hasPrevious) ? (

@@ -13,7 +13,9 @@ import { useTenant } from './TenantLayout.tsx';
 
 // Opened directly (a bookmark, a reload): the first page is asked for while the console starts.
 preloadList(/^\/admin\/t\/([^/]+)\/groups$/, (m) => `/api/tenants/${encodeURIComponent(decodeURIComponent(m[1]!))}/groups`, { defaultSort: 'name' });
-preloadList(/^\/admin\/t\/([^/]+)\/role-definitions$/, (m) => `/api/tenants/${encodeURIComponent(decodeURIComponent(m[1]!))}/role-definitions`, { defaultSort: 'name' });
+preloadList(/^\/admin\/t\/([^/]+)\/role-definitions$/, (m) => `/api/tenants/${encodeURIComponent(decodeURIComponent(m[1]!))}/role-definitions`, {
+  defaultSort: 'name',
+});
 
 const synced = { id: 'synced', header: 'Synced', sort: { asc: 'synced', desc: '-synced' }, className: 'nowrap' };
 
@@ -52,7 +54,13 @@ export function TenantGroupsPage() {
       <section className="card">
         <StartActions
           title="Entra groups"
-          note={can('directory.sync') ? <LastRunLine run={run} label="Last group sync" /> : <>Your role{membership ? ` (${membership.role})` : ''} can view groups but cannot sync them.</>}
+          note={
+            can('directory.sync') ? (
+              <LastRunLine run={run} label="Last group sync" />
+            ) : (
+              <>Your role{membership ? ` (${membership.role})` : ''} can view groups but cannot sync them.</>
+            )
+          }
         >
           <StartButton tenant={tenant.slug} type="entra_group_sync" allowed={can('directory.sync')} variant="primary" />
         </StartActions>
@@ -89,7 +97,13 @@ export function TenantRoleDefinitionsPage() {
       <section className="card">
         <StartActions
           title="Directory role definitions"
-          note={can('directory.sync') ? <LastRunLine run={run} label="Last role definitions sync" /> : <>Your role{membership ? ` (${membership.role})` : ''} can view role definitions but cannot sync them.</>}
+          note={
+            can('directory.sync') ? (
+              <LastRunLine run={run} label="Last role definitions sync" />
+            ) : (
+              <>Your role{membership ? ` (${membership.role})` : ''} can view role definitions but cannot sync them.</>
+            )
+          }
         >
           <StartButton tenant={tenant.slug} type="directory_role_definitions.sync" allowed={can('directory.sync')} variant="primary" />
         </StartActions>

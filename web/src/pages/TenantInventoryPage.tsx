@@ -34,7 +34,13 @@ export function TenantInventoryPage() {
       <section className="card">
         <StartActions
           title="Intune inventory"
-          note={can('inventory.sync') ? <LastRunLine run={run} label="Last inventory sync" /> : <>Your role{membership ? ` (${membership.role})` : ''} can view inventory but cannot sync it.</>}
+          note={
+            can('inventory.sync') ? (
+              <LastRunLine run={run} label="Last inventory sync" />
+            ) : (
+              <>Your role{membership ? ` (${membership.role})` : ''} can view inventory but cannot sync it.</>
+            )
+          }
         >
           <StartButton tenant={tenant.slug} type="inventory.sync" allowed={can('inventory.sync')} variant="primary" />
         </StartActions>

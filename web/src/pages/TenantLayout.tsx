@@ -46,7 +46,8 @@ export function TenantLayout() {
   const { pathname } = useLocation();
   useEffect(() => {
     const active = tabs.current?.querySelector<HTMLElement>('.tab.active');
-    if (active && tabs.current && tabs.current.scrollWidth > tabs.current.clientWidth) tabs.current.scrollLeft = active.offsetLeft - tabs.current.offsetLeft - 12;
+    if (active && tabs.current && tabs.current.scrollWidth > tabs.current.clientWidth)
+      tabs.current.scrollLeft = active.offsetLeft - tabs.current.offsetLeft - 12;
   }, [pathname, r.data]);
   useLandOnStatus(r.data !== null);
   // A status change moves start hints, run lists and tenant pickers: reload them all.
@@ -71,7 +72,8 @@ export function TenantLayout() {
               <div>
                 <p className="eyebrow">Tenant</p>
                 <h1>
-                  {tenant.name} <span className={`badge tone-${tenant.status === 'active' ? 'good' : tenant.status === 'onboarding' ? 'info' : 'bad'}`}>{tenant.status}</span>
+                  {tenant.name}{' '}
+                  <span className={`badge tone-${tenant.status === 'active' ? 'good' : tenant.status === 'onboarding' ? 'info' : 'bad'}`}>{tenant.status}</span>
                 </h1>
                 <p className="muted small">
                   {tenant.slug}

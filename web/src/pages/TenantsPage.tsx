@@ -76,26 +76,26 @@ export function TenantsPage() {
           )
         ) : (
           <>
-          <div className="data-table-wrap">
-          <table className="table data-table" data-testid="tenants-table" aria-labelledby="tenants-list-title" aria-describedby={statusId}>
-            <thead>
-              <tr>
-                <SortHeader list={tenants} label="Tenant" asc="name" desc="-name" />
-                <th scope="col">Status</th>
-                <th scope="col">Default connection</th>
-                <th scope="col">Readiness</th>
-                <th scope="col">Last verification</th>
-                <th scope="col">Active run</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tenants.items.map((t) => (
-                <TenantRow key={t.id} tenant={t} active={active.filter((r) => r.tenant.id === t.id || r.tenant.slug === t.slug)} />
-              ))}
-            </tbody>
-          </table>
-          </div>
-          <Pager list={tenants} noun="tenants" statusId={statusId} />
+            <div className="data-table-wrap">
+              <table className="table data-table" data-testid="tenants-table" aria-labelledby="tenants-list-title" aria-describedby={statusId}>
+                <thead>
+                  <tr>
+                    <SortHeader list={tenants} label="Tenant" asc="name" desc="-name" />
+                    <th scope="col">Status</th>
+                    <th scope="col">Default connection</th>
+                    <th scope="col">Readiness</th>
+                    <th scope="col">Last verification</th>
+                    <th scope="col">Active run</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {tenants.items.map((t) => (
+                    <TenantRow key={t.id} tenant={t} active={active.filter((r) => r.tenant.id === t.id || r.tenant.slug === t.slug)} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pager list={tenants} noun="tenants" statusId={statusId} />
           </>
         )}
       </section>
@@ -136,7 +136,11 @@ function TenantRow({ tenant, active }: { tenant: Tenant; active: Run[] }) {
       </td>
       <td data-label="Default connection">
         {!conns.data ? (
-          conns.error ? <span className="muted">—</span> : <span className="muted">…</span>
+          conns.error ? (
+            <span className="muted">—</span>
+          ) : (
+            <span className="muted">…</span>
+          )
         ) : def ? (
           <Link to={`/admin/provider-connections/${def.id}`}>{def.name}</Link>
         ) : (

@@ -45,7 +45,10 @@ export function WebhooksPage() {
       <div className="page-head">
         <div>
           <h1>Webhooks</h1>
-          <p className="muted">Send finished runs, blocked starts and new needs-attention items to a chat channel or your own service. Each delivery is signed; failed ones are retried with growing waits.</p>
+          <p className="muted">
+            Send finished runs, blocked starts and new needs-attention items to a chat channel or your own service. Each delivery is signed; failed ones are
+            retried with growing waits.
+          </p>
         </div>
       </div>
       <WebhookForm
@@ -88,7 +91,8 @@ export function WebhooksPage() {
                   </td>
                   <td>{w.events.join(', ')}</td>
                   <td>
-                    <span className="badge tone-good">{w.deliveries.delivered} delivered</span> {w.deliveries.pending ? <span className="badge tone-info">{w.deliveries.pending} pending</span> : null}{' '}
+                    <span className="badge tone-good">{w.deliveries.delivered} delivered</span>{' '}
+                    {w.deliveries.pending ? <span className="badge tone-info">{w.deliveries.pending} pending</span> : null}{' '}
                     {w.deliveries.failed ? <span className="badge tone-bad">{w.deliveries.failed} failed</span> : null}
                   </td>
                   <td title={formatDateTime(w.createdAt)}>
