@@ -8,6 +8,8 @@ import { OPERATION_TYPES } from '../src/operations/definition.ts';
 import { DELIVER_TASK } from '../src/webhooks/events.ts';
 
 const root = path.resolve('src');
+// The sandbox cloud lives outside src/ (a test and demo double) but runs in the demo process: guarded too.
+const sandboxRoot = path.resolve('sandbox');
 function files(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
@@ -18,8 +20,13 @@ function files(dir: string): string[] {
 const rel = (p: string) => path.relative(process.cwd(), p);
 
 // The only places allowed: the admission SQL function and the gate that calls it.
-// 0004 replaced the admission function (insert first; its job row written without NOTIFY).
-const ADMISSION_SQL = ['src/db/migrations/0002-admission.sql', 'src/db/migrations/0004-admission-insert-first.sql'];
+// 0004 replaced the admission function (insert first; its job row written without NOTIFY);
+// 0018 added its set-based twin for many tenants at once.
+const ADMISSION_SQL = [
+  'src/db/migrations/0002-admission.sql',
+  'src/db/migrations/0004-admission-insert-first.sql',
+  'src/db/migrations/0018-admit-many.sql',
+];
 // Webhook deliveries are not provider-backed work: their one enqueuing module may add only its
 // own task (checked below), never an operation's.
 const WEBHOOK_QUEUE = 'src/webhooks/queue.ts';
@@ -39,11 +46,12 @@ const RUN_INSERT = [/insert\s+into\s+operation_runs/i, /insertInto\(\s*['"]opera
 const QUEUED_WRITE = [/status:\s*['"]queued['"]/, /status\s*=\s*'queued'\s*(,|where|$)/i];
 
 describe('no bypass of the gate', () => {
-  const all = files(root);
+  const all = [...files(root), ...files(sandboxRoot)];
 
   it('finds the source files it guards', () => {
     expect(all.length).toBeGreaterThan(20);
     expect(all.map(rel)).toContain('src/gate/start.ts');
+    expect(all.map(rel)).toContain('sandbox/server.ts');
   });
 
   it('only the admission function enqueues jobs', () => {
@@ -71,7 +79,7 @@ describe('no bypass of the gate', () => {
   });
 
   it('the gate calls the admission function, and only the gate does', () => {
-    const callers = all.filter((f) => f.endsWith('.ts') && /opsgate_(admit|record_blocked)\s*\(/.test(fs.readFileSync(f, 'utf8')));
+    const callers = all.filter((f) => f.endsWith('.ts') && /opsgate_(admit|record_blocked)(_many)?\s*\(/.test(fs.readFileSync(f, 'utf8')));
     // start.ts for one start, start-many.ts for one operation on many tenants (the same functions).
     expect(callers.map(rel).sort()).toEqual(['src/gate/start-many.ts', 'src/gate/start.ts']);
   });

@@ -1,11 +1,12 @@
 // One operation on many tenants (a bulk start, a schedule firing): N ordinary starts through
 // the same gate, decided set-based. The runs, blocked records, jobs and audit rows are exactly
-// those N calls of `start` would write, because the same two SQL functions write them
-// (opsgate_record_blocked, opsgate_admit); only the round trips are shared:
+// those N calls of `start` would write (opsgate_admit_many and opsgate_record_blocked_many,
+// migration 0018, write the same rows as opsgate_admit / opsgate_record_blocked, and hand the
+// rows an active run refused to opsgate_admit itself); only the round trips are shared:
 //   1 read     the facts of every tenant and its default connection (prepared, as in `start`)
 //   readiness  per tenant in memory, the same pure function as `start`
 //   1 + 1      per chunk of CHUNK tenants: every blocked record in one statement, every admission
-//              in another (a lateral call per tenant, in tenant-id order)
+//              in another (one INSERT each for runs, jobs and audit rows)
 // Each chunk's statement is its own transaction: the partial unique indexes still arbitrate
 // every insert, so a chunk racing single starts or another bulk on the same tenants can never
 // admit two runs per scope or identity. Within a chunk the advisory locks are taken tenant by
@@ -35,21 +36,15 @@ export interface StartManyInput {
 /** Tenants per statement: bounds how long one statement holds its tenants' locks. */
 export const CHUNK = 500;
 
-const RECORD_BLOCKED_MANY = preparedStatement<{ ord: number; run_id: string; reused: boolean }>(`
-  select b.ord::int as ord, r.run_id, r.reused
-    from jsonb_to_recordset($1::jsonb)
-         as b(workspace_id uuid, tenant_id uuid, connection_id uuid, context jsonb, reason_code text,
-              reason_params jsonb, fingerprint text, ord int)
-   cross join lateral opsgate_record_blocked(b.workspace_id, b.tenant_id, $2, b.connection_id, $3, $4, b.context,
-                                             b.reason_code, b.reason_params, b.fingerprint, $5) r
-   order by 1`);
+// Migration 0018: the same rows N calls of opsgate_record_blocked / opsgate_admit would write,
+// written set-based (one INSERT each for runs, jobs and audit rows).
+const RECORD_BLOCKED_MANY = preparedStatement<{ ord: number; run_id: string; reused: boolean }>(
+  `select ord, run_id, reused from opsgate_record_blocked_many($1::jsonb, $2, $3, $4, $5)`,
+);
 
-const ADMIT_MANY = preparedStatement<{ ord: number; outcome: Exclude<Outcome, 'blocked'>; run_id: string; run_type: string; run_tenant_id: string }>(`
-  select b.ord::int as ord, a.outcome, a.run_id, a.run_type, a.run_tenant_id
-    from jsonb_to_recordset($1::jsonb)
-         as b(workspace_id uuid, tenant_id uuid, connection_id uuid, dedupe_key text, context jsonb, ord int)
-   cross join lateral opsgate_admit(b.workspace_id, b.tenant_id, $2, b.connection_id, b.dedupe_key, $3, $4, b.context) a
-   order by 1`);
+const ADMIT_MANY = preparedStatement<{ ord: number; outcome: Exclude<Outcome, 'blocked'>; run_id: string; run_type: string; run_tenant_id: string }>(
+  `select ord, outcome, run_id, run_type, run_tenant_id from opsgate_admit_many($1::jsonb, $2, $3, $4)`,
+);
 
 interface Pending {
   index: number;
