@@ -8,6 +8,7 @@
 //   `forbidden` and not started; tenants they cannot see are never mentioned.
 // - a schedule (trigger scheduled, no initiator): every active tenant of the workspace ("all"),
 //   or the listed ones.
+import { sql } from 'kysely';
 import { roleHas } from '../access/capabilities.ts';
 import type { Db } from '../db/connect.ts';
 import type { ReasonParams, Role, Trigger } from '../db/schema.ts';
@@ -118,25 +119,24 @@ export async function bulkStart(db: Db, req: BulkRequest): Promise<string> {
   const counts: Record<ItemOutcome, number> = { accepted: 0, deduped: 0, scope_busy: 0, blocked: 0, forbidden: 0 };
   for (const i of items) counts[i.outcome] += 1;
 
-  return db.transaction().execute(async (tx) => {
-    const bulk = await tx
-      .insertInto('bulk_operations')
-      .values({
-        workspace_id: req.workspaceId,
-        type: req.type,
-        trigger: req.trigger,
-        initiator_user_id: req.initiatorUserId,
-        selection: JSON.stringify(req.selection),
-        total: items.length,
-        counts: JSON.stringify(counts),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    // Batches keep the statement's parameter count under PostgreSQL's limit at 5,000 tenants.
-    for (let i = 0; i < items.length; i += 1000) {
-      const batch = items.slice(i, i + 1000).map((it) => ({ ...it, bulk_operation_id: bulk.id, reason_params: JSON.stringify(it.reason_params) }));
-      await tx.insertInto('bulk_operation_items').values(batch).execute();
-    }
-    return bulk.id;
-  });
+  // One statement for the bulk operation and its items: the items go as one JSON parameter
+  // (a multi-row INSERT of 5,000 items would need 50,000 parameters, and building it costs
+  // more than the insert).
+  const row = await sql<{ id: string }>`
+    with bulk as (
+      insert into bulk_operations (workspace_id, type, trigger, initiator_user_id, selection, total, counts)
+      values (${req.workspaceId}, ${req.type}, ${req.trigger}, ${req.initiatorUserId}, ${JSON.stringify(req.selection)}::jsonb,
+              ${items.length}, ${JSON.stringify(counts)}::jsonb)
+      returning id
+    ), items as (
+      insert into bulk_operation_items (bulk_operation_id, position, tenant_id, outcome, run_id, run_type,
+                                        provider_connection_id, provider_connection_name, reason_code, reason_params)
+      select bulk.id, i.position, i.tenant_id, i.outcome, i.run_id, i.run_type, i.provider_connection_id,
+             i.provider_connection_name, i.reason_code, coalesce(i.reason_params, '{}')
+        from bulk, jsonb_to_recordset(${JSON.stringify(items)}::jsonb)
+             as i(position int, tenant_id uuid, outcome text, run_id uuid, run_type text, provider_connection_id uuid,
+                  provider_connection_name text, reason_code text, reason_params jsonb)
+    )
+    select id from bulk`.execute(db);
+  return row.rows[0]!.id;
 }
