@@ -31,6 +31,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY src ./src
+# The sandbox cloud (a test and demo double): `opsgate sandbox`, and the CLI imports its TLS file names.
+COPY sandbox ./sandbox
 COPY --from=build /app/web/dist ./web/dist
 
 # The official image's unprivileged user (uid 1000). It owns nothing under /app, and there is no

@@ -4,7 +4,7 @@ import { openDatabase } from './app/database.ts';
 import { startRuntime, type Mode } from './app/runtime.ts';
 import { startOwnSandbox, sandboxDir } from './app/sandbox.ts';
 import { ConfigError, parseConfig, type Config } from './config.ts';
-import { SANDBOX_TLS_FILES } from './provider/sandbox/index.ts';
+import { SANDBOX_TLS_FILES } from '../sandbox/index.ts';
 import { installConnectionGuard } from './runs/connection-guard.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from './seed/demo-fixture.ts';
 import { seedDemo } from './seed/demo.ts';

@@ -22,11 +22,7 @@ const rel = (p: string) => path.relative(process.cwd(), p);
 // The only places allowed: the admission SQL function and the gate that calls it.
 // 0004 replaced the admission function (insert first; its job row written without NOTIFY);
 // 0018 added its set-based twin for many tenants at once.
-const ADMISSION_SQL = [
-  'src/db/migrations/0002-admission.sql',
-  'src/db/migrations/0004-admission-insert-first.sql',
-  'src/db/migrations/0018-admit-many.sql',
-];
+const ADMISSION_SQL = ['src/db/migrations/0002-admission.sql', 'src/db/migrations/0004-admission-insert-first.sql', 'src/db/migrations/0018-admit-many.sql'];
 // Webhook deliveries are not provider-backed work: their one enqueuing module may add only its
 // own task (checked below), never an operation's.
 const WEBHOOK_QUEUE = 'src/webhooks/queue.ts';

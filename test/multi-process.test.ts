@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_TLS_FILES, startSandboxCloud, type SandboxCloud } from '../src/provider/sandbox/index.ts';
+import { SANDBOX_TLS_FILES, startSandboxCloud, type SandboxCloud } from '../sandbox/index.ts';
 import { DEMO_WORKSPACES } from '../src/seed/demo-fixture.ts';
 import { registerDemoInSandbox } from '../src/seed/sandbox-demo.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';

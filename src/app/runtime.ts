@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { createProviderClient, type ProviderClient } from '../provider/microsoft/index.ts';
-import type { SandboxCloud } from '../provider/sandbox/index.ts';
+import type { SandboxCloud } from '../../sandbox/index.ts';
 import { MICROSOFT_GLOBAL_CLOUD, ProviderError, type CloudEndpoints } from '../provider/types.ts';
 import { noDemoPresets, ownSandboxPresets, remoteSandboxPresets } from '../onboarding/demo-presets.ts';
 import { createLogger, lineDestination, type Logger } from '../observability/logger.ts';

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
-import { SANDBOX_TLS_FILES, startSandboxCloud, type SandboxCloud } from '../provider/sandbox/index.ts';
+import { SANDBOX_TLS_FILES, startSandboxCloud, type SandboxCloud } from '../../sandbox/index.ts';
 import type { CloudEndpoints } from '../provider/types.ts';
 import { registerDemoInSandbox } from '../seed/sandbox-demo.ts';
 import { registerSsoDemo } from '../seed/sso-demo.ts';

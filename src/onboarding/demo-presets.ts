@@ -7,7 +7,7 @@
 // client secret, which is a sandbox-only demo credential; it is handed to the signed-in wizard
 // user and never logged.
 import { dispatcherFor } from '../provider/microsoft/transport.ts';
-import { isSecretExpired, type SandboxState } from '../provider/sandbox/state.ts';
+import { isSecretExpired, type SandboxState } from '../../sandbox/state.ts';
 import type { CloudEndpoints } from '../provider/types.ts';
 import { FOURTH_COFFEE } from '../seed/fourth-coffee.ts';
 import { fetch } from 'undici';

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
-import { DEFAULT_COUNTS, generateTenantData } from '../provider/sandbox/index.ts';
+import { DEFAULT_COUNTS, generateTenantData } from '../../sandbox/index.ts';
 import { hashPassword } from '../security/passwords.ts';
 import { credentialAad, type SecretBox } from '../security/secret-box.ts';
 import { nextFire } from '../schedules/cron.ts';

@@ -4,7 +4,7 @@
 // (CONTRACT "Demo fixtures"). Deliberately not in DEMO_WORKSPACES: the database seed must
 // never create it; onboarding does.
 import { ALL_PERMISSIONS } from '../operations/permissions.ts';
-import type { TenantCounts } from '../provider/sandbox/index.ts';
+import type { TenantCounts } from '../../sandbox/index.ts';
 
 export const FOURTH_COFFEE = {
   name: 'Fourth Coffee',

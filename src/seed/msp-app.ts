@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import type { DbOrTx } from '../db/connect.ts';
 import { ALL_PERMISSIONS } from '../operations/permissions.ts';
-import type { SandboxState } from '../provider/sandbox/index.ts';
+import type { SandboxState } from '../../sandbox/index.ts';
 import { credentialAad, type SecretBox } from '../security/secret-box.ts';
 
 const DAY = 86_400_000;

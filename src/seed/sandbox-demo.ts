@@ -2,7 +2,7 @@
 // stored facts say: woodgrove's app has no admin consent, tailspin's secret is expired,
 // alpine's app lacks Group.Read.All, and so on. Fourth Coffee is registered too: a tenant
 // only the cloud knows, for the onboarding wizard to find.
-import type { SandboxState } from '../provider/sandbox/index.ts';
+import type { SandboxState } from '../../sandbox/index.ts';
 import { DEMO_WORKSPACES } from './demo-fixture.ts';
 import { FOURTH_COFFEE } from './fourth-coffee.ts';
 

@@ -3,7 +3,7 @@
 // registration opsgate signs people in with. `npm start` points its SSO settings at it, so the
 // button on /login works for every demo user. Sandbox-only identifiers and secret: none of this
 // exists anywhere but in the local sandbox cloud.
-import type { SandboxState } from '../provider/sandbox/index.ts';
+import type { SandboxState } from '../../sandbox/index.ts';
 import { SSO_CALLBACK_PATH } from '../sso/paths.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from './demo-fixture.ts';
 

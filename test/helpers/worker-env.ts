@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createProviderClient, type ProviderClient } from '../../src/provider/microsoft/index.ts';
-import { startSandboxCloud, type SandboxCloud } from '../../src/provider/sandbox/index.ts';
+import { startSandboxCloud, type SandboxCloud } from '../../sandbox/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/runs/worker.ts';
 import type { OperationRun } from '../../src/db/schema.ts';
 import type { Db } from '../../src/db/connect.ts';

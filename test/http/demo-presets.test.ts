@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownSandboxPresets, remoteSandboxPresets } from '../../src/onboarding/demo-presets.ts';
-import { SandboxState, startSandboxCloud, type SandboxCloud } from '../../src/provider/sandbox/index.ts';
+import { SandboxState, startSandboxCloud, type SandboxCloud } from '../../sandbox/index.ts';
 import { FOURTH_COFFEE } from '../../src/seed/fourth-coffee.ts';
 import { registerDemoInSandbox } from '../../src/seed/sandbox-demo.ts';
 import { call, login, PERSONAS, startTestServer, type TestServer } from './helpers.ts';

@@ -12,7 +12,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PASSWORD } from '../../src/http/auth.ts';
-import { startSandboxCloud, type SandboxCloud } from '../../src/provider/sandbox/index.ts';
+import { startSandboxCloud, type SandboxCloud } from '../../sandbox/index.ts';
 import { DEMO_PASSWORD } from '../../src/seed/demo-fixture.ts';
 import { DEMO_SSO, registerSsoDemo } from '../../src/seed/sso-demo.ts';
 import { call, login, PERSONAS, startTestServer, type TestServer } from './helpers.ts';

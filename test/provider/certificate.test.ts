@@ -5,7 +5,7 @@ import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProviderClient } from '../../src/provider/microsoft/index.ts';
 import { signClientAssertion } from '../../src/provider/microsoft/client-assertion.ts';
-import { JWT_BEARER } from '../../src/provider/sandbox/certificates.ts';
+import { JWT_BEARER } from '../../sandbox/certificates.ts';
 import type { CertificateCredentials } from '../../src/provider/types.ts';
 import { generateCertificate, type GeneratedCertificate } from '../../src/security/certificate.ts';
 import type { TestCloud } from './fixture.ts';

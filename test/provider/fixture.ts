@@ -7,8 +7,8 @@ import { inspect } from 'node:util';
 import { expect } from 'vitest';
 import type { ProviderReasonCode, SecretCredentials } from '../../src/provider/types.ts';
 import { ProviderError } from '../../src/provider/types.ts';
-import type { AppInput, SandboxCloud, SandboxTenant } from '../../src/provider/sandbox/index.ts';
-import { startSandboxCloud } from '../../src/provider/sandbox/index.ts';
+import type { AppInput, SandboxCloud, SandboxTenant } from '../../sandbox/index.ts';
+import { startSandboxCloud } from '../../sandbox/index.ts';
 
 export const ROLES = {
   configRead: 'DeviceManagementConfiguration.Read.All',

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGraphClient } from '../../src/provider/microsoft/graph.ts';
 import { createProviderClient } from '../../src/provider/microsoft/index.ts';
-import type { GraphObject } from '../../src/provider/sandbox/index.ts';
+import type { GraphObject } from '../../sandbox/index.ts';
 import type { TestCloud } from './fixture.ts';
 import { ROLES, connect, expectNoSecrets, expectProviderError, recordingSleep, startTestCloud } from './fixture.ts';
 

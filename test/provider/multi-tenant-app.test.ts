@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionCredentials } from '../../src/connections/credentials.ts';
 import { credentialAad } from '../../src/security/secret-box.ts';
 import { createProviderClient } from '../../src/provider/microsoft/index.ts';
-import type { SandboxApp, SandboxTenant } from '../../src/provider/sandbox/index.ts';
+import type { SandboxApp, SandboxTenant } from '../../sandbox/index.ts';
 import type { CertificateCredentials, SecretCredentials } from '../../src/provider/types.ts';
 import { generateCertificate } from '../../src/security/certificate.ts';
 import { testBox } from '../helpers/seed.ts';

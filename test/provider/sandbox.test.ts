@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandboxState, ensureSandboxTls, generateTenantData } from '../../src/provider/sandbox/index.ts';
+import { SandboxState, ensureSandboxTls, generateTenantData } from '../../sandbox/index.ts';
 import type { TestCloud } from './fixture.ts';
 import { startTestCloud } from './fixture.ts';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preflight, start } from '../../src/gate/start.ts';
-import { SANDBOX_TLS_FILES } from '../../src/provider/sandbox/index.ts';
+import { SANDBOX_TLS_FILES } from '../../sandbox/index.ts';
 import { executeRun } from '../../src/runs/execute.ts';
 import { interruptAbandoned } from '../../src/runs/run-service.ts';
 import { fireDueSchedules } from '../../src/schedules/fire.ts';

@@ -12,7 +12,7 @@ import { start } from '../../../src/gate/start.ts';
 import type { Outcome } from '../../../src/gate/result.ts';
 import type { OperationType } from '../../../src/operations/definition.ts';
 import { ALL_PERMISSIONS } from '../../../src/operations/permissions.ts';
-import { SANDBOX_TLS_FILES, startSandboxCloud, type SandboxCloud } from '../../../src/provider/sandbox/index.ts';
+import { SANDBOX_TLS_FILES, startSandboxCloud, type SandboxCloud } from '../../../sandbox/index.ts';
 import { DEMO_WORKSPACES } from '../../../src/seed/demo-fixture.ts';
 import { registerDemoInSandbox } from '../../../src/seed/sandbox-demo.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';

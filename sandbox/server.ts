@@ -9,7 +9,7 @@
 import { createServer } from 'node:https';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CloudEndpoints } from '../types.ts';
+import type { CloudEndpoints } from '../src/provider/types.ts';
 import { ensureSandboxTls } from './ca.ts';
 import { handleAuthorize } from './authorize.ts';
 import { handleControl } from './control-api.ts';

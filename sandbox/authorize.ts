@@ -14,13 +14,13 @@
  * Redirect URIs: an app with registered ones accepts exactly those (a loopback one with any
  * port, as Entra does for localhost); an app with none accepts loopback URIs only.
  */
-import { randomUUID, createHash, timingSafeEqual } from 'node:crypto';
+import { randomUUID, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { JWT_BEARER, verifyClientAssertion } from './certificates.ts';
+import { aadError, authenticateClient, clientSecretOf, sameText } from './client-auth.ts';
 import type { AuthorizationRequest } from './directory.ts';
 import { readBody, sendJson, sleep } from './http-util.ts';
 import { pairwiseSubject, signWithSandboxKey } from './id-tokens.ts';
-import { aadError, findTenant, type IdentityContext } from './identity.ts';
+import { findTenant, type IdentityContext } from './identity.ts';
 import type { SandboxApp, SandboxTenant } from './state.ts';
 import { isSecretExpired } from './state.ts';
 
@@ -191,28 +191,12 @@ export async function handleAuthorize(ctx: IdentityContext, req: IncomingMessage
   return redirect(res, to);
 }
 
-function sameText(a: string, b: string): boolean {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-}
-
 /** PKCE (RFC 7636): the verifier hashes (S256) or equals (plain) the challenge. */
 function verifierMatches(grant: Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod'>, verifier: string | null): boolean {
   if (grant.codeChallenge === null) return true;
   if (!verifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
   const derived = grant.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
   return sameText(derived, grant.codeChallenge);
-}
-
-function clientSecretOf(req: IncomingMessage, form: URLSearchParams): { clientId?: string; secret?: string } {
-  const auth = req.headers.authorization;
-  if (auth && /^basic /i.test(auth)) {
-    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon > 0) return { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
-  }
-  return { clientId: form.get('client_id') ?? undefined, secret: form.get('client_secret') ?? undefined };
 }
 
 /** `grant_type=authorization_code` at `/{tenant}/oauth2/v2.0/token`. */
@@ -239,27 +223,19 @@ export async function handleAuthorizationCodeGrant(
       `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'.`,
     );
   }
-  const assertion = form.get('client_assertion');
-  if (assertion !== null) {
-    if (form.get('client_assertion_type') !== JWT_BEARER) {
-      return aadError(res, 400, 'invalid_request', 50027, `JWT token is invalid or malformed: client_assertion_type must be ${JWT_BEARER}.`);
-    }
-    const path = (segment: string) => `${ctx.baseUrl}/${segment}/oauth2/v2.0/token`;
-    const check = await verifyClientAssertion({
-      assertion,
-      clientId: app.clientId,
-      certificates: app.certificates,
-      audiences: [path(tenant.id), path(tenant.defaultDomain), path(tenantSegment)],
-      replay: ctx.state.assertionReplay,
-    });
-    if (!check.ok) return aadError(res, 401, 'invalid_client', check.aadsts, check.description);
-  } else if (!secret) {
-    return aadError(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-  } else if (!sameText(secret, app.secret)) {
-    return aadError(res, 401, 'invalid_client', 7000215, `Invalid client secret provided for app '${app.clientId}'.`);
-  } else if (isSecretExpired(app)) {
-    return aadError(res, 401, 'invalid_client', 7000222, `The provided client secret keys for app '${app.clientId}' are expired.`);
-  }
+  // The app's own registration: a person signs in to the app of the tenant they belong to.
+  const credentials = { secret: app.secret, secretExpired: isSecretExpired(app), certificates: app.certificates };
+  const authenticated = await authenticateClient(res, {
+    form,
+    secret,
+    app,
+    credentials,
+    tenant,
+    tenantSegment,
+    baseUrl: ctx.baseUrl,
+    replay: ctx.state.assertionReplay,
+  });
+  if (!authenticated) return;
 
   const code = form.get('code');
   if (!code) return aadError(res, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'code'.");

@@ -5,11 +5,10 @@
  * plus the discovery documents and the id-token keys. opsgate's client is
  * configured never to ask; the counters prove it.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJwt } from 'jose';
 import { handleAuthorizationCodeGrant } from './authorize.ts';
-import { JWT_BEARER, verifyClientAssertion } from './certificates.ts';
+import { aadError, authenticateClient, clientSecretOf } from './client-auth.ts';
 import { publishedKeys, type IdTokenKeys } from './id-tokens.ts';
 import type { TokenSigner } from './jwt.ts';
 import { readBody, sendJson, sleep } from './http-util.ts';
@@ -27,53 +26,11 @@ export interface IdentityContext {
   pagesUrl: string;
 }
 
-function aadTimestamp(date = new Date()): string {
-  return date
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, 'Z');
-}
-
-/** Entra's token-endpoint error body. Descriptions carry ids, never secrets. */
-export function aadError(res: ServerResponse, status: number, error: string, aadsts: number, description: string): void {
-  const traceId = randomUUID();
-  const correlationId = randomUUID();
-  const timestamp = aadTimestamp();
-  sendJson(res, status, {
-    error,
-    error_description: `AADSTS${aadsts}: ${description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
-    error_codes: [aadsts],
-    timestamp,
-    trace_id: traceId,
-    correlation_id: correlationId,
-    error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
-  });
-}
-
 export function findTenant(state: SandboxState, segment: string): SandboxTenant | undefined {
   const byId = state.getTenant(segment);
   if (byId) return byId;
   const lower = segment.toLowerCase();
   return [...state.tenants.values()].find((t) => t.defaultDomain.toLowerCase() === lower);
-}
-
-function secretsEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** client_secret_post or client_secret_basic. */
-function clientCredentials(req: IncomingMessage, form: URLSearchParams): { clientId?: string; secret?: string } {
-  const auth = req.headers.authorization;
-  if (auth && /^basic /i.test(auth)) {
-    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon > 0) {
-      return { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
-    }
-  }
-  return { clientId: form.get('client_id') ?? undefined, secret: form.get('client_secret') ?? undefined };
 }
 
 /** The client id a client assertion names (`iss`) when the form does not carry one. */
@@ -91,7 +48,7 @@ export async function handleToken(ctx: IdentityContext, req: IncomingMessage, re
   const form = new URLSearchParams(await readBody(req));
   if (form.get('grant_type') === 'authorization_code') return handleAuthorizationCodeGrant(ctx, req, res, tenantSegment, form);
   const assertion = form.get('client_assertion');
-  const fromForm = clientCredentials(req, form);
+  const fromForm = clientSecretOf(req, form);
   const clientId = fromForm.clientId ?? assertionIssuer(assertion);
   const secret = fromForm.secret;
   const tenant = findTenant(ctx.state, tenantSegment);
@@ -136,38 +93,17 @@ export async function handleToken(ctx: IdentityContext, req: IncomingMessage, re
       `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
     );
   }
-  if (assertion !== null) {
-    if (form.get('client_assertion_type') !== JWT_BEARER) {
-      return aadError(res, 400, 'invalid_request', 50027, `JWT token is invalid or malformed: client_assertion_type must be ${JWT_BEARER}.`);
-    }
-    const path = (segment: string) => `${ctx.baseUrl}/${segment}/oauth2/v2.0/token`;
-    const check = await verifyClientAssertion({
-      assertion,
-      clientId: app.clientId,
-      certificates: creds.certificates,
-      audiences: [path(tenant.id), path(tenant.defaultDomain), path(tenantSegment)],
-      replay: ctx.state.assertionReplay,
-    });
-    if (!check.ok) return aadError(res, 401, 'invalid_client', check.aadsts, check.description);
-  } else if (!secret) {
-    return aadError(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-  } else if (!secretsEqual(secret, creds.secret)) {
-    return aadError(
-      res,
-      401,
-      'invalid_client',
-      7000215,
-      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
-    );
-  } else if (creds.secretExpired) {
-    return aadError(
-      res,
-      401,
-      'invalid_client',
-      7000222,
-      `The provided client secret keys for app '${app.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
-    );
-  }
+  const authenticated = await authenticateClient(res, {
+    form,
+    secret,
+    app,
+    credentials: creds,
+    tenant,
+    tenantSegment,
+    baseUrl: ctx.baseUrl,
+    replay: ctx.state.assertionReplay,
+  });
+  if (!authenticated) return;
   if (app.homeTenantId !== null && !app.consentGranted) {
     // The service principal exists but this tenant's consent was withdrawn.
     return aadError(

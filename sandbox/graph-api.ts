@@ -11,7 +11,7 @@ import type { GraphObject, TenantData } from './data.ts';
 import { complianceSummary } from './data.ts';
 import { graphError, readBody, sendJson, sleep } from './http-util.ts';
 import type { SandboxState, SandboxTenant } from './state.ts';
-import { assertNever, hasPermission } from '../types.ts';
+import { assertNever, hasPermission } from '../src/provider/types.ts';
 
 export interface GraphContext {
   state: SandboxState;
