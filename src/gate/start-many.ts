@@ -6,7 +6,7 @@
 //   1 read     the facts of every tenant and its default connection (prepared, as in `start`)
 //   readiness  per tenant in memory, the same pure function as `start`
 //   1 + 1      per chunk of CHUNK tenants: every blocked record in one statement, every admission
-//              in another (one INSERT each for runs, jobs and audit rows)
+//              in another (one INSERT each for runs, jobs and audit rows); the two run at once
 // Each chunk's statement is its own transaction: the partial unique indexes still arbitrate
 // every insert, so a chunk racing single starts or another bulk on the same tenants can never
 // admit two runs per scope or identity. Within a chunk the advisory locks are taken tenant by
@@ -34,7 +34,7 @@ export interface StartManyInput {
 }
 
 /** Tenants per statement: bounds how long one statement holds its tenants' locks. */
-export const CHUNK = 500;
+export const CHUNK = 1000;
 
 // Migration 0018: the same rows N calls of opsgate_record_blocked / opsgate_admit would write,
 // written set-based (one INSERT each for runs, jobs and audit rows).
@@ -79,72 +79,81 @@ export async function startMany(db: Db, input: StartManyInput, now: Date = new D
   // Tenant-id order: the order every chunk takes its locks in (see the top of this file).
   const byTenant = <T extends Pending>(xs: T[]) => [...xs].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0));
 
-  for (const chunk of chunks(byTenant(blocked))) {
-    const rows = chunk.map((p, i) => ({
-      ord: i + 1,
-      workspace_id: p.workspaceId,
-      tenant_id: p.tenantId,
-      connection_id: p.connection?.id ?? null,
-      context: p.context,
-      reason_code: p.reason.code,
-      reason_params: p.reason.params,
-      fingerprint: blockedFingerprint(p.tenantId, def.type, p.connection?.id ?? null, p.reason, input, p.context),
-    }));
-    const out = await orSingly(
-      db,
-      chunk,
-      input,
-      results,
-      decidedSingly,
-      async () =>
-        (await retrying(() => RECORD_BLOCKED_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger, BLOCKED_REUSE_SECONDS]))).rows,
-    );
-    for (const o of out) {
-      const p = chunk[o.ord - 1]!;
-      results[p.index] = {
-        type: def.type,
-        tenantId: p.tenantId,
-        providerConnection: p.connection,
-        outcome: 'blocked',
-        run: { id: o.run_id, type: def.type, tenantId: p.tenantId },
-        reason: p.reason,
-        reusedRecord: o.reused,
-      };
-    }
-  }
-
+  // The blocked records and the admissions concern different tenants and take different
+  // locks (fingerprints; identities and scopes), so the two streams of statements run at once,
+  // each on its own connection of the pool.
   let accepted = 0;
   const deduped: number[] = [];
-  for (const chunk of chunks(byTenant(ready))) {
-    const rows = chunk.map((p, i) => ({
-      ord: i + 1,
-      workspace_id: p.workspaceId,
-      tenant_id: p.tenantId,
-      connection_id: p.connectionId,
-      dedupe_key: p.dedupeKey,
-      context: p.context,
-    }));
-    const out = await orSingly(
-      db,
-      chunk,
-      input,
-      results,
-      decidedSingly,
-      async () => (await retrying(() => ADMIT_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger]))).rows,
-    );
-    for (const o of out) {
-      const p = chunk[o.ord - 1]!;
-      if (o.outcome === 'accepted') accepted++;
-      if (o.outcome === 'deduped') deduped.push(p.index);
-      results[p.index] = {
-        type: def.type,
-        tenantId: p.tenantId,
-        providerConnection: p.connection,
-        outcome: o.outcome,
-        run: { id: o.run_id, type: o.run_type, tenantId: o.run_tenant_id },
-      };
+  const recordBlocked = async () => {
+    for (const chunk of chunks(byTenant(blocked))) {
+      const rows = chunk.map((p, i) => ({
+        ord: i + 1,
+        workspace_id: p.workspaceId,
+        tenant_id: p.tenantId,
+        connection_id: p.connection?.id ?? null,
+        context: p.context,
+        reason_code: p.reason.code,
+        reason_params: p.reason.params,
+        fingerprint: blockedFingerprint(p.tenantId, def.type, p.connection?.id ?? null, p.reason, input, p.context),
+      }));
+      const out = await orSingly(
+        db,
+        chunk,
+        input,
+        results,
+        decidedSingly,
+        async () =>
+          (await retrying(() => RECORD_BLOCKED_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger, BLOCKED_REUSE_SECONDS]))).rows,
+      );
+      for (const o of out) {
+        const p = chunk[o.ord - 1]!;
+        results[p.index] = {
+          type: def.type,
+          tenantId: p.tenantId,
+          providerConnection: p.connection,
+          outcome: 'blocked',
+          run: { id: o.run_id, type: def.type, tenantId: p.tenantId },
+          reason: p.reason,
+          reusedRecord: o.reused,
+        };
+      }
     }
-  }
+  };
+  const admit = async () => {
+    for (const chunk of chunks(byTenant(ready))) {
+      const rows = chunk.map((p, i) => ({
+        ord: i + 1,
+        workspace_id: p.workspaceId,
+        tenant_id: p.tenantId,
+        connection_id: p.connectionId,
+        dedupe_key: p.dedupeKey,
+        context: p.context,
+      }));
+      const out = await orSingly(
+        db,
+        chunk,
+        input,
+        results,
+        decidedSingly,
+        async () => (await retrying(() => ADMIT_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger]))).rows,
+      );
+      for (const o of out) {
+        const p = chunk[o.ord - 1]!;
+        if (o.outcome === 'accepted') accepted++;
+        if (o.outcome === 'deduped') deduped.push(p.index);
+        results[p.index] = {
+          type: def.type,
+          tenantId: p.tenantId,
+          providerConnection: p.connection,
+          outcome: o.outcome,
+          run: { id: o.run_id, type: o.run_type, tenantId: o.run_tenant_id },
+        };
+      }
+    }
+  };
+  // Both settle before anything is answered or thrown: no statement is left running unobserved.
+  const settled = await Promise.allSettled([recordBlocked(), admit()]);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
   if (accepted > 0) wakeWorkers(db);
   await nameDedupedConnections(
     db,
