@@ -6,6 +6,10 @@
 //   401 not signed in -> 400 bad path/query -> 404 not there or not entitled
 //   -> 400 bad body -> 403 role lacks the capability -> handler
 import type { FastifyReply, FastifyRequest } from 'fastify';
+// The decorations handlers use (req.cookies, reply.setCookie, req.userId), declared where they are
+// registered: imported here for their types too, so any program that reaches the routes sees them.
+import type {} from '@fastify/cookie';
+import type {} from './request-log.ts';
 import type { z } from 'zod';
 import { roleHas, type Capability } from '../access/capabilities.ts';
 import type { Db } from '../db/connect.ts';

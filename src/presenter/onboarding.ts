@@ -2,7 +2,7 @@
 // running derived from its run), its run link and its reason in the catalogue's words.
 import { appOf } from '../apps/connection-facts.ts';
 import type { Db } from '../db/connect.ts';
-import type { Role, SelectionState } from '../db/schema.ts';
+import type { Cloud, ConsentStatus, Role, RunOutcome, RunStatus, SelectionState, TenantStatus, VerificationStatus } from '../db/schema.ts';
 import type { OnboardingSession } from '../onboarding/sessions.ts';
 import { isOperationType } from '../operations/definition.ts';
 import { REGISTRY } from '../operations/registry.ts';
@@ -26,21 +26,21 @@ export interface SelectionView {
 export interface OnboardingView {
   id: string;
   status: 'draft' | 'completed' | 'cancelled';
-  tenant: { id: string; slug: string; name: string; status: string; entraTenantId: string };
+  tenant: { id: string; slug: string; name: string; status: TenantStatus; entraTenantId: string };
   providerConnection: {
     id: string;
     name: string;
     clientId: string;
-    cloud: string;
+    cloud: Cloud;
     credentialExpiresAt: string | null;
-    consentStatus: string;
+    consentStatus: ConsentStatus;
     grantedPermissions: string[];
-    verificationStatus: string;
+    verificationStatus: VerificationStatus;
     /** On a workspace app (its credential, no secret of its own) or on the tenant's own app. */
     kind: 'own_app' | 'workspace_app';
     appRegistration: { id: string; name: string } | null;
   } | null;
-  verification: { run: { id: string; url: string }; status: string; outcome: string; reason: PresentedReason | null; nextSteps: PresentedStep[] } | null;
+  verification: { run: { id: string; url: string }; status: RunStatus; outcome: RunOutcome; reason: PresentedReason | null; nextSteps: PresentedStep[] } | null;
   selections: SelectionView[];
   /** Types still waiting their turn. */
   pending: string[];

@@ -2,19 +2,7 @@
 // page and the sidebar's count.
 import { useResource, type Resource } from './hooks.ts';
 import { useSession } from './session.tsx';
-import type { NextStep, SessionWorkspace } from './types.ts';
-
-export interface AttentionItem {
-  /** null for an item about a workspace app: one item for every tenant on it. */
-  tenant: { slug: string; name: string } | null;
-  providerConnection: { id: string; name: string } | null;
-  appRegistration?: { id: string; name: string; tenantCount: number } | null;
-  code: string;
-  severity: 'critical' | 'warning';
-  message: string;
-  nextSteps: NextStep[];
-  since: string;
-}
+import type { AttentionItem, ItemList, SessionWorkspace } from './types.ts';
 
 /** Short names of the reasons, for grouping by reason ("12 tenants: admin consent missing"). */
 export const REASON_TITLES: Record<string, string> = {
@@ -31,15 +19,14 @@ export const REASON_TITLES: Record<string, string> = {
   scheduled_run_failed: 'Last scheduled run failed',
 };
 
-/** The workspace the shell shows (the session's), else the user's first. */
+/** The workspace the shell shows: the user's first. */
 export function useCurrentWorkspace(): SessionWorkspace | null {
   const { session } = useSession();
-  const all = session?.workspaces ?? [];
-  return all.find((w) => w.id === session?.workspace?.id) ?? all[0] ?? null;
+  return session?.workspaces[0] ?? null;
 }
 
 /** Stored facts change slowly: refreshed every minute, and after every start. */
-export function useAttention(): Resource<{ items: AttentionItem[] }> {
+export function useAttention(): Resource<ItemList<AttentionItem>> {
   const ws = useCurrentWorkspace();
-  return useResource<{ items: AttentionItem[] }>(ws ? `/api/workspaces/${encodeURIComponent(ws.slug)}/attention` : null, { idleIntervalMs: 60_000 });
+  return useResource<ItemList<AttentionItem>>(ws ? `/api/workspaces/${encodeURIComponent(ws.slug)}/attention` : null, { idleIntervalMs: 60_000 });
 }

@@ -4,21 +4,14 @@
 // carries a (sandbox-only) client secret, and it does not change while the page is open.
 import { useEffect, useState } from 'react';
 import { api } from './api.ts';
-
-export interface DemoPreset {
-  key: string;
-  label: string;
-  description: string;
-  tenant: { name: string; slug: string; entraTenantId: string };
-  connection: { name: string; cloud: 'sandbox'; clientId: string; clientSecret: string; secretExpiresAt: string };
-}
+import type { DemoPreset, ItemList } from './types.ts';
 
 export function useDemoPresets(): DemoPreset[] {
   const [presets, setPresets] = useState<DemoPreset[]>([]);
   useEffect(() => {
     const ctrl = new AbortController();
     api
-      .get<{ items: DemoPreset[] }>('/api/onboarding/demo-presets', ctrl.signal)
+      .get<ItemList<DemoPreset>>('/api/onboarding/demo-presets', ctrl.signal)
       .then((r) => setPresets(r.items ?? []))
       // A server without presets (older, or an error) simply offers none.
       .catch(() => undefined);

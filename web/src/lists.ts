@@ -10,15 +10,10 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, ApiError, peekPreloaded, preload, qs } from './api.ts';
 import { useOnChange } from './hooks.ts';
+import type { ServerPage } from './types.ts';
 
-export interface KeysetPage<T> {
-  items: T[];
-  /** Absent where the list does not count (runs). */
-  total?: number;
-  limit?: number;
-  offset?: number;
-  next: string | null;
-}
+/** A page of a keyset-paged list: the counted lists' page (`ServerPage`), or the runs' (items and next only). */
+export type KeysetPage<T> = Pick<ServerPage<T>, 'items' | 'next'> & Partial<ServerPage<T>>;
 
 export interface ServerList<T> {
   items: T[];

@@ -1,34 +1,9 @@
 // Shapes of the members and invitations API (CONTRACT.md "Members and invitations"), and the
 // words the console uses for roles.
-import type { Role } from './types.ts';
+import type { Member, OpenInvitation, Role } from './types.ts';
 
-export type TenantsGrant = 'all' | string[];
-
-export interface Member {
-  user: { id: string; email: string; displayName: string };
-  role: Role;
-  tenants: 'all' | { slug: string; role: Role }[];
-}
-
-export interface OpenInvitation {
-  id: string;
-  email: string;
-  role: Role;
-  tenants: TenantsGrant;
-  status: 'pending' | 'expired';
-  invitedBy: { email: string } | null;
-  createdAt: string;
-  expiresAt: string;
-}
-
-export interface CreatedInvitation {
-  id: string;
-  email: string;
-  role: Role;
-  tenants: TenantsGrant;
-  url: string;
-  expiresAt: string;
-}
+/** Who an invitation grants: every tenant ("all", also tenants added later) or the tenants named by slug. */
+export type TenantsGrant = OpenInvitation['tenants'];
 
 export const ROLE_OPTIONS: { value: Role; label: string; hint: string }[] = [
   { value: 'owner', label: 'Owner', hint: 'everything, including members' },

@@ -2,9 +2,8 @@
 // The API decides (404/403); the console only uses this to avoid offering what would be
 // refused — e.g. a readonly member sees no enabled start buttons.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ROLE_CAPABILITIES } from '../../src/access/capabilities.ts';
 import { api, ApiError, onUnauthenticated, preload } from './api.ts';
-import type { Capability, Role, Session, SessionTenant, SessionWorkspace } from './types.ts';
+import type { Capability, Session, SessionTenant, SessionWorkspace } from './types.ts';
 
 interface SessionState {
   session: Session | null;
@@ -23,26 +22,6 @@ const Ctx = createContext<SessionState | null>(null);
 // Asked for as the console starts, beside a page's own first requests (api.ts `preload`).
 if (typeof window !== 'undefined') preload('/api/session');
 
-/** Accepts `{user, tenants}` or a flat user with `tenants`; tenants may carry capabilities. */
-function normalize(raw: unknown): Session {
-  const r = (raw ?? {}) as Record<string, unknown>;
-  const user = (r.user ?? r) as Session['user'];
-  const tenants = ((r.tenants ?? (user as unknown as Record<string, unknown>).tenants ?? []) as Record<string, unknown>[]).map((t): SessionTenant => {
-    const nested = t.tenant as Record<string, unknown> | undefined;
-    return {
-      id: String(t.id ?? nested?.id ?? ''),
-      slug: String(t.slug ?? nested?.slug ?? ''),
-      name: String(t.name ?? nested?.name ?? t.slug ?? ''),
-      status: (t.status ?? nested?.status) as string | undefined,
-      role: (t.role ?? 'readonly') as Role,
-      capabilities: Array.isArray(t.capabilities) ? (t.capabilities as Capability[]) : undefined,
-    };
-  });
-  const workspaces = Array.isArray(r.workspaces) ? (r.workspaces as SessionWorkspace[]) : [];
-  const ws = (r.workspace as Session['workspace'] | undefined) ?? workspaces[0] ?? null;
-  return { user: { id: user.id, email: user.email, displayName: user.displayName }, tenants, workspace: ws, workspaces };
-}
-
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(null);
   const [loading, setLoading] = useState(true);
@@ -50,7 +29,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const refresh = useCallback(async () => {
     try {
-      setSession(normalize(await api.get('/api/session')));
+      setSession(await api.get<Session>('/api/session'));
       setError(null);
     } catch (err) {
       setSession(null);
@@ -104,7 +83,7 @@ export function useMembership(tenant: string | null | undefined): SessionTenant 
 /** The first of the user's workspaces whose workspace role grants `capability` (members, onboarding). */
 export function useWorkspaceWith(capability: Capability): SessionWorkspace | null {
   const { session } = useSession();
-  return session?.workspaces?.find((w) => w.capabilities.includes(capability)) ?? null;
+  return session?.workspaces.find((w) => w.capabilities.includes(capability)) ?? null;
 }
 
 /**
@@ -115,10 +94,8 @@ export function listedTenants(tenants: readonly SessionTenant[], current?: strin
   return tenants.filter((t) => t.status !== 'archived' || (!!current && (t.slug === current || t.id === current)));
 }
 
-export function membershipCan(m: SessionTenant | null, capability: Capability): boolean {
-  if (!m) return false;
-  if (m.capabilities) return m.capabilities.includes(capability);
-  return (ROLE_CAPABILITIES[m.role] ?? []).includes(capability);
+export function membershipCan(m: Pick<SessionTenant, 'capabilities'> | null, capability: Capability): boolean {
+  return !!m && m.capabilities.includes(capability);
 }
 
 /** Whether the user may `capability` on `tenant`. */

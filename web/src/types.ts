@@ -1,267 +1,115 @@
-// Shapes of the HTTP API (CONTRACT "HTTP API"), as the console reads them. Fields the
-// contract does not promise are optional so that an older or newer server still renders.
+// Shapes of the HTTP API (CONTRACT "HTTP API") as the console reads them: the server's own
+// response schemas (`z.output`) and presenter types, imported as types only — erased from the
+// bundle, so the console cannot drift from what the API answers and pulls in no server code.
+import type { z } from 'zod';
 import type { Capability } from '../../src/access/capabilities.ts';
+import type { pageSchema } from '../../src/http/keyset.ts';
+import type { connectionInUseSchema } from '../../src/http/routes/connection-lifecycle.ts';
+import type { appInUseSchema, appRegistrationSchema } from '../../src/http/routes/app-registrations.ts';
+import type { attentionItemSchema } from '../../src/http/routes/attention.ts';
+import type { auditItemSchema, auditPageSchema } from '../../src/http/routes/audit.ts';
+import type { backupItemSchema } from '../../src/http/routes/backups.ts';
+import type { createdInvitationSchema, invitationOfferSchema, openInvitationSchema } from '../../src/http/routes/invitations.ts';
+import type { memberSchema } from '../../src/http/routes/members.ts';
+import type { presetSchema } from '../../src/http/routes/onboarding-presets.ts';
+import type { connectionSchema } from '../../src/http/routes/provider-connections.ts';
+import type { groupSchema, inventorySchema, roleDefinitionSchema } from '../../src/http/routes/records.ts';
+import type { adminConsentSchema } from '../../src/http/routes/remediation.ts';
+import type { restoreItemSchema, restoreRunSchema, restoreRunSummarySchema } from '../../src/http/routes/restore-runs.ts';
+import type { runPageSchema } from '../../src/http/routes/runs.ts';
+import type { authProvidersSchema, sessionSchema } from '../../src/http/routes/session.ts';
+import type { setupStatusSchema } from '../../src/http/routes/setup.ts';
+import type { tenantDetailSchema } from '../../src/http/routes/tenants.ts';
+import type { deliverySchema, webhookSchema } from '../../src/http/routes/webhooks.ts';
+import type {
+  items,
+  notificationSchema,
+  preflightAnswerSchema,
+  runSchema,
+  startAnswerSchema,
+  stepSchema,
+  tenantSummarySchema,
+} from '../../src/http/schemas.ts';
 import type { OperationType } from '../../src/operations/definition.ts';
+import type { OnboardingView, SelectionView } from '../../src/presenter/onboarding.ts';
 
 export type { Capability, OperationType };
-export type Role = 'owner' | 'manager' | 'operator' | 'readonly';
-export type Outcome = 'accepted' | 'deduped' | 'scope_busy' | 'blocked';
-export type RunStatus = 'queued' | 'running' | 'completed';
-export type RunOutcome = 'pending' | 'succeeded' | 'partially_succeeded' | 'failed' | 'blocked' | 'cancelled';
 
-export interface NextStep {
-  label: string;
-  /** null when the user lacks the capability to act; `hint` then says who can. */
-  url: string | null;
-  hint?: string | null;
-}
-
-export interface Reason {
-  code: string;
-  message: string;
-}
-
-export interface RunLink {
-  id: string;
-  url?: string;
-}
-
-export interface ConnectionRef {
-  id: string;
-  name: string;
-  /** Runs outlive their connection: set once it was deleted (id and name are those it had). */
-  deleted?: true;
-}
+// ---- starts and runs ----------------------------------------------------------------------
 
 /** The presenter's start answer: the one thing StartFeedback renders. */
-export interface StartAnswer {
-  outcome: Outcome;
-  label: string;
-  operationType: string;
-  title: string;
-  run: RunLink | null;
-  providerConnection: ConnectionRef | null;
-  reason: Reason | null;
-  nextSteps: NextStep[];
-  /** Onboarding bootstrap: the selections that wait for the admitted one. */
-  pending?: unknown[];
-}
+export type StartAnswer = z.output<typeof startAnswerSchema>;
+export type PreflightAnswer = z.output<typeof preflightAnswerSchema>;
+export type Outcome = StartAnswer['outcome'];
+/** A next step; `url` is null when the viewer lacks the capability, and `hint` then says who can. */
+export type NextStep = z.output<typeof stepSchema>;
+export type Reason = NonNullable<StartAnswer['reason']>;
+export type RunLink = NonNullable<StartAnswer['run']>;
 
-export interface PreflightAnswer {
-  wouldBe: Outcome;
-  label?: string;
-  reason: Reason | null;
-  nextSteps: NextStep[];
-  run: RunLink | null;
-  providerConnection?: ConnectionRef | null;
-}
+export type Run = z.output<typeof runSchema>;
+export type RunPage = z.output<typeof runPageSchema>;
+export type RunStatus = Run['status'];
+export type RunOutcome = Run['outcome'];
+/** Runs outlive their connection: `deleted` once it is gone (id and name are those it had). */
+export type ConnectionRef = NonNullable<Run['providerConnection']>;
+export type Notification = z.output<typeof notificationSchema>;
 
-export interface SessionTenant {
-  id: string;
-  slug: string;
-  name: string;
-  status?: string;
-  role: Role;
-  capabilities?: Capability[];
-}
+/** `{items: T[]}`: the answer of the lists that are not paged (src/http/schemas.ts `items`). */
+export type ItemList<T> = z.output<ReturnType<typeof items<z.ZodType<T>>>>;
+/** One page of a keyset-paged, counted list (src/http/keyset.ts) of `T`. */
+export type ServerPage<T> = z.output<ReturnType<typeof pageSchema<z.ZodType<T>>>>;
 
-export interface SessionWorkspace {
-  id: string;
-  slug: string;
-  name: string;
-  role: Role;
-  capabilities: Capability[];
-}
+// ---- who is signed in ---------------------------------------------------------------------
 
-export interface Session {
-  user: { id: string; email: string; displayName?: string };
-  tenants: SessionTenant[];
-  workspace?: { id?: string; name: string } | null;
-  /** The user's workspaces with their workspace role (members, onboarding). */
-  workspaces?: SessionWorkspace[];
-}
+export type Session = z.output<typeof sessionSchema>;
+export type SessionTenant = Session['tenants'][number];
+export type SessionWorkspace = Session['workspaces'][number];
+export type Role = SessionTenant['role'];
+export type AuthProvider = z.output<typeof authProvidersSchema>['items'][number];
+export type SetupStatus = z.output<typeof setupStatusSchema>;
 
-export interface Tenant {
-  id: string;
-  slug: string;
-  name: string;
-  status: string;
-  entraTenantId?: string;
-  role?: Role;
-  capabilities?: Capability[];
-  /** For a tenant that is not active: what that means for starts, and who can change it. */
-  statusNote?: { message: string; owners: string[] } | null;
-}
+// ---- tenants and their records ------------------------------------------------------------
 
-export interface ProviderConnection {
-  id: string;
-  name: string;
-  isDefault: boolean;
-  enabled: boolean;
-  consentStatus: 'granted' | 'missing' | 'unknown';
-  credentialExpiresAt: string | null;
-  grantedPermissions: string[];
-  lastVerifiedAt: string | null;
-  verificationStatus: string;
-  verificationReason?: Reason | null;
-  verificationReasonCode?: string | null;
-  clientId?: string;
-  cloud?: string;
-  credentialKind?: 'secret' | 'certificate';
-  hasCredential?: boolean;
-  /** A certificate connection's public certificate, for upload to the app registration. */
-  certificate?: ConnectionCertificate | null;
-  /** On its own app registration in the customer tenant, or on a workspace (multi-tenant) app. */
-  kind?: 'own_app' | 'workspace_app';
-  appRegistration?: { id: string; name: string } | null;
-  tenant?: { id: string; slug: string; name?: string };
-  tenantId?: string;
-  createdAt?: string;
-  updatedAt?: string;
-}
+/** A row of GET /api/tenants. */
+export type TenantSummary = z.output<typeof tenantSummarySchema>;
+/** GET /api/tenants/{tenant}. */
+export type Tenant = z.output<typeof tenantDetailSchema>;
+export type TenantStatus = Tenant['status'];
 
-export interface ConnectionCertificate {
-  pem: string;
-  /** Base64url SHA-256 (Entra's x5t#S256). */
-  thumbprintSha256: string;
-  /** Upper-case hex SHA-1, as the Entra portal lists it. */
-  thumbprintSha1: string;
-  notBefore: string;
-  notAfter: string;
-  subject: string;
-}
+export type ProviderConnection = z.output<typeof connectionSchema>;
+/** A certificate connection's public certificate, for upload to the app registration. */
+export type ConnectionCertificate = NonNullable<ProviderConnection['certificate']>;
+/** 409 connection_in_use: the error plus the run that holds the connection. */
+export type ConnectionInUse = z.output<typeof connectionInUseSchema>;
+export type AdminConsent = z.output<typeof adminConsentSchema>;
 
 /** GET /api/tenants/{tenant}/backup-items: one captured configuration. */
-export interface BackupItem {
-  id: string;
-  displayName: string;
-  resourceType: string;
-  capturedAt: string;
-  sourceId?: string;
-  assignmentCount?: number;
-  runId?: string | null;
-}
+export type BackupItem = z.output<typeof backupItemSchema>;
+export type RestoreRunSummary = z.output<typeof restoreRunSummarySchema>;
+export type RestoreRun = z.output<typeof restoreRunSchema>;
+export type RestoreItem = z.output<typeof restoreItemSchema>;
 
-export interface RestoreRunSummary {
-  id: string;
-  name: string;
-  status: string;
-  itemCount: number;
-}
+export type Group = z.output<typeof groupSchema>;
+export type RoleDefinition = z.output<typeof roleDefinitionSchema>;
+export type InventoryItem = z.output<typeof inventorySchema>;
 
-export interface RestoreItem {
-  id?: string;
-  backupItemId?: string;
-  displayName?: string;
-  name?: string;
-  resourceType?: string;
-  sourceId?: string;
-  action?: string;
-  willCreate?: boolean;
-  assignmentCount?: number;
-  assignments?: unknown[];
-  result?: string | null;
-  position?: number;
-  [key: string]: unknown;
-}
+// ---- onboarding ---------------------------------------------------------------------------
 
-export interface RestoreRun extends RestoreRunSummary {
-  tenant?: { id: string; slug: string; name?: string };
-  createdAt?: string;
-  lastRun?: (RunLink & { outcome?: string; reason?: { code: string; message: string } | null }) | null;
-  lastRunId?: string | null;
-  items?: RestoreItem[];
-  preview?: RestoreItem[];
-}
+export type OnboardingSession = OnboardingView;
+export type OnboardingSelection = SelectionView;
+export type DemoPreset = z.output<typeof presetSchema>;
 
-export interface Run {
-  id: string;
-  type: string;
-  title?: string;
-  label?: string;
-  tenant: { id: string; slug: string; name?: string };
-  status: RunStatus;
-  outcome: RunOutcome;
-  trigger: 'operator' | 'scheduled' | 'system';
-  initiator: { id: string; email: string } | null;
-  providerConnection: ConnectionRef | null;
-  reason: Reason | null;
-  nextSteps: NextStep[];
-  summaryCounts: Record<string, number>;
-  context?: Record<string, unknown>;
-  createdAt: string;
-  startedAt: string | null;
-  completedAt: string | null;
-  [key: string]: unknown;
-}
+// ---- workspace ----------------------------------------------------------------------------
 
-export interface Notification {
-  id: string;
-  runId: string;
-  title: string;
-  body: string;
-  createdAt: string;
-  readAt: string | null;
-  url?: string;
-}
-
-export interface Group {
-  id?: string;
-  externalId?: string;
-  displayName: string;
-  mail?: string | null;
-  securityEnabled?: boolean;
-  syncedAt?: string;
-}
-
-export interface RoleDefinition {
-  id?: string;
-  externalId?: string;
-  displayName: string;
-  isBuiltIn?: boolean;
-  description?: string | null;
-  syncedAt?: string;
-}
-
-export interface InventoryItem {
-  externalId?: string;
-  id?: string;
-  kind: string;
-  displayName: string;
-  syncedAt?: string;
-}
-
-export interface OnboardingSelection {
-  type: string;
-  action?: string;
-  /** pending | queued | running | succeeded | partially_succeeded | failed | blocked | deduped | scope_busy | cancelled */
-  state: string;
-  run: RunLink | null;
-  reason: Reason | null;
-  nextSteps: NextStep[];
-}
-
-export interface OnboardingSession {
-  id: string;
-  status: 'draft' | 'completed' | 'cancelled' | string;
-  tenant: { id: string; slug: string; name: string; entraTenantId?: string; status?: string };
-  providerConnection: {
-    id: string;
-    name: string;
-    clientId?: string;
-    cloud?: string;
-    credentialExpiresAt?: string | null;
-    consentStatus?: 'granted' | 'missing' | 'unknown';
-    grantedPermissions?: string[];
-    verificationStatus?: string;
-    kind?: 'own_app' | 'workspace_app';
-    appRegistration?: { id: string; name: string } | null;
-  } | null;
-  verification: { run: RunLink; status: RunStatus; outcome: RunOutcome; reason: Reason | null; nextSteps: NextStep[] } | null;
-  selections: OnboardingSelection[];
-  /** Types still waiting their turn. */
-  pending: string[];
-  /** The chain stopped at a step the operator can restart ("Start next"). */
-  canStartNext: boolean;
-  createdAt?: string;
-}
+export type Member = z.output<typeof memberSchema>;
+export type OpenInvitation = z.output<typeof openInvitationSchema>;
+export type CreatedInvitation = z.output<typeof createdInvitationSchema>;
+export type InvitationOffer = z.output<typeof invitationOfferSchema>;
+export type Webhook = z.output<typeof webhookSchema>;
+export type Delivery = z.output<typeof deliverySchema>;
+export type AppRegistration = z.output<typeof appRegistrationSchema>;
+/** 409 app_in_use: the error plus how many connections use the app. */
+export type AppInUse = z.output<typeof appInUseSchema>;
+export type AttentionItem = z.output<typeof attentionItemSchema>;
+export type AuditItem = z.output<typeof auditItemSchema>;
+export type AuditPage = z.output<typeof auditPageSchema>;

@@ -1,27 +1,5 @@
-// Webhooks as the console reads them (GET /api/workspaces/{ws}/webhooks, /api/webhooks/{id}/deliveries).
-export interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  createdAt: string;
-  createdBy: { email: string } | null;
-  deliveries: { pending: number; delivered: number; failed: number; lastAt: string | null };
-}
-
-export interface Delivery {
-  id: string;
-  event: string;
-  text: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: string;
-  lastAttemptAt: string | null;
-  nextAttemptAt: string | null;
-  deliveredAt: string | null;
-}
-
+// Webhooks in the console: the events a webhook can carry, and the form's secret generator.
+// (Their shapes, Webhook and Delivery, are the API's: see types.ts.)
 export const EVENT_OPTIONS = [
   { value: 'run.completed', label: 'Run completed', hint: 'every run that finished: succeeded, partially, failed or cancelled' },
   { value: 'run.blocked', label: 'Start blocked', hint: 'a start that was prevented, with its reason and next step' },

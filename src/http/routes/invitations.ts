@@ -25,8 +25,8 @@ import { sessionSchema, sessionView } from './session.ts';
 const role = z.enum(['owner', 'manager', 'operator', 'readonly']);
 const tenants = z.union([z.literal('all'), z.array(z.string())]);
 
-const createdSchema = z.strictObject({ id: z.string(), email: z.string(), role, tenants, url: z.string(), expiresAt: isoDate });
-const openSchema = z.strictObject({
+export const createdInvitationSchema = z.strictObject({ id: z.string(), email: z.string(), role, tenants, url: z.string(), expiresAt: isoDate });
+export const openInvitationSchema = z.strictObject({
   id: z.string(),
   email: z.string(),
   role,
@@ -35,6 +35,15 @@ const openSchema = z.strictObject({
   invitedBy: z.strictObject({ email: z.string() }).nullable(),
   createdAt: isoDate,
   expiresAt: isoDate,
+});
+/** What an invitation URL offers (the lookup's answer). */
+export const invitationOfferSchema = z.strictObject({
+  email: z.string(),
+  role,
+  workspace: z.strictObject({ name: z.string(), slug: z.string() }),
+  tenants,
+  expiresAt: isoDate,
+  accountExists: z.boolean(),
 });
 
 const create = workspacePathRoute({
@@ -47,7 +56,7 @@ const create = workspacePathRoute({
   params: workspaceParams,
   body: z.strictObject({ email: emailField(), role: roleSchema, tenants: tenantsGrantSchema }),
   capability: 'workspace.manage_members',
-  responses: { 201: { description: 'Invited', schema: createdSchema }, 409: { description: 'already_member' } },
+  responses: { 201: { description: 'Invited', schema: createdInvitationSchema }, 409: { description: 'already_member' } },
   async handler({ deps, req, user, workspace, body }) {
     const {
       invitation,
@@ -75,7 +84,7 @@ const list = workspacePathRoute({
   tag: 'members',
   params: workspaceParams,
   capability: 'workspace.manage_members',
-  responses: { 200: { description: 'Invitations', schema: items(openSchema) } },
+  responses: { 200: { description: 'Invitations', schema: items(openInvitationSchema) } },
   async handler({ deps, workspace }) {
     const rows = await listInvitations(deps.db, workspace.id);
     return {
@@ -120,14 +129,7 @@ const lookup = publicRoute({
   responses: {
     200: {
       description: 'The invitation',
-      schema: z.strictObject({
-        email: z.string(),
-        role,
-        workspace: z.strictObject({ name: z.string(), slug: z.string() }),
-        tenants,
-        expiresAt: isoDate,
-        accountExists: z.boolean(),
-      }),
+      schema: invitationOfferSchema,
     },
     404: { description: 'No such invitation' },
     410: { description: 'invitation_expired, invitation_used or invitation_revoked' },

@@ -7,7 +7,7 @@ import { withFreeSlugs } from '../../onboarding/demo-presets.ts';
 import { userRoute, type Route } from '../route.ts';
 import { items } from '../schemas.ts';
 
-const presetSchema = z.strictObject({
+export const presetSchema = z.strictObject({
   key: z.string(),
   label: z.string(),
   description: z.string(),

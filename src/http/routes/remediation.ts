@@ -133,6 +133,9 @@ const addConnection = tenantRoute({
   },
 });
 
+/** Where to send the browser for admin consent. */
+export const adminConsentSchema = z.strictObject({ url: z.string() });
+
 const adminConsent = tenantRoute({
   method: 'POST',
   url: '/api/provider-connections/:id/admin-consent',
@@ -144,7 +147,7 @@ const adminConsent = tenantRoute({
   locate: byConnection,
   capability: 'provider_connection.manage',
   responses: {
-    200: { description: 'Where to send the browser', schema: z.strictObject({ url: z.string() }) },
+    200: { description: 'Where to send the browser', schema: adminConsentSchema },
     409: { description: "The connection's cloud is not reachable from this server" },
   },
   async handler({ deps, req, user, found }) {

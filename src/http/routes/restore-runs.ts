@@ -16,7 +16,7 @@ import { HttpError, invalid, notFound } from '../errors.ts';
 import { tenantRoute, type Route } from '../route.ts';
 import { idParams, isoDate, items, tenantParams, uuid } from '../schemas.ts';
 
-const summarySchema = z.strictObject({
+export const restoreRunSummarySchema = z.strictObject({
   id: z.string(),
   name: z.string(),
   status: z.enum(['ready', 'executing', 'completed', 'failed']),
@@ -32,7 +32,7 @@ const summarySchema = z.strictObject({
   createdAt: isoDate,
 });
 
-const itemSchema = z.strictObject({
+export const restoreItemSchema = z.strictObject({
   backupItemId: z.string(),
   position: z.number(),
   displayName: z.string(),
@@ -48,10 +48,10 @@ const itemSchema = z.strictObject({
   result: z.enum(['created', 'updated', 'failed']).nullable(),
 });
 
-const detailSchema = summarySchema.extend({
+export const restoreRunSchema = restoreRunSummarySchema.extend({
   tenant: z.strictObject({ id: z.string(), slug: z.string() }),
   inventorySyncedAt: isoDate.nullable(),
-  items: z.array(itemSchema),
+  items: z.array(restoreItemSchema),
 });
 
 function lastRunReason(r: { last_run_reason_code: string | null; last_run_reason_params: ReasonParams | null }, slug: string) {
@@ -100,7 +100,7 @@ const list = tenantRoute({
   params: tenantParams,
   locate: byTenantRef,
   capability: 'tenant.view',
-  responses: { 200: { description: 'Restore runs', schema: items(summarySchema) } },
+  responses: { 200: { description: 'Restore runs', schema: items(restoreRunSummarySchema) } },
   async handler({ deps, access }) {
     return { status: 200, body: { items: await summaries(deps.db, access.tenant.slug, { tenantId: access.tenant.id }) } };
   },
@@ -140,7 +140,7 @@ const create = tenantRoute({
   locate: byTenantRef,
   // Preparing a restore is the first half of restoring: the same capability as executing it.
   capability: 'restore.execute',
-  responses: { 201: { description: 'The new restore run', schema: summarySchema } },
+  responses: { 201: { description: 'The new restore run', schema: restoreRunSummarySchema } },
   async handler({ deps, user, access, body }) {
     const tenant = access.tenant;
     const ids = body.backupItemIds.map((i) => i.toLowerCase());
@@ -199,7 +199,7 @@ const detail = tenantRoute({
   params: idParams,
   locate: byRestoreRun,
   capability: 'tenant.view',
-  responses: { 200: { description: 'The restore run', schema: detailSchema } },
+  responses: { 200: { description: 'The restore run', schema: restoreRunSchema } },
   async handler({ deps, access, params }) {
     const [summary] = await summaries(deps.db, access.tenant.slug, { id: params.id });
     if (!summary) throw notFound();

@@ -43,6 +43,9 @@ const listQuery = z.object({
     .optional(),
 });
 
+/** A page of runs: keyset-paged by createdAt, not counted. */
+export const runPageSchema = z.strictObject({ items: z.array(runSchema), next: z.string().nullable() });
+
 const list = userRoute({
   method: 'GET',
   url: '/api/operations',
@@ -50,7 +53,7 @@ const list = userRoute({
     'Runs newest first (by createdAt), filtered by tenant (id or slug), type, outcome, status; only tenants the user may see. Paged with ?limit and ?cursor (the `next` of the previous page; null on the last).',
   tag: 'runs',
   query: listQuery,
-  responses: { 200: { description: 'Runs', schema: z.strictObject({ items: z.array(runSchema), next: z.string().nullable() }) } },
+  responses: { 200: { description: 'Runs', schema: runPageSchema } },
   async handler({ deps, user, query }) {
     let q = visibleRuns(deps.db, user.id)
       .select(keySelections(RUN_KEYS))

@@ -110,6 +110,8 @@ const logoutEverywhere = userRoute({
   },
 });
 
+export const authProvidersSchema = z.strictObject({ items: z.array(z.strictObject({ id: z.literal('microsoft'), label: z.string(), url: z.string() })) });
+
 const providers = publicRoute({
   method: 'GET',
   url: '/api/auth/providers',
@@ -118,7 +120,7 @@ const providers = publicRoute({
   responses: {
     200: {
       description: 'Sign-in providers',
-      schema: z.strictObject({ items: z.array(z.strictObject({ id: z.literal('microsoft'), label: z.string(), url: z.string() })) }),
+      schema: authProvidersSchema,
     },
   },
   async handler({ deps }) {

@@ -9,12 +9,14 @@ import { publicRoute, type Route } from '../route.ts';
 import { setSessionCookie } from '../session-cookie.ts';
 import { sessionSchema, sessionView } from './session.ts';
 
+export const setupStatusSchema = z.strictObject({ needed: z.boolean() });
+
 const status = publicRoute({
   method: 'GET',
   url: '/api/setup',
   summary: 'Whether this installation still needs its first-run setup (no user exists yet).',
   tag: 'setup',
-  responses: { 200: { description: 'Setup status', schema: z.strictObject({ needed: z.boolean() }) } },
+  responses: { 200: { description: 'Setup status', schema: setupStatusSchema } },
   async handler({ deps }) {
     return { status: 200, body: { needed: await setupNeeded(deps.db) } };
   },

@@ -1,6 +1,6 @@
 // The demo's one-click offer in the onboarding wizard ("Use the sandbox's Fourth Coffee").
 // Only rendered when the server offered a preset, i.e. when a sandbox cloud holds it.
-import type { DemoPreset } from '../demo-presets.ts';
+import type { DemoPreset } from '../types.ts';
 
 export function DemoPresetOffer({ preset, detail, disabled, onUse }: { preset: DemoPreset; detail: string; disabled?: boolean; onUse: () => void }) {
   return (

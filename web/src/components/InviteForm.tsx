@@ -2,7 +2,8 @@
 // keeps only a hash of its token), with a way to copy it.
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
-import { ROLE_OPTIONS, type CreatedInvitation, type TenantsGrant } from '../members.ts';
+import { ROLE_OPTIONS, type TenantsGrant } from '../members.ts';
+import type { CreatedInvitation } from '../types.ts';
 import type { Role } from '../types.ts';
 import { formatDateTime } from '../format.ts';
 import { TenantPicker } from './TenantPicker.tsx';

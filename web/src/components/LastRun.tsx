@@ -5,7 +5,7 @@ import { Link } from 'react-router-dom';
 import { qs } from '../api.ts';
 import { isActive, relativeTime } from '../format.ts';
 import { useNow, useResource } from '../hooks.ts';
-import type { Run } from '../types.ts';
+import type { Run, RunPage } from '../types.ts';
 import { RunBadge } from './RunsTable.tsx';
 
 export function useLatestRun(
@@ -14,7 +14,7 @@ export function useLatestRun(
   onSettled?: () => void,
   match: (r: Run) => boolean = () => true,
 ): { run: Run | null; loaded: boolean } {
-  const r = useResource<{ items: Run[] }>(`/api/operations${qs({ tenant, type })}`, { poll: (d) => d.items.some(isActive), idleIntervalMs: 15_000 });
+  const r = useResource<RunPage>(`/api/operations${qs({ tenant, type })}`, { poll: (d) => d.items.some(isActive), idleIntervalMs: 15_000 });
   const items = (r.data?.items ?? []).filter(match);
   const active = items.some(isActive);
   const wasActive = useRef(false);

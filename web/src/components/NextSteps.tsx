@@ -5,20 +5,17 @@ import { Link } from 'react-router-dom';
 import type { NextStep } from '../types.ts';
 
 export function NextStepItem({ step }: { step: NextStep }) {
-  if (step.url) {
+  if (step.url !== null) {
     return (
-      <>
-        <NextLink url={step.url} className="next-step-link">
-          {step.label}
-        </NextLink>
-        {step.hint ? <span className="next-step-hint"> — {step.hint}</span> : null}
-      </>
+      <NextLink url={step.url} className="next-step-link">
+        {step.label}
+      </NextLink>
     );
   }
   return (
     <span className="next-step-nolink">
       <strong>{step.label}</strong>
-      {step.hint ? <span className="next-step-hint"> — {step.hint}</span> : null}
+      <span className="next-step-hint"> — {step.hint}</span>
     </span>
   );
 }

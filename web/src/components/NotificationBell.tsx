@@ -4,10 +4,10 @@ import { useNavigate } from 'react-router-dom';
 import { api } from '../api.ts';
 import { relativeTime } from '../format.ts';
 import { useNow, useResource } from '../hooks.ts';
-import type { Notification } from '../types.ts';
+import type { ItemList, Notification } from '../types.ts';
 
 export function NotificationBell() {
-  const r = useResource<{ items: Notification[] }>('/api/notifications', { idleIntervalMs: 2500 });
+  const r = useResource<ItemList<Notification>>('/api/notifications', { idleIntervalMs: 2500 });
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   const navigate = useNavigate();

@@ -6,7 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useAppRegistrations } from '../app-registrations.ts';
-import type { DemoPreset } from '../demo-presets.ts';
+import type { DemoPreset } from '../types.ts';
 import { DemoPresetOffer } from './DemoPresetOffer.tsx';
 
 type Mode = 'workspace_app' | 'own_app';

@@ -11,7 +11,11 @@ export const EXPIRY_WARNING_DAYS = 30;
 
 type Tone = 'good' | 'warn' | 'bad' | 'muted';
 
-export function expiryFact(c: Pick<ProviderConnection, 'credentialExpiresAt' | 'credentialKind'>, now = Date.now()): { tone: Tone; text: string } {
+/** `credentialKind` absent (an onboarding session's connection): the expiry reads as a secret's. */
+export function expiryFact(
+  c: Pick<ProviderConnection, 'credentialExpiresAt'> & Partial<Pick<ProviderConnection, 'credentialKind'>>,
+  now = Date.now(),
+): { tone: Tone; text: string } {
   const days = daysUntil(c.credentialExpiresAt, now);
   // A certificate's expiry is its notAfter; it reads as the certificate's, not a secret's.
   const noun = c.credentialKind === 'certificate' ? 'Certificate' : 'Secret';

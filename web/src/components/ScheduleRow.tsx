@@ -11,6 +11,7 @@ import { operationAction } from '../operations.ts';
 import { useSession } from '../session.tsx';
 import { CronHelp, FieldError, TIME_ZONE_LIST } from './ScheduleForm.tsx';
 import { Empty, ErrorState, Loading } from './States.tsx';
+import type { ItemList } from '../types.ts';
 
 type Panel = 'none' | 'firings' | 'edit' | 'delete';
 const COLUMNS = 8;
@@ -211,7 +212,7 @@ function EditTiming({
 }
 
 function Firings({ id, now }: { id: string; now: number }) {
-  const r = useResource<{ items: Firing[] }>(`/api/schedules/${id}/firings`);
+  const r = useResource<ItemList<Firing>>(`/api/schedules/${id}/firings`);
   if (r.error) return <ErrorState error={r.error} onRetry={r.reload} />;
   if (!r.data) return <Loading />;
   if (r.data.items.length === 0) return <Empty title="Not fired yet">Each firing starts the operation on the schedule’s tenants and appears here.</Empty>;

@@ -5,7 +5,7 @@ import { CommandPalette } from './CommandPalette.tsx';
 import { TenantSwitcher } from './TenantSwitcher.tsx';
 import { listedTenants, membershipCan, useSession, useWorkspaceWith } from '../session.tsx';
 import { NotificationBell } from './NotificationBell.tsx';
-import { useAttention } from '../attention.ts';
+import { useAttention, useCurrentWorkspace } from '../attention.ts';
 
 const NAV = [
   { to: '/admin/tenants', label: 'Tenants' },
@@ -36,12 +36,13 @@ export function Shell() {
   const menu = useNarrowMenu(location.pathname);
 
   const tenants = listedTenants(session?.tenants ?? [], currentSlug);
+  const workspace = useCurrentWorkspace();
   const canManageMembers = !!useWorkspaceWith('workspace.manage_members');
   const attention = useAttention().data?.items.length ?? 0;
   const canManageWebhooks = !!useWorkspaceWith('webhook.manage');
   const canManageApps = !!useWorkspaceWith('provider_connection.manage');
   const canAudit =
-    !!session && (session.workspaces?.some((w) => w.capabilities.includes('audit.view')) || session.tenants.some((t) => membershipCan(t, 'audit.view')));
+    !!session && (session.workspaces.some((w) => w.capabilities.includes('audit.view')) || session.tenants.some((t) => membershipCan(t, 'audit.view')));
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -58,7 +59,7 @@ export function Shell() {
             </span>
             opsgate
           </div>
-          {session?.workspace?.name ? <div className="workspace-name">{session.workspace.name}</div> : null}
+          {workspace ? <div className="workspace-name">{workspace.name}</div> : null}
           <nav aria-label="Main">
             <ul>
               {[

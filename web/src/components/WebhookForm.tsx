@@ -2,7 +2,8 @@
 // server, so the form says to keep it; "Generate" fills a random one.
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
-import { EVENT_OPTIONS, generateSecret, type Webhook } from '../webhooks.ts';
+import type { Webhook } from '../types.ts';
+import { EVENT_OPTIONS, generateSecret } from '../webhooks.ts';
 
 export function WebhookForm({ workspace, onCreated }: { workspace: string; onCreated(w: Webhook): void }) {
   const [url, setUrl] = useState('');

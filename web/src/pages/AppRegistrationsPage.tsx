@@ -7,7 +7,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import { api, ApiError } from '../api.ts';
 import { useCurrentWorkspace } from '../attention.ts';
-import { credentialLabel, type AppRegistration } from '../app-registrations.ts';
+import { credentialLabel } from '../app-registrations.ts';
+import type { AppRegistration, ItemList } from '../types.ts';
 import { AppCredentialFields, credentialBody, useCredentialState } from '../components/AppCredentialFields.tsx';
 import { CertificatePanel } from '../components/CertificatePanel.tsx';
 import { expiryFact, Fact } from '../components/Readiness.tsx';
@@ -22,7 +23,7 @@ export function AppRegistrationsPage() {
   useDocumentTitle('App registrations');
   const ws = useCurrentWorkspace();
   const may = !!ws?.capabilities.includes('provider_connection.manage');
-  const list = useResource<{ items: AppRegistration[] }>(ws && may ? `/api/workspaces/${encodeURIComponent(ws.slug)}/app-registrations` : null, {
+  const list = useResource<ItemList<AppRegistration>>(ws && may ? `/api/workspaces/${encodeURIComponent(ws.slug)}/app-registrations` : null, {
     idleIntervalMs: 30_000,
   });
   const [notice, setNotice] = useState<Notice>(null);

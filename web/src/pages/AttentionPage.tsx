@@ -3,7 +3,8 @@
 // same next steps a blocked start would show, as links or as "ask …" hints. A workspace app's
 // credential problem is one item for all its tenants, grouped under the app.
 import { Link, useSearchParams } from 'react-router-dom';
-import { REASON_TITLES, useAttention, type AttentionItem } from '../attention.ts';
+import { REASON_TITLES, useAttention } from '../attention.ts';
+import type { AttentionItem } from '../types.ts';
 import { APP_REGISTRATIONS_PATH } from '../app-registrations.ts';
 import { NextSteps } from '../components/NextSteps.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';

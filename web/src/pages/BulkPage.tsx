@@ -12,7 +12,7 @@ import { formatDateTime, relativeTime } from '../format.ts';
 import { announceChange, useDocumentTitle, useNow, useResource } from '../hooks.ts';
 import { OPERATIONS, operationAction, operationTitle } from '../operations.ts';
 import { listedTenants, useSession } from '../session.tsx';
-import type { OperationType, SessionWorkspace } from '../types.ts';
+import type { ItemList, OperationType, SessionWorkspace } from '../types.ts';
 import '../fleet.css';
 
 const WHO_CAN = rolesWith('bulk.start')
@@ -120,7 +120,7 @@ function BulkForm({ ws }: { ws: SessionWorkspace }) {
 
 function RecentBulks({ ws }: { ws: SessionWorkspace }) {
   const now = useNow(30_000);
-  const r = useResource<{ items: BulkSummary[] }>(`/api/workspaces/${encodeURIComponent(ws.slug)}/bulk-operations`, { idleIntervalMs: 30_000 });
+  const r = useResource<ItemList<BulkSummary>>(`/api/workspaces/${encodeURIComponent(ws.slug)}/bulk-operations`, { idleIntervalMs: 30_000 });
   return (
     <section className="card card-flush" aria-labelledby="recent-bulks-title">
       <h2 className="card-title attention-group-title" id="recent-bulks-title">

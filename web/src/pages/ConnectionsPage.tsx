@@ -10,7 +10,7 @@ import { qs } from '../api.ts';
 import { daysUntil, formatDate } from '../format.ts';
 import { useDocumentTitle, useNow, useResource } from '../hooks.ts';
 import { listedTenants, membershipCan, useSession } from '../session.tsx';
-import type { ProviderConnection, SessionTenant } from '../types.ts';
+import type { ItemList, ProviderConnection, SessionTenant } from '../types.ts';
 
 export function ConnectionsPage() {
   useDocumentTitle('Provider connections');
@@ -21,7 +21,7 @@ export function ConnectionsPage() {
   const tenantFilter = params.get('tenant') ?? '';
   const tenants = listedTenants(session?.tenants ?? [], tenantFilter).filter((t) => !tenantFilter || t.slug === tenantFilter || t.id === tenantFilter);
   const unknownTenant = tenantFilter && tenants.length === 0;
-  const conns = useResource<{ items: ProviderConnection[] }>(unknownTenant ? null : `/api/provider-connections${qs({ tenant: tenantFilter })}`, {
+  const conns = useResource<ItemList<ProviderConnection>>(unknownTenant ? null : `/api/provider-connections${qs({ tenant: tenantFilter })}`, {
     idleIntervalMs: 10_000,
   });
   // Filtered to one tenant: its manager can add a connection here (the fix for "no connection").

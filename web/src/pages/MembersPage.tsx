@@ -8,7 +8,8 @@ import { TenantPicker } from '../components/TenantPicker.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { formatDateTime } from '../format.ts';
 import { useDocumentTitle, useResource } from '../hooks.ts';
-import { ROLE_OPTIONS, roleLabel, tenantsLabel, type Member, type OpenInvitation, type TenantsGrant } from '../members.ts';
+import { ROLE_OPTIONS, roleLabel, tenantsLabel, type TenantsGrant } from '../members.ts';
+import type { ItemList, Member, OpenInvitation } from '../types.ts';
 import { listedTenants, useSession, useWorkspaceWith } from '../session.tsx';
 import type { Role } from '../types.ts';
 
@@ -17,8 +18,8 @@ export function MembersPage() {
   const { session } = useSession();
   const ws = useWorkspaceWith('workspace.manage_members');
   const base = ws ? `/api/workspaces/${encodeURIComponent(ws.slug)}` : null;
-  const members = useResource<{ items: Member[] }>(base && `${base}/members`);
-  const invitations = useResource<{ items: OpenInvitation[] }>(base && `${base}/invitations`);
+  const members = useResource<ItemList<Member>>(base && `${base}/members`);
+  const invitations = useResource<ItemList<OpenInvitation>>(base && `${base}/invitations`);
   const tenants = listedTenants(session?.tenants ?? []).map((t) => ({ slug: t.slug, name: t.name }));
 
   if (!ws) {

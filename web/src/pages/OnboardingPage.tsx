@@ -6,7 +6,8 @@ import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../api.ts';
 import { DemoPresetOffer } from '../components/DemoPresetOffer.tsx';
 import { Empty, Loading } from '../components/States.tsx';
-import { useDemoPresets, type DemoPreset } from '../demo-presets.ts';
+import { useDemoPresets } from '../demo-presets.ts';
+import type { DemoPreset, ItemList } from '../types.ts';
 import { formatDateTime } from '../format.ts';
 import { useDocumentTitle, useResource } from '../hooks.ts';
 import { membershipCan, useSession, useWorkspaceWith } from '../session.tsx';
@@ -19,7 +20,7 @@ export function OnboardingPage() {
   useDocumentTitle('Onboarding');
   const { session, refresh } = useSession();
   const navigate = useNavigate();
-  const list = useResource<{ items: OnboardingSession[] }>('/api/onboarding');
+  const list = useResource<ItemList<OnboardingSession>>('/api/onboarding');
   // The server decides by the workspace role; a new owner has no tenant yet.
   const canManage = !!useWorkspaceWith('onboarding.manage') || (session?.tenants ?? []).some((t) => membershipCan(t, 'onboarding.manage'));
   const [name, setName] = useState('');

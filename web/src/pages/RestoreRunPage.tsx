@@ -7,38 +7,23 @@ import { StartActions, StartButton } from '../components/StartButton.tsx';
 import { Guard, NotFoundPage } from '../components/States.tsx';
 import { formatDateTime, humanizeKey } from '../format.ts';
 import { useDocumentTitle, useResource } from '../hooks.ts';
-import type { RestoreItem, RestoreRun } from '../types.ts';
+import type { RestoreRun, Run } from '../types.ts';
 import { useTenant } from './TenantLayout.tsx';
 
-function unwrap(raw: unknown): RestoreRun {
-  const r = raw as Record<string, unknown>;
-  return (r.restoreRun ?? r) as RestoreRun;
-}
-
 /** The restore run a run targeted, when the run says so. */
-function restoreRunOf(r: { context?: Record<string, unknown>; target?: unknown }): string | null {
-  const c = (r.context ?? {}) as { restoreRunId?: unknown; target?: { restoreRunId?: unknown } };
-  const t = (r.target ?? {}) as { restoreRunId?: unknown };
-  const v = c.restoreRunId ?? c.target?.restoreRunId ?? t.restoreRunId;
-  return typeof v === 'string' ? v : null;
-}
-
-function itemAction(i: RestoreItem): string {
-  if (typeof i.action === 'string') return i.action;
-  if (typeof i.willCreate === 'boolean') return i.willCreate ? 'create' : 'update';
-  return 'write';
+function restoreRunOf(r: Run): string | null {
+  return r.target.restoreRunId ?? null;
 }
 
 export function RestoreRunPage() {
   const { tenant } = useTenant();
   const { id = '' } = useParams();
-  const r = useResource<unknown>(`/api/restore-runs/${encodeURIComponent(id)}`);
+  const r = useResource<RestoreRun>(`/api/restore-runs/${encodeURIComponent(id)}`);
   return (
     <Guard r={r}>
-      {(raw) => {
-        const run = unwrap(raw);
+      {(run) => {
         // A restore run of another tenant under this tenant's URL is not here.
-        if (run.tenant && run.tenant.slug !== tenant.slug && run.tenant.id !== tenant.id) return <NotFoundPage />;
+        if (run.tenant.slug !== tenant.slug && run.tenant.id !== tenant.id) return <NotFoundPage />;
         return <RestoreRunView run={run} reload={r.reload} />;
       }}
     </Guard>
@@ -50,13 +35,12 @@ function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }
   useDocumentTitle(`Restore · ${run.name}`);
   const [confirm, setConfirm] = useState('');
   const { run: last } = useLatestRun(tenant.slug, 'restore.execute', reload, (r) => restoreRunOf(r) === null || restoreRunOf(r) === run.id);
-  const items = run.items ?? run.preview ?? [];
+  const items = run.items;
   const allowed = can('restore.execute');
   // The API checks the same confirmation (target.confirm = the restore run's name).
   const confirmed = confirm === run.name;
-  const hasAssignments = items.some((i) => i.assignmentCount !== undefined || Array.isArray(i.assignments));
-  const creates = items.filter((i) => itemAction(i) === 'create').length;
-  const updates = items.filter((i) => itemAction(i) === 'update').length;
+  const creates = items.filter((i) => i.action === 'create').length;
+  const updates = items.filter((i) => i.action === 'update').length;
   return (
     <div className="grid-2 grid-2-wide-left">
       <div className="col">
@@ -64,24 +48,18 @@ function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }
           <p className="eyebrow">Restore run</p>
           <h2 className="card-title card-title-lg">{run.name}</h2>
           <p className="muted small">
-            {run.itemCount ?? items.length} item{(run.itemCount ?? items.length) === 1 ? '' : 's'} · status{' '}
-            <span className="badge tone-muted">{run.status}</span>
-            {run.createdAt ? <> · prepared {formatDateTime(run.createdAt)}</> : null}
+            {run.itemCount} item{run.itemCount === 1 ? '' : 's'} · status <span className="badge tone-muted">{run.status}</span>
+            <> · prepared {formatDateTime(run.createdAt)}</>
           </p>
           {run.status === 'failed' && run.lastRun ? (
             <p className="callout callout-error small" role="status" data-testid="restore-failure">
-              The last execution did not complete{run.lastRun.reason ? `: ${run.lastRun.reason.message}` : '.'}{' '}
-              <Link to={run.lastRun.url ?? `/admin/operations/${run.lastRun.id}`}>View run</Link>
+              The last execution did not complete{run.lastRun.reason ? `: ${run.lastRun.reason.message}` : '.'} <Link to={run.lastRun.url}>View run</Link>
             </p>
           ) : null}
           <StartActions
             title={null}
             note={
-              allowed ? (
-                <LastRunLine run={last} label="Last execution" />
-              ) : (
-                <>Your role{membership ? ` (${membership.role})` : ''} can preview this restore but cannot execute it.</>
-              )
+              allowed ? <LastRunLine run={last} label="Last execution" /> : <>Your role ({membership.role}) can preview this restore but cannot execute it.</>
             }
           >
             {allowed ? (
@@ -115,7 +93,7 @@ function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }
               {updates ? `${updates} to update` : ''}
             </span>
           </div>
-          {items.some((i) => itemAction(i) === 'unknown') ? (
+          {items.some((i) => i.action === 'unknown') ? (
             <p className="callout callout-warn small" role="note">
               Whether each item will be created or updated is known after the tenant’s inventory has been synced once. The restore itself always checks the live
               tenant.
@@ -131,20 +109,18 @@ function RestoreRunView({ run, reload }: { run: RestoreRun; reload: () => void }
                   <th scope="col">Item</th>
                   <th scope="col">Type</th>
                   <th scope="col">Action</th>
-                  {hasAssignments ? <th scope="col">Assignments</th> : null}
                   <th scope="col">Last result</th>
                 </tr>
               </thead>
               <tbody>
-                {items.map((i, n) => (
-                  <tr key={i.backupItemId ?? i.id ?? `${n}`}>
-                    <td>{(i.position ?? n) + 1}</td>
-                    <td>{i.displayName ?? i.name ?? i.sourceId}</td>
+                {items.map((i) => (
+                  <tr key={i.backupItemId}>
+                    <td>{i.position + 1}</td>
+                    <td>{i.displayName}</td>
                     <td>{i.resourceType ? humanizeKey(i.resourceType) : '—'}</td>
                     <td>
-                      <span className={`badge ${itemAction(i) === 'create' ? 'tone-info' : 'tone-muted'}`}>{itemAction(i)}</span>
+                      <span className={`badge ${i.action === 'create' ? 'tone-info' : 'tone-muted'}`}>{i.action}</span>
                     </td>
-                    {hasAssignments ? <td>{i.assignmentCount ?? (Array.isArray(i.assignments) ? i.assignments.length : '—')}</td> : null}
                     <td>{i.result ?? <span className="muted">—</span>}</td>
                   </tr>
                 ))}

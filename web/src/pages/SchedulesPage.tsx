@@ -10,6 +10,7 @@ import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { timeZones, type Schedule } from '../fleet.ts';
 import { useDocumentTitle, useNow, useResource } from '../hooks.ts';
 import '../fleet.css';
+import type { ItemList } from '../types.ts';
 
 const WHO_CAN = rolesWith('schedule.manage')
   .map((r) => `${r}s`)
@@ -22,7 +23,7 @@ export function SchedulesPage() {
   const now = useNow(30_000);
   const zones = useMemo(timeZones, []);
   // Next and last firings move on their own: refreshed every half minute.
-  const list = useResource<{ items: Schedule[] }>(ws ? `/api/workspaces/${encodeURIComponent(ws.slug)}/schedules` : null, { idleIntervalMs: 30_000 });
+  const list = useResource<ItemList<Schedule>>(ws ? `/api/workspaces/${encodeURIComponent(ws.slug)}/schedules` : null, { idleIntervalMs: 30_000 });
 
   return (
     <div className="stack">

@@ -64,7 +64,7 @@ export function TenantBackupsPage() {
               allowed ? (
                 <LastRunLine run={run} label="Last backup capture" />
               ) : (
-                <>Your role{membership ? ` (${membership.role})` : ''} can view backups but cannot capture them or create restore runs.</>
+                <>Your role ({membership.role}) can view backups but cannot capture them or create restore runs.</>
               )
             }
           >

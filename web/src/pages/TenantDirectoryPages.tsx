@@ -23,24 +23,19 @@ const GROUP_COLUMNS: Column<Group>[] = [
   { id: 'name', header: 'Name', cell: (g) => g.displayName, sort: { asc: 'name', desc: '-name' }, rowHeader: true },
   { id: 'mail', header: 'Mail', cell: (g) => g.mail ?? <span className="muted">—</span> },
   { id: 'type', header: 'Type', cell: (g) => (g.securityEnabled ? 'Security' : 'Microsoft 365') },
-  { ...synced, cell: (g) => (g.syncedAt ? relativeTime(g.syncedAt) : '—') },
+  { ...synced, cell: (g) => relativeTime(g.syncedAt) },
 ];
 
 const ROLE_COLUMNS: Column<RoleDefinition>[] = [
   {
     id: 'name',
     header: 'Name',
-    cell: (r) => (
-      <>
-        {r.displayName}
-        {r.description ? <div className="muted small">{r.description}</div> : null}
-      </>
-    ),
+    cell: (r) => r.displayName,
     sort: { asc: 'name', desc: '-name' },
     rowHeader: true,
   },
-  { id: 'kind', header: 'Kind', cell: (r) => (r.isBuiltIn === false ? 'Custom' : 'Built-in') },
-  { ...synced, cell: (r) => (r.syncedAt ? relativeTime(r.syncedAt) : '—') },
+  { id: 'kind', header: 'Kind', cell: (r) => (r.isBuiltIn ? 'Built-in' : 'Custom') },
+  { ...synced, cell: (r) => relativeTime(r.syncedAt) },
 ];
 
 export function TenantGroupsPage() {
@@ -55,11 +50,7 @@ export function TenantGroupsPage() {
         <StartActions
           title="Entra groups"
           note={
-            can('directory.sync') ? (
-              <LastRunLine run={run} label="Last group sync" />
-            ) : (
-              <>Your role{membership ? ` (${membership.role})` : ''} can view groups but cannot sync them.</>
-            )
+            can('directory.sync') ? <LastRunLine run={run} label="Last group sync" /> : <>Your role ({membership.role}) can view groups but cannot sync them.</>
           }
         >
           <StartButton tenant={tenant.slug} type="entra_group_sync" allowed={can('directory.sync')} variant="primary" />
@@ -75,7 +66,7 @@ export function TenantGroupsPage() {
         <DataTable
           list={list}
           columns={GROUP_COLUMNS}
-          rowId={(g) => g.externalId ?? g.id ?? g.displayName}
+          rowId={(g) => g.externalId}
           labelledBy="groups-title"
           noun="groups"
           testId="groups-table"
@@ -101,7 +92,7 @@ export function TenantRoleDefinitionsPage() {
             can('directory.sync') ? (
               <LastRunLine run={run} label="Last role definitions sync" />
             ) : (
-              <>Your role{membership ? ` (${membership.role})` : ''} can view role definitions but cannot sync them.</>
+              <>Your role ({membership.role}) can view role definitions but cannot sync them.</>
             )
           }
         >
@@ -118,7 +109,7 @@ export function TenantRoleDefinitionsPage() {
         <DataTable
           list={list}
           columns={ROLE_COLUMNS}
-          rowId={(r) => r.externalId ?? r.id ?? r.displayName}
+          rowId={(r) => r.externalId}
           labelledBy="roles-title"
           noun="role definitions"
           testId="roles-table"

@@ -19,7 +19,7 @@ preloadList(/^\/admin\/t\/([^/]+)\/inventory$/, (m) => `/api/tenants/${encodeURI
 const COLUMNS: Column<InventoryItem>[] = [
   { id: 'name', header: 'Name', cell: (i) => i.displayName, sort: { asc: 'name', desc: '-name' }, rowHeader: true },
   { id: 'kind', header: 'Kind', cell: (i) => humanizeKey(i.kind), sort: { asc: 'kind', desc: 'kind' } },
-  { id: 'synced', header: 'Synced', cell: (i) => (i.syncedAt ? relativeTime(i.syncedAt) : '—'), sort: { asc: 'synced', desc: '-synced' }, className: 'nowrap' },
+  { id: 'synced', header: 'Synced', cell: (i) => relativeTime(i.syncedAt), sort: { asc: 'synced', desc: '-synced' }, className: 'nowrap' },
 ];
 
 export function TenantInventoryPage() {
@@ -38,7 +38,7 @@ export function TenantInventoryPage() {
             can('inventory.sync') ? (
               <LastRunLine run={run} label="Last inventory sync" />
             ) : (
-              <>Your role{membership ? ` (${membership.role})` : ''} can view inventory but cannot sync it.</>
+              <>Your role ({membership.role}) can view inventory but cannot sync it.</>
             )
           }
         >
@@ -68,7 +68,7 @@ export function TenantInventoryPage() {
         <DataTable
           list={list}
           columns={COLUMNS}
-          rowId={(i) => `${i.kind}/${i.externalId ?? i.id ?? i.displayName}`}
+          rowId={(i) => `${i.kind}/${i.externalId}`}
           labelledBy="inv-title"
           noun="items"
           testId="inventory-table"

@@ -18,7 +18,7 @@ import type { Capability, SessionTenant, Tenant } from '../types.ts';
 
 export interface TenantContext {
   tenant: Tenant;
-  membership: SessionTenant | null;
+  membership: SessionTenant;
   can: (capability: Capability) => boolean;
 }
 
@@ -26,18 +26,13 @@ export function useTenant(): TenantContext {
   return useOutletContext<TenantContext>();
 }
 
-function unwrap(raw: unknown): Tenant {
-  const r = raw as Record<string, unknown>;
-  return (r.tenant ?? r) as Tenant;
-}
-
 export function TenantLayout() {
   const { slug = '' } = useParams();
   const url = `/api/tenants/${encodeURIComponent(slug)}`;
   // Opened directly: the tenant asked for while the console started is shown by the first
   // render; useResource's first read takes the same answer.
-  const [first] = useState(() => ({ url, data: peekPreloaded<unknown>(url) }));
-  const loaded = useResource<unknown>(url);
+  const [first] = useState(() => ({ url, data: peekPreloaded<Tenant>(url) }));
+  const loaded = useResource<Tenant>(url);
   const r = loaded.data || loaded.error || first.url !== url || first.data === undefined ? loaded : { ...loaded, data: first.data, loading: false };
   const membership = useMembership(slug);
   const { refresh } = useSession();
@@ -57,10 +52,9 @@ export function TenantLayout() {
   };
   return (
     <Guard r={r}>
-      {(raw) => {
-        const tenant = unwrap(raw);
-        const m: SessionTenant | null =
-          membership ?? (tenant.role ? { id: tenant.id, slug: tenant.slug, name: tenant.name, role: tenant.role, capabilities: tenant.capabilities } : null);
+      {(tenant) => {
+        // The tenant's answer carries the viewer's role and capabilities too (a tenant the session does not list yet).
+        const m: SessionTenant = membership ?? tenant;
         const ctx: TenantContext = { tenant, membership: m, can: (cap) => membershipCan(m, cap) };
         const base = `/admin/t/${encodeURIComponent(tenant.slug)}`;
         // Owners of an active tenant find the controls beside its name; a tenant that is not
@@ -78,7 +72,7 @@ export function TenantLayout() {
                 <p className="muted small">
                   {tenant.slug}
                   {tenant.entraTenantId ? <> · Entra tenant {tenant.entraTenantId}</> : null}
-                  {m ? <> · your role: {m.role}</> : null}
+                  <> · your role: {m.role}</>
                 </p>
               </div>
               {tenant.status === 'active' ? status : null}

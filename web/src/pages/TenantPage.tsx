@@ -8,7 +8,7 @@ import { StartActions, StartButton } from '../components/StartButton.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { isActive } from '../format.ts';
 import { useDocumentTitle, useNow, useResource } from '../hooks.ts';
-import type { ProviderConnection, RestoreRunSummary, Run } from '../types.ts';
+import type { ItemList, ProviderConnection, RestoreRunSummary, Run, RunPage } from '../types.ts';
 import { useTenant } from './TenantLayout.tsx';
 
 export function TenantPage() {
@@ -16,9 +16,9 @@ export function TenantPage() {
   useDocumentTitle(tenant.name);
   const now = useNow(30_000);
   const t = encodeURIComponent(tenant.slug);
-  const conns = useResource<{ items: ProviderConnection[] }>(`/api/tenants/${t}/provider-connections`, { idleIntervalMs: 10_000 });
-  const runs = useResource<{ items: Run[] }>(`/api/operations?tenant=${t}&limit=8`, { poll: (d) => d.items.some(isActive), idleIntervalMs: 10_000 });
-  const restores = useResource<{ items: RestoreRunSummary[] }>(`/api/tenants/${t}/restore-runs`);
+  const conns = useResource<ItemList<ProviderConnection>>(`/api/tenants/${t}/provider-connections`, { idleIntervalMs: 10_000 });
+  const runs = useResource<RunPage>(`/api/operations?tenant=${t}&limit=8`, { poll: (d) => d.items.some(isActive), idleIntervalMs: 10_000 });
+  const restores = useResource<ItemList<RestoreRunSummary>>(`/api/tenants/${t}/restore-runs`);
   const def = conns.data?.items.find((c) => c.isDefault) ?? null;
   const canStartAny = can('tenant.verify') || can('inventory.sync') || can('directory.sync') || can('restore.execute');
 
@@ -35,7 +35,7 @@ export function TenantPage() {
                   </>
                 ) : null
               ) : (
-                <>Your role{membership ? ` (${membership.role})` : ''} can view this tenant but cannot start operations.</>
+                <>Your role ({membership.role}) can view this tenant but cannot start operations.</>
               )
             }
           >

@@ -12,7 +12,7 @@ import { isActive } from '../format.ts';
 import { useDocumentTitle, useNow, useResource } from '../hooks.ts';
 import { useServerList, type ServerList } from '../lists.ts';
 import { operationTitle } from '../operations.ts';
-import type { ProviderConnection, Run, Tenant } from '../types.ts';
+import type { ItemList, ProviderConnection, Run, RunPage, Tenant } from '../types.ts';
 
 export function TenantsPage() {
   useDocumentTitle('Tenants');
@@ -20,8 +20,8 @@ export function TenantsPage() {
   const withArchived = params.get('include') === 'archived';
   const tenants = useServerList<Tenant>('/api/tenants', { defaultSort: 'name', params: { include: withArchived ? 'archived' : undefined } });
   const statusId = useId();
-  const queued = useResource<{ items: Run[] }>('/api/operations?status=queued', { idleIntervalMs: 3000, poll: (d) => d.items.length > 0 });
-  const running = useResource<{ items: Run[] }>('/api/operations?status=running', { idleIntervalMs: 3000, poll: (d) => d.items.length > 0 });
+  const queued = useResource<RunPage>('/api/operations?status=queued', { idleIntervalMs: 3000, poll: (d) => d.items.length > 0 });
+  const running = useResource<RunPage>('/api/operations?status=running', { idleIntervalMs: 3000, poll: (d) => d.items.length > 0 });
   const active = [...(running.data?.items ?? []), ...(queued.data?.items ?? [])].filter(isActive);
   return (
     <div className="stack">
@@ -120,7 +120,7 @@ function SortHeader<T>({ list, label, asc, desc }: { list: ServerList<T>; label:
 
 function TenantRow({ tenant, active }: { tenant: Tenant; active: Run[] }) {
   const now = useNow(30_000);
-  const conns = useResource<{ items: ProviderConnection[] }>(`/api/tenants/${encodeURIComponent(tenant.slug)}/provider-connections`);
+  const conns = useResource<ItemList<ProviderConnection>>(`/api/tenants/${encodeURIComponent(tenant.slug)}/provider-connections`);
   const def = conns.data?.items.find((c) => c.isDefault) ?? null;
   const operable = tenant.status === 'active';
   return (

@@ -9,7 +9,7 @@ import { Empty, ErrorState, Loading, NotFoundPage } from '../components/States.t
 import { WebhookForm } from '../components/WebhookForm.tsx';
 import { formatDateTime, relativeTime } from '../format.ts';
 import { useDocumentTitle, useNow, useResource } from '../hooks.ts';
-import type { Delivery, Webhook } from '../webhooks.ts';
+import type { Delivery, ItemList, Webhook } from '../types.ts';
 
 const STATUS_TONES: Record<Delivery['status'], string> = { pending: 'info', delivered: 'good', failed: 'bad' };
 
@@ -18,7 +18,7 @@ export function WebhooksPage() {
   const ws = useCurrentWorkspace();
   const [params, setParams] = useSearchParams();
   const selected = params.get('webhook');
-  const list = useResource<{ items: Webhook[] }>(ws ? `/api/workspaces/${encodeURIComponent(ws.slug)}/webhooks` : null, {
+  const list = useResource<ItemList<Webhook>>(ws ? `/api/workspaces/${encodeURIComponent(ws.slug)}/webhooks` : null, {
     poll: (d) => d.items.some((w) => w.deliveries.pending > 0),
     intervalMs: 3000,
     // New deliveries appear without a click: the counts follow the log.
@@ -120,7 +120,7 @@ export function WebhooksPage() {
 
 function DeliveryLog({ webhook }: { webhook: Webhook }) {
   const now = useNow(15_000);
-  const log = useResource<{ items: Delivery[] }>(`/api/webhooks/${webhook.id}/deliveries`, {
+  const log = useResource<ItemList<Delivery>>(`/api/webhooks/${webhook.id}/deliveries`, {
     poll: (d) => d.items.some((x) => x.status === 'pending'),
     intervalMs: 2000,
     idleIntervalMs: 10_000,
