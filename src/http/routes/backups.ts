@@ -4,7 +4,8 @@
 // the database; the list carries what an operator needs to pick items for a restore run.
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { afterKeys, keySelections, listQuery, orderSql, pageOf, pageSchema, searchAny, type SortKey } from '../keyset.ts';
+import { listQuery, pageSchema, searchAny, type SortKey } from '../keyset.ts';
+import { pagedList } from '../paged-list.ts';
 import { byTenantRef } from '../locate.ts';
 import { tenantRoute, type Route } from '../route.ts';
 import { isoDate, tenantParams } from '../schemas.ts';
@@ -44,42 +45,27 @@ const list = tenantRoute({
   capability: 'tenant.view',
   responses: { 200: { description: 'Backup items', schema: pageSchema(backupItemSchema) } },
   async handler({ deps, access, query }) {
-    const keys = SORTS[query.sort as keyof typeof SORTS];
     let base = deps.db.selectFrom('backup_items').where('tenant_id', '=', access.tenant.id);
     if (query.q) base = base.where(searchAny(['display_name'], query.q));
-    const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rows = base
-      .select(['id', 'display_name', 'resource_type', 'source_id', 'run_id', 'captured_at'])
-      .select(sql<number>`jsonb_array_length(assignments)`.as('assignment_count'))
-      .select(keySelections(keys));
-    if (query.after) rows = rows.where(afterKeys(keys, query.after));
-    const page = pageOf(
-      await rows
-        .orderBy(orderSql(keys))
-        .limit(query.limit + 1)
-        .offset(query.offset)
-        .execute(),
+    const body = await pagedList({
+      base,
+      select: (b) =>
+        b
+          .select(['id', 'display_name', 'resource_type', 'source_id', 'run_id', 'captured_at'])
+          .select(sql<number>`jsonb_array_length(assignments)`.as('assignment_count')),
+      sorts: SORTS,
       query,
-      keys,
-    );
-    return {
-      status: 200,
-      body: {
-        items: page.rows.map((r) => ({
-          id: r.id,
-          displayName: r.display_name,
-          resourceType: r.resource_type,
-          capturedAt: r.captured_at.toISOString(),
-          sourceId: r.source_id,
-          assignmentCount: r.assignment_count,
-          runId: r.run_id,
-        })),
-        total: Number(n),
-        limit: query.limit,
-        offset: query.offset,
-        next: page.next,
-      },
-    };
+      present: (r) => ({
+        id: r.id,
+        displayName: r.display_name,
+        resourceType: r.resource_type,
+        capturedAt: r.captured_at.toISOString(),
+        sourceId: r.source_id,
+        assignmentCount: r.assignment_count,
+        runId: r.run_id,
+      }),
+    });
+    return { status: 200, body };
   },
 });
 

@@ -2,7 +2,8 @@
 // sorted and keyset-paged (src/http/keyset.ts) for the console's tenant pages: a real tenant
 // has thousands of devices and groups. The provider's raw payloads stay in the database.
 import { z } from 'zod';
-import { afterKeys, keySelections, listQuery, orderSql, pageOf, pageSchema, searchAny, type SortKey } from '../keyset.ts';
+import { listQuery, pageSchema, searchAny, type SortKey } from '../keyset.ts';
+import { pagedList } from '../paged-list.ts';
 import { byTenantRef } from '../locate.ts';
 import { tenantRoute, type Route } from '../route.ts';
 import { isoDate, tenantParams } from '../schemas.ts';
@@ -28,7 +29,7 @@ const INVENTORY_SORTS = {
 } as const;
 const inventoryQuery = listQuery(INVENTORY_SORTS, 'kind');
 
-const groupSchema = z.strictObject({
+export const groupSchema = z.strictObject({
   externalId: z.string(),
   displayName: z.string(),
   mail: z.string().nullable(),
@@ -37,7 +38,7 @@ const groupSchema = z.strictObject({
   syncedAt: isoDate,
 });
 
-const roleDefinitionSchema = z.strictObject({
+export const roleDefinitionSchema = z.strictObject({
   externalId: z.string(),
   displayName: z.string(),
   isBuiltIn: z.boolean(),
@@ -46,7 +47,7 @@ const roleDefinitionSchema = z.strictObject({
 });
 
 const INVENTORY_KINDS = ['deviceConfiguration', 'configurationPolicy', 'compliancePolicy'] as const;
-const inventorySchema = z.strictObject({
+export const inventorySchema = z.strictObject({
   kind: z.enum(INVENTORY_KINDS),
   externalId: z.string(),
   displayName: z.string(),
@@ -67,38 +68,23 @@ const groups = tenantRoute({
   capability: 'tenant.view',
   responses: { 200: { description: 'Groups', schema: pageSchema(groupSchema) } },
   async handler({ deps, access, query }) {
-    const keys = DIRECTORY_SORTS[query.sort as keyof typeof DIRECTORY_SORTS];
     let base = deps.db.selectFrom('entra_groups').where('tenant_id', '=', access.tenant.id);
     if (query.q) base = base.where(searchAny(['display_name', 'mail'], query.q));
-    const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rows = base.select(['external_id', 'display_name', 'mail', 'security_enabled', 'last_run_id', 'synced_at']).select(keySelections(keys));
-    if (query.after) rows = rows.where(afterKeys(keys, query.after));
-    const page = pageOf(
-      await rows
-        .orderBy(orderSql(keys))
-        .limit(query.limit + 1)
-        .offset(query.offset)
-        .execute(),
+    const body = await pagedList({
+      base,
+      select: (b) => b.select(['external_id', 'display_name', 'mail', 'security_enabled', 'last_run_id', 'synced_at']),
+      sorts: DIRECTORY_SORTS,
       query,
-      keys,
-    );
-    return {
-      status: 200,
-      body: {
-        items: page.rows.map((r) => ({
-          externalId: r.external_id,
-          displayName: r.display_name,
-          mail: r.mail,
-          securityEnabled: r.security_enabled,
-          lastRunId: r.last_run_id,
-          syncedAt: r.synced_at.toISOString(),
-        })),
-        total: Number(n),
-        limit: query.limit,
-        offset: query.offset,
-        next: page.next,
-      },
-    };
+      present: (r) => ({
+        externalId: r.external_id,
+        displayName: r.display_name,
+        mail: r.mail,
+        securityEnabled: r.security_enabled,
+        lastRunId: r.last_run_id,
+        syncedAt: r.synced_at.toISOString(),
+      }),
+    });
+    return { status: 200, body };
   },
 });
 
@@ -114,37 +100,22 @@ const roleDefinitions = tenantRoute({
   capability: 'tenant.view',
   responses: { 200: { description: 'Role definitions', schema: pageSchema(roleDefinitionSchema) } },
   async handler({ deps, access, query }) {
-    const keys = DIRECTORY_SORTS[query.sort as keyof typeof DIRECTORY_SORTS];
     let base = deps.db.selectFrom('role_definitions').where('tenant_id', '=', access.tenant.id);
     if (query.q) base = base.where(searchAny(['display_name'], query.q));
-    const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rows = base.select(['external_id', 'display_name', 'is_built_in', 'last_run_id', 'synced_at']).select(keySelections(keys));
-    if (query.after) rows = rows.where(afterKeys(keys, query.after));
-    const page = pageOf(
-      await rows
-        .orderBy(orderSql(keys))
-        .limit(query.limit + 1)
-        .offset(query.offset)
-        .execute(),
+    const body = await pagedList({
+      base,
+      select: (b) => b.select(['external_id', 'display_name', 'is_built_in', 'last_run_id', 'synced_at']),
+      sorts: DIRECTORY_SORTS,
       query,
-      keys,
-    );
-    return {
-      status: 200,
-      body: {
-        items: page.rows.map((r) => ({
-          externalId: r.external_id,
-          displayName: r.display_name,
-          isBuiltIn: r.is_built_in,
-          lastRunId: r.last_run_id,
-          syncedAt: r.synced_at.toISOString(),
-        })),
-        total: Number(n),
-        limit: query.limit,
-        offset: query.offset,
-        next: page.next,
-      },
-    };
+      present: (r) => ({
+        externalId: r.external_id,
+        displayName: r.display_name,
+        isBuiltIn: r.is_built_in,
+        lastRunId: r.last_run_id,
+        syncedAt: r.synced_at.toISOString(),
+      }),
+    });
+    return { status: 200, body };
   },
 });
 
@@ -160,39 +131,24 @@ const inventory = tenantRoute({
   capability: 'tenant.view',
   responses: { 200: { description: 'Inventory items', schema: pageSchema(inventorySchema) } },
   async handler({ deps, access, query }) {
-    const keys = INVENTORY_SORTS[query.sort as keyof typeof INVENTORY_SORTS];
     let base = deps.db.selectFrom('inventory_items').where('tenant_id', '=', access.tenant.id);
     if (query.kind) base = base.where('kind', '=', query.kind);
     if (query.q) base = base.where(searchAny(['display_name'], query.q));
-    const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rows = base.select(['kind', 'external_id', 'display_name', 'provider_connection_id', 'last_run_id', 'synced_at']).select(keySelections(keys));
-    if (query.after) rows = rows.where(afterKeys(keys, query.after));
-    const page = pageOf(
-      await rows
-        .orderBy(orderSql(keys))
-        .limit(query.limit + 1)
-        .offset(query.offset)
-        .execute(),
+    const body = await pagedList({
+      base,
+      select: (b) => b.select(['kind', 'external_id', 'display_name', 'provider_connection_id', 'last_run_id', 'synced_at']),
+      sorts: INVENTORY_SORTS,
       query,
-      keys,
-    );
-    return {
-      status: 200,
-      body: {
-        items: page.rows.map((r) => ({
-          kind: r.kind,
-          externalId: r.external_id,
-          displayName: r.display_name,
-          providerConnectionId: r.provider_connection_id,
-          lastRunId: r.last_run_id,
-          syncedAt: r.synced_at.toISOString(),
-        })),
-        total: Number(n),
-        limit: query.limit,
-        offset: query.offset,
-        next: page.next,
-      },
-    };
+      present: (r) => ({
+        kind: r.kind,
+        externalId: r.external_id,
+        displayName: r.display_name,
+        providerConnectionId: r.provider_connection_id,
+        lastRunId: r.last_run_id,
+        syncedAt: r.synced_at.toISOString(),
+      }),
+    });
+    return { status: 200, body };
   },
 });
 

@@ -10,7 +10,8 @@ import type { TenantAccess } from '../authorize.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { byTenantRef } from '../locate.ts';
 import { tenantRoute, userRoute, type Route } from '../route.ts';
-import { afterKeys, keySelections, listQuery, orderSql, pageOf, pageSchema, searchAny, type Sorts } from '../keyset.ts';
+import { listQuery, pageSchema, searchAny, type Sorts } from '../keyset.ts';
+import { pagedList } from '../paged-list.ts';
 import { errorSchema, isoDate, tenantParams, tenantSummarySchema } from '../schemas.ts';
 
 export const tenantDetailSchema = tenantSummarySchema.extend({
@@ -55,32 +56,17 @@ const list = userRoute({
   query: tenantListQuery,
   responses: { 200: { description: 'Tenants', schema: pageSchema(tenantSummarySchema) } },
   async handler({ deps, user, query }) {
-    const keys = TENANT_SORTS[query.sort as keyof typeof TENANT_SORTS];
     let base = deps.db.selectFrom('tenant_memberships as m').innerJoin('tenants as t', 't.id', 'm.tenant_id').where('m.user_id', '=', user.id);
     if (query.include !== 'archived') base = base.where('t.status', '<>', 'archived');
     if (query.q) base = base.where(searchAny(['t.name', 't.slug'], query.q));
-    const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    let rows = base.select(['t.id', 't.slug', 't.name', 't.status', 'm.role']).select(keySelections(keys));
-    if (query.after) rows = rows.where(afterKeys(keys, query.after));
-    const page = pageOf(
-      await rows
-        .orderBy(orderSql(keys))
-        .limit(query.limit + 1)
-        .offset(query.offset)
-        .execute(),
+    const body = await pagedList({
+      base,
+      select: (b) => b.select(['t.id', 't.slug', 't.name', 't.status', 'm.role']),
+      sorts: TENANT_SORTS,
       query,
-      keys,
-    );
-    return {
-      status: 200,
-      body: {
-        items: page.rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, status: r.status, role: r.role, capabilities: [...ROLE_CAPABILITIES[r.role]] })),
-        total: Number(n),
-        limit: query.limit,
-        offset: query.offset,
-        next: page.next,
-      },
-    };
+      present: (r) => ({ id: r.id, slug: r.slug, name: r.name, status: r.status, role: r.role, capabilities: [...ROLE_CAPABILITIES[r.role]] }),
+    });
+    return { status: 200, body };
   },
 });
 
