@@ -95,7 +95,8 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
         leaseSeconds: config.leaseSeconds,
         afterComplete: onRunCompleted,
         schedule: true,
-        webhooks: { expiryWarningDays: config.expiryWarningDays },
+        // Links in deliveries are absolute where the console's public origin is known.
+        webhooks: { expiryWarningDays: config.expiryWarningDays, linkBase: config.publicUrl ?? null },
         log: (line) => logger.warn(line),
         logger,
         retentionDays: config.retentionDays,

@@ -14,6 +14,9 @@ import { connectionOf, tenantBySlug, testBox } from '../helpers/seed.ts';
 import { credentialAad } from '../../src/security/secret-box.ts';
 import { call, insertCompletedRun, loginAll, type Loose, type Persona, type TestServer, startTestServer } from '../http/helpers.ts';
 
+// The console's public origin (OPSGATE_PUBLIC_URL): links in deliveries are absolute.
+const PUBLIC_URL = 'https://ops.example.test';
+
 interface Received {
   body: string;
   headers: http.IncomingHttpHeaders;
@@ -106,7 +109,16 @@ beforeAll(async () => {
     leaseSeconds: 30,
     pollIntervalMs: 100,
     sweepIntervalMs: 500,
-    webhooks: { expiryWarningDays: 30, scanIntervalMs: 100, attentionIntervalMs: 200, backoffBaseMs: 50, backoffMaxMs: 200, maxAttempts: 4, timeoutMs: 1000 },
+    webhooks: {
+      expiryWarningDays: 30,
+      linkBase: PUBLIC_URL,
+      scanIntervalMs: 100,
+      attentionIntervalMs: 200,
+      backoffBaseMs: 50,
+      backoffMaxMs: 200,
+      maxAttempts: 4,
+      timeoutMs: 1000,
+    },
   });
 });
 afterAll(async () => {
@@ -195,7 +207,7 @@ describe('deliveries', () => {
       event: 'run.completed',
       text: 'Inventory sync failed: Northwind Traders. Ran on the connection “Primary”. Microsoft Graph kept throttling requests, so the operation gave up. Next step: Try again in a few minutes.',
       tenant: { slug: 'northwind', name: 'Northwind Traders' },
-      run: { id: runId, url: `/admin/operations/${runId}`, type: 'inventory.sync', outcome: 'failed', trigger: 'scheduled' },
+      run: { id: runId, url: `${PUBLIC_URL}/admin/operations/${runId}`, type: 'inventory.sync', outcome: 'failed', trigger: 'scheduled' },
       outcome: 'failed',
       reason: { code: 'provider_throttled' },
       providerConnection: { id: conn.id, name: 'Primary' },
@@ -351,7 +363,7 @@ describe('deliveries', () => {
       providerConnection: { id: conn.id, name: 'Primary' },
       code: 'provider_connection_disabled',
       severity: 'critical',
-      nextSteps: [{ label: 'Enable the connection', url: `/admin/provider-connections/${conn.id}` }],
+      nextSteps: [{ label: 'Enable the connection', url: `${PUBLIC_URL}/admin/provider-connections/${conn.id}` }],
     });
     await new Promise((r) => setTimeout(r, 600));
     expect(rx.received).toHaveLength(1);
