@@ -4,6 +4,9 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { connectDatabase, type Database } from '../../src/db/connect.ts';
 import { withDatabase } from '../../src/db/embedded.ts';
+// inject()'s key is declared with the global setup that provides it; imported for the type so any
+// program reaching this file (the browser tests' too) sees it.
+import type {} from './global-setup.ts';
 
 export interface TestDatabase extends Database {
   name: string;

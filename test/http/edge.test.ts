@@ -28,10 +28,10 @@ describe('sessions', () => {
       body: JSON.stringify({ email: 'Owner@Contoso.example', password: 'opsgate-demo' }),
     });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { user: unknown; tenants: { slug: string }[] };
     expect(body.user).toMatchObject({ email: 'owner@contoso.example', displayName: 'Olivia Owner' });
     expect(body.tenants).toHaveLength(7);
-    expect(body.tenants.find((t: { slug: string }) => t.slug === 'northwind')).toMatchObject({ role: 'owner', status: 'active' });
+    expect(body.tenants.find((t) => t.slug === 'northwind')).toMatchObject({ role: 'owner', status: 'active' });
     const set = res.headers.getSetCookie().find((c) => c.startsWith('opsgate_session='))!;
     expect(set).toMatch(/HttpOnly/i);
     expect(set).toMatch(/SameSite=Lax/i);
