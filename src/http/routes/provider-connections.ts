@@ -8,13 +8,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/connect.ts';
-import { explain } from '../../reasons/catalogue.ts';
-import { ALL_PERMISSIONS, missingPermissions } from '../../operations/permissions.ts';
-import { isReasonCode } from '../../reasons/codes.ts';
-import type { ProviderConnection } from '../../db/schema.ts';
-import { hasStoredCredential } from '../../gate/readiness.ts';
-import { certificateView, newCertificateColumns, secretColumns } from '../../connections/credentials.ts';
-import { appOf, appsByIds, type ConnectionApp } from '../../apps/connection-facts.ts';
+import { newCertificateColumns, secretColumns } from '../../connections/credentials.ts';
+import { presentConnections, presentOne, type ConnectionView } from '../../presenter/connection.ts';
 import { canSeeTenant, tenantIdByRef } from '../authorize.ts';
 import { invalid, notFound } from '../errors.ts';
 import { byConnection, byTenantRef } from '../locate.ts';
@@ -58,64 +53,10 @@ export const connectionSchema = z.strictObject({
   /** The last verification's problem in the catalogue's words, as everywhere else. */
   verificationReason: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
 });
-type ConnectionView = z.output<typeof connectionSchema>;
-
-/**
- * `app`: the workspace app the connection is on (appsByIds), whose credential facts it shows.
- * Its certificate is the app's business (shown on the app registrations page), not repeated here.
- */
-export function presentConnection(c: ProviderConnection, tenantSlug: string, app: ConnectionApp | null = null): ConnectionView {
-  const onApp = c.app_registration_id !== null;
-  const kind = onApp ? (app?.credential_kind ?? c.credential_kind) : c.credential_kind;
-  return {
-    id: c.id,
-    name: c.name,
-    tenant: { id: c.tenant_id, slug: tenantSlug },
-    cloud: c.cloud,
-    clientId: c.client_id,
-    kind: onApp ? 'workspace_app' : 'own_app',
-    appRegistration: onApp ? { id: c.app_registration_id!, name: app?.name ?? '' } : null,
-    isDefault: c.is_default,
-    enabled: c.enabled,
-    credentialKind: kind,
-    hasCredential: onApp
-      ? !!app && hasStoredCredential(app.credential_kind, app.has_secret, app.has_thumbprint)
-      : hasStoredCredential(c.credential_kind, !!c.secret_ciphertext, !!c.certificate_thumbprint),
-    credentialExpiresAt: ((onApp ? app?.credential_expires_at : c.credential_expires_at) ?? null)?.toISOString() ?? null,
-    certificate: onApp ? null : certificateView(c),
-    consentStatus: c.consent_status,
-    grantedPermissions: [...c.granted_permissions],
-    lastVerifiedAt: c.last_verified_at?.toISOString() ?? null,
-    verificationStatus: c.verification_status,
-    verificationReasonCode: c.verification_reason_code,
-    verificationReason: c.verification_reason_code
-      ? {
-          code: c.verification_reason_code,
-          message: explain(
-            isReasonCode(c.verification_reason_code) ? c.verification_reason_code : 'execution_error',
-            // Which permissions are missing follows from the stored grants.
-            { missing: missingPermissions(c.granted_permissions, ALL_PERMISSIONS) },
-            { tenantSlug, providerConnectionId: c.id },
-          ).message,
-        }
-      : null,
-  };
-}
-
-/** Connections with their tenant's slug, each presented with its workspace app's facts. */
-export async function presentConnections(db: Db, rows: (ProviderConnection & { tenant_slug: string })[]): Promise<ConnectionView[]> {
-  const apps = await appsByIds(
-    db,
-    rows.map((r) => r.app_registration_id),
-  );
-  return rows.map(({ tenant_slug, ...c }) => presentConnection(c, tenant_slug, c.app_registration_id ? (apps.get(c.app_registration_id) ?? null) : null));
-}
-
-/** One connection, with its workspace app's facts when it is on one. */
-export async function presentOne(db: Db, c: ProviderConnection, tenantSlug: string): Promise<ConnectionView> {
-  return presentConnection(c, tenantSlug, await appOf(db, c.app_registration_id));
-}
-
+// The presenter's ConnectionView (src/presenter/connection.ts) is exactly this schema's output:
+// checked both ways here, since a route's answer is not checked against its schema's type.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _viewIsSchema: Same<ConnectionView, z.output<typeof connectionSchema>> = true;
 async function connectionsOf(db: Db, tenantIds: string[]) {
   if (tenantIds.length === 0) return [];
   return db

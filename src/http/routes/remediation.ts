@@ -12,7 +12,8 @@ import { byConnection, byTenantRef } from '../locate.ts';
 import { tenantRoute, type Route } from '../route.ts';
 import { newCertificateColumns, secretColumns } from '../../connections/credentials.ts';
 import { emptyBody, idParams, newConnectionFields, tenantParams, uuid } from '../schemas.ts';
-import { connectionSchema, presentOne } from './provider-connections.ts';
+import { presentOne } from '../../presenter/connection.ts';
+import { connectionSchema } from './provider-connections.ts';
 import { findAppForConnection, NO_SUCH_APP } from '../../connections/on-app.ts';
 
 const { clientSecret, secretExpiresAt, ...identityFields } = newConnectionFields;
