@@ -46,7 +46,7 @@ const classify = (text: string): string => {
 };
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
-  const first = a[0] as string | { text?: string; values?: unknown[] };
+  const first = a[0] as string | { text?: string; values?: unknown[] } | undefined;
   const text = typeof first === 'string' ? first : (first?.text ?? '');
   const values = (typeof first === 'string' ? a[1] : first?.values) as unknown[] | undefined;
   const s = performance.now();

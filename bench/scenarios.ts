@@ -149,10 +149,10 @@ export async function contended(ctx: BenchContext, durationMs: number, startFn: 
   await sampler.connect();
   let maxActiveSampled = 0;
   let samples = 0;
-  let sampling = true;
+  const stopSampling = new AbortController();
   const ids = scopes.map((s) => s.connectionId);
   const sampling$ = (async () => {
-    while (sampling) {
+    while (!stopSampling.signal.aborted) {
       const { rows } = await sampler.query<{ n: number }>(
         `select coalesce(max(n), 0)::int as n from (select count(*) as n from operation_runs
           where status in ('queued', 'running') and provider_connection_id = any($1::uuid[]) group by provider_connection_id) s`,
@@ -170,7 +170,7 @@ export async function contended(ctx: BenchContext, durationMs: number, startFn: 
     outcomes[r.outcome]++;
     if (r.outcome === 'accepted') acceptedPerScope[s]!++;
   });
-  sampling = false;
+  stopSampling.abort();
   await sampling$;
   await sampler.end();
   const { rows } = await ctx.db16.pool.query<{ id: string; n: number }>(

@@ -112,6 +112,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(err.message);
-  else console.error(`opsgate: ${(err as Error)?.message ?? String(err)}`);
+  else console.error(`opsgate: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

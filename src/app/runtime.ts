@@ -85,8 +85,9 @@ export async function startRuntime(config: Config, mode: Mode, log?: (line: stri
       return c;
     };
 
+    // Every role runs jobs unless OPSGATE_WORKER_CONCURRENCY is 0.
     let worker: WorkerHandle | null = null;
-    if (config.workerConcurrency > 0 && (mode === 'worker' || mode === 'start' || mode === 'serve')) {
+    if (config.workerConcurrency > 0) {
       worker = await startWorker({
         database,
         box,

@@ -89,7 +89,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // req.ip / protocol / host from X-Forwarded-* only for the configured proxies.
     trustProxy: typeof deps.trustProxy === 'number' ? (_address: string, hop: number) => hop < (deps.trustProxy as number) : deps.trustProxy || false,
     // Malformed URLs (bad percent-encoding, overlong params) answer in our shape too.
-    frameworkErrors: (err, _req, reply) => sendError(reply, toHttpError(err)),
+    // The reply is sent here; its then() would only wait for the response to finish.
+    frameworkErrors: (err, _req, reply) => void sendError(reply, toHttpError(err)),
   });
 
   // Our own JSON parser: an empty body is "no body" (DELETE with the JSON content type), and

@@ -32,6 +32,8 @@ function refuseUnlessPending(inv: Invitation): void {
       throw new MemberError('invitation_revoked', 'This invitation was withdrawn. Ask the workspace owner for a new one.');
     case 'expired':
       throw new MemberError('invitation_expired', 'This invitation has expired. Ask the workspace owner for a new one.');
+    case 'pending':
+      return;
   }
 }
 

@@ -91,7 +91,7 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
       completion = { outcome: 'failed', summaryCounts: {}, reasonCode: err.failure.code, reasonParams: err.failure.params };
     } else {
       // Unexpected faults are logged by class only: their messages may carry upstream text.
-      deps.log?.(`run ${runId} (${run.type}) failed unexpectedly: ${(err as Error)?.name ?? 'Error'}`);
+      deps.log?.(`run ${runId} (${run.type}) failed unexpectedly: ${err instanceof Error ? err.name : 'Error'}`);
       completion = { outcome: 'failed', summaryCounts: {}, reasonCode: 'execution_error', reasonParams: {} };
     }
   } finally {
@@ -108,7 +108,9 @@ export async function executeRun(deps: ExecutionDeps, runId: string): Promise<'d
     deps.logger?.warn({ runId, type: run.type, outcome: completion.outcome }, 'run result dropped: lease lost');
   }
   if (done && deps.afterComplete) {
-    await deps.afterComplete(db, done).catch((err: unknown) => deps.log?.(`after-complete hook failed for run ${runId}: ${(err as Error)?.name}`));
+    await deps
+      .afterComplete(db, done)
+      .catch((err: unknown) => deps.log?.(`after-complete hook failed for run ${runId}: ${err instanceof Error ? err.name : 'Error'}`));
   }
   return 'done';
 }

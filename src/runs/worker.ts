@@ -121,7 +121,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     await sweep();
     maybePrune();
   };
-  const timer = setInterval(tick, opts.sweepIntervalMs ?? Math.max(1000, (opts.leaseSeconds * 1000) / 4));
+  // tick never rejects: sweep() catches its own errors and pruning runs on its own promise.
+  const timer = setInterval(() => void tick(), opts.sweepIntervalMs ?? Math.max(1000, (opts.leaseSeconds * 1000) / 4));
   void tick();
   const stopSchedules = opts.schedule
     ? startScheduleTicker(opts.database.db, workerId, { ...(opts.scheduleIntervalMs ? { intervalMs: opts.scheduleIntervalMs } : {}) })

@@ -103,7 +103,7 @@ async function post(d: Claimed, box: SecretBox, timeoutMs: number): Promise<{ ok
 
 /** A short cause for the log, never the URL (it may carry a credential of its own). */
 function describe(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; cause?: { code?: string; message?: string } };
+  const e = err as { name?: string; cause?: { code?: string; message?: string } } | null | undefined;
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
   const code = e?.cause?.code;
   if (code) return `could not connect (${code})`;

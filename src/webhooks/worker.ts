@@ -52,7 +52,8 @@ export function startOutbox(db: Db, opts: WebhookWorkerOptions): () => void {
   const attention = guarded('attention', () =>
     scanAttention(db, { expiryWarningDays: opts.expiryWarningDays, linkBase: opts.linkBase ?? null, minGapMs: attentionMs / 2 }),
   );
-  const timers = [setInterval(runs, opts.scanIntervalMs ?? 2000), setInterval(attention, attentionMs)];
+  // guarded() catches and logs, so the ticks never reject.
+  const timers = [setInterval(() => void runs(), opts.scanIntervalMs ?? 2000), setInterval(() => void attention(), attentionMs)];
   void runs();
   void attention();
   return () => timers.forEach(clearInterval);

@@ -177,11 +177,11 @@ const MARKERS =
 export function parseMissingPermissions(message: string): string[] {
   const found: string[] = [];
   for (const marker of message.matchAll(MARKERS)) {
-    const after = message.slice((marker.index ?? 0) + marker[0].length);
+    const after = message.slice(marker.index + marker[0].length);
     const list = PERMISSION_LIST.exec(after)?.[1];
     if (!list) continue;
     const names = list.match(PERMISSION_ONLY) ?? [];
-    const before = message.slice(Math.max(0, (marker.index ?? 0) - 20), marker.index ?? 0);
+    const before = message.slice(Math.max(0, marker.index - 20), marker.index);
     const oneOf = /one\s+of\s+(?:the\s+)?$/i.test(before);
     for (const name of oneOf ? names.slice(0, 1) : names) if (!found.includes(name)) found.push(name);
   }

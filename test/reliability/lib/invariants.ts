@@ -123,11 +123,11 @@ export async function dropBackstop(db: Db): Promise<void> {
 
 /** Samples the most active runs any one scope has, until stopped. */
 export function sampleActivePerScope(client: pg.Client, everyMs = 5): { stop(): Promise<{ max: number; samples: number }> } {
-  let running = true;
+  const stopping = new AbortController();
   let max = 0;
   let samples = 0;
   const loop = (async () => {
-    while (running) {
+    while (!stopping.signal.aborted) {
       const { rows } = await client.query<{ n: number }>(
         `select coalesce(max(n), 0)::int as n from (select count(*) as n from operation_runs
           where status in ('queued', 'running') group by provider_connection_id) s`,
@@ -139,7 +139,7 @@ export function sampleActivePerScope(client: pg.Client, everyMs = 5): { stop(): 
   })();
   return {
     stop: async () => {
-      running = false;
+      stopping.abort();
       await loop;
       return { max, samples };
     },

@@ -114,10 +114,10 @@ export async function runWorkerKill(o: KillOptions): Promise<KillReport> {
     let errors = 0;
     let firstError: string | null = null;
     const types: OperationType[] = ['inventory.sync', 'compliance.snapshot'];
-    let loading = true;
+    const stopLoading = new AbortController();
     const pending: Promise<void>[] = [];
     const load = (async () => {
-      while (loading) {
+      while (!stopLoading.signal.aborted) {
         const scope = scopes[Math.floor(Math.random() * scopes.length)]!;
         pending.push(
           start(db, {
@@ -165,7 +165,7 @@ export async function runWorkerKill(o: KillOptions): Promise<KillReport> {
         break;
       }
     }
-    loading = false;
+    stopLoading.abort();
     await load;
     await Promise.all(pending);
 
