@@ -12,7 +12,7 @@ export function useDemoPresets(): DemoPreset[] {
     const ctrl = new AbortController();
     api
       .get<ItemList<DemoPreset>>('/api/onboarding/demo-presets', ctrl.signal)
-      .then((r) => setPresets(r.items ?? []))
+      .then((r) => setPresets(r.items))
       // A server without presets (older, or an error) simply offers none.
       .catch(() => undefined);
     return () => ctrl.abort();

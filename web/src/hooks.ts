@@ -1,6 +1,6 @@
 // Data loading with live refresh. Every resource reloads when something was started
 // (the start bus) and, while `poll` says the data is still moving, every `intervalMs`.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { api, ApiError } from './api.ts';
 
 type Listener = () => void;
@@ -12,10 +12,10 @@ export function announceChange(): void {
 }
 
 export function useOnChange(l: Listener): void {
-  const ref = useRef(l);
-  ref.current = l;
+  // The latest `l`, without subscribing again on every render.
+  const onChange = useEffectEvent(l);
   useEffect(() => {
-    const fn = () => ref.current();
+    const fn = () => onChange();
     startListeners.add(fn);
     return () => {
       startListeners.delete(fn);
@@ -40,12 +40,17 @@ export interface ResourceOptions<T> {
 }
 
 export function useResource<T>(url: string | null, options: ResourceOptions<T> = {}): Resource<T> {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [loading, setLoading] = useState<boolean>(url !== null);
+  // The last answer and the URL it is for. The same URL keeps its data while it is asked for
+  // again (a reload, a poll); another URL's data or error is never shown.
+  const [state, setState] = useState<{ url: string | null; data: T | null; error: ApiError | null; settled: boolean }>({
+    url,
+    data: null,
+    error: null,
+    settled: false,
+  });
+  // Another URL starts over: empty and loading (set while rendering, before anything is shown).
+  if (state.url !== url) setState({ url, data: null, error: null, settled: false });
   const [tick, setTick] = useState(0);
-  const opts = useRef(options);
-  opts.current = options;
   const lastUrl = useRef<string | null>(null);
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
@@ -56,20 +61,17 @@ export function useResource<T>(url: string | null, options: ResourceOptions<T> =
     polled.current = true;
     reload();
   }, [reload]);
+  // How long until the next poll after an answer (the latest options, read when it arrives).
+  const waitAfter = useEffectEvent((d: T): number | undefined => {
+    const { poll, intervalMs = 1500, idleIntervalMs } = options;
+    return poll?.(d) ? intervalMs : idleIntervalMs;
+  });
+  const waitAfterError = useEffectEvent(() => options.idleIntervalMs);
 
   useEffect(() => {
-    if (url === null) {
-      setData(null);
-      setLoading(false);
-      return;
-    }
+    if (url === null) return;
     const urlChanged = lastUrl.current !== url;
     lastUrl.current = url;
-    if (urlChanged) {
-      setLoading(true);
-      setData(null);
-      setError(null);
-    }
     const ctrl = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const background = polled.current && !urlChanged;
@@ -77,19 +79,15 @@ export function useResource<T>(url: string | null, options: ResourceOptions<T> =
     api
       .get<T>(url, ctrl.signal, background)
       .then((d) => {
-        setData(d);
-        setError(null);
-        setLoading(false);
-        const { poll, intervalMs = 1500, idleIntervalMs } = opts.current;
-        const moving = poll ? poll(d) : false;
-        const wait = moving ? intervalMs : idleIntervalMs;
+        setState((s) => (s.url === url ? { url, data: d, error: null, settled: true } : s));
+        const wait = waitAfter(d);
         if (wait) timer = setTimeout(pollAgain, wait);
       })
       .catch((err: unknown) => {
         if ((err as Error).name === 'AbortError') return;
-        setError(err instanceof ApiError ? err : new ApiError(0, 'client_error', String(err)));
-        setLoading(false);
-        const { idleIntervalMs } = opts.current;
+        const error = err instanceof ApiError ? err : new ApiError(0, 'client_error', String(err));
+        setState((s) => (s.url === url ? { ...s, error, settled: true } : s));
+        const idleIntervalMs = waitAfterError();
         // Keep trying in the background when the network blipped, not on 4xx answers.
         if (idleIntervalMs && !(err instanceof ApiError && err.status >= 400 && err.status < 500)) timer = setTimeout(pollAgain, idleIntervalMs);
       });
@@ -99,7 +97,13 @@ export function useResource<T>(url: string | null, options: ResourceOptions<T> =
     };
   }, [url, tick, pollAgain]);
 
-  return { data, error, loading, reload };
+  const current = url !== null && state.url === url;
+  return {
+    data: current ? state.data : null,
+    error: current ? state.error : null,
+    loading: url !== null && !(current && state.settled),
+    reload,
+  };
 }
 
 /** Re-render every `ms` (for relative times and running durations). */

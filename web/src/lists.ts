@@ -6,7 +6,7 @@
 // Speed: a list page opened directly (a bookmark, a reload) asks for its first page while the
 // console is still starting — beside the session and the tenant, not after them
 // (`preloadList`), so its rows are on screen in one round trip after the tenant's header.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, ApiError, peekPreloaded, preload, qs } from './api.ts';
 import { useOnChange } from './hooks.ts';
@@ -113,9 +113,11 @@ export function useServerList<T>(base: string, options: ServerListOptions<T>): S
     return () => clearTimeout(t);
   }, [search, q, setParam]);
   // Back/forward or a link changed the address: the box shows it.
-  useEffect(() => {
-    setSearchText((s) => (s.trim() === q ? s : q));
-  }, [q]);
+  const [addressQ, setAddressQ] = useState(q);
+  if (addressQ !== q) {
+    setAddressQ(q);
+    if (search.trim() !== q) setSearchText(q);
+  }
 
   const url = listUrl(base, { pageSize, defaultSort, params, sort, q, cursor });
   const r = usePage<T>(url, options);
@@ -123,9 +125,9 @@ export function useServerList<T>(base: string, options: ServerListOptions<T>): S
   // and the search box keep their place and the keyboard focus; another list starts empty.
   // The positions ("51–100 of …") follow the rows on screen, not the page being asked for.
   const pageIndex = cursors.length - 1;
-  const last = useRef<{ base: string; data: KeysetPage<T>; pageIndex: number } | null>(null);
-  if (r.data) last.current = { base, data: r.data, pageIndex };
-  const stale = !r.data && r.loading && !r.error && last.current?.base === base ? last.current : null;
+  const [last, setLast] = useState<{ base: string; data: KeysetPage<T>; pageIndex: number } | null>(null);
+  if (r.data && (last?.data !== r.data || last.base !== base || last.pageIndex !== pageIndex)) setLast({ base, data: r.data, pageIndex });
+  const stale = !r.data && r.loading && !r.error && last?.base === base ? last : null;
   const data = r.data ?? stale?.data ?? null;
   const shownIndex = stale ? stale.pageIndex : pageIndex;
   const shown = data?.items.length ?? 0;
@@ -172,8 +174,11 @@ function usePage<T>(url: string, o: Pick<ServerListOptions<T>, 'poll' | 'interva
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   useOnChange(reload);
-  const opts = useRef(o);
-  opts.current = o;
+  // How long until the next poll after an answer (the latest options, read when it arrives).
+  const waitAfter = useEffectEvent((data: KeysetPage<T>): number | undefined => {
+    const { poll, intervalMs = 1500, idleIntervalMs } = o;
+    return poll?.(data) ? intervalMs : idleIntervalMs;
+  });
 
   useEffect(() => {
     const ctrl = new AbortController();
@@ -184,8 +189,7 @@ function usePage<T>(url: string, o: Pick<ServerListOptions<T>, 'poll' | 'interva
         if (!live) return;
         // The preloaded page already shown comes back as the same object: nothing to render.
         setState((s) => (s.url === url && s.data === data && !s.error ? s : { url, data, error: null }));
-        const { poll, intervalMs = 1500, idleIntervalMs } = opts.current;
-        const wait = poll?.(data) ? intervalMs : idleIntervalMs;
+        const wait = waitAfter(data);
         if (wait) timer = setTimeout(reload, wait);
       },
       (err: unknown) => {

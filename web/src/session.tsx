@@ -27,17 +27,22 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<ApiError | null>(null);
 
-  const refresh = useCallback(async () => {
-    try {
-      setSession(await api.get<Session>('/api/session'));
-      setError(null);
-    } catch (err) {
-      setSession(null);
-      if (err instanceof ApiError && err.status !== 401) setError(err);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
+  const refresh = useCallback(
+    () =>
+      api.get<Session>('/api/session').then(
+        (s) => {
+          setSession(s);
+          setError(null);
+          setLoading(false);
+        },
+        (err: unknown) => {
+          setSession(null);
+          if (err instanceof ApiError && err.status !== 401) setError(err);
+          setLoading(false);
+        },
+      ),
+    [],
+  );
 
   useEffect(() => {
     void refresh();

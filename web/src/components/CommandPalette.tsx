@@ -102,7 +102,7 @@ function PaletteDialog({ onClose, onGo }: { onClose: () => void; onGo: () => voi
   function go(o: Option | undefined) {
     if (!o) return;
     onGo();
-    navigate(o.to);
+    void navigate(o.to);
   }
   function onKeyDown(e: KeyboardEvent<HTMLInputElement>) {
     if (e.key === 'ArrowDown') {
@@ -200,8 +200,8 @@ function PaletteDialog({ onClose, onGo }: { onClose: () => void; onGo: () => voi
               ? 'Searching…'
               : options.length === 0
                 ? `Nothing matches “${q}”.`
-                : tenantsTotal !== undefined && tenantsTotal > (found.data?.items.length ?? 0)
-                  ? `${found.data?.items.length} of ${tenantsTotal.toLocaleString('en-US')} tenants shown: type more to narrow.`
+                : tenantsTotal !== undefined && tenantsTotal > found.data.items.length
+                  ? `${found.data.items.length} of ${tenantsTotal.toLocaleString('en-US')} tenants shown: type more to narrow.`
                   : `${options.length} ${options.length === 1 ? 'result' : 'results'}.`}
         </p>
       </div>

@@ -86,7 +86,7 @@ function OwnCredential({ c, canManage, busy, patch, now }: { c: ProviderConnecti
       {certificate ? (
         <>
           <p className="muted small">opsgate holds the private key, encrypted; it is never shown, here or by the API.</p>
-          {c.certificate ? <CertificatePanel cert={c.certificate} fileName={`opsgate-${c.tenant?.slug ?? ''}-${c.name}`} fresh={fresh} /> : null}
+          {c.certificate ? <CertificatePanel cert={c.certificate} fileName={`opsgate-${c.tenant.slug}-${c.name}`} fresh={fresh} /> : null}
           <div className="button-row">{generate}</div>
         </>
       ) : (

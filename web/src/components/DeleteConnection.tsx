@@ -32,7 +32,7 @@ export function DeleteConnection({ c, tenantSlug, canManage }: { c: ProviderConn
     try {
       await api.del(`/api/provider-connections/${c.id}`);
       announceChange();
-      navigate(`/admin/provider-connections?tenant=${encodeURIComponent(tenantSlug)}`, { state: { deletedConnection: c.name } });
+      void navigate(`/admin/provider-connections?tenant=${encodeURIComponent(tenantSlug)}`, { state: { deletedConnection: c.name } });
     } catch (err) {
       setRefusal(refusalOf(err));
       setBusy(false);

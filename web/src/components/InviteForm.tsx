@@ -42,6 +42,7 @@ export function InviteForm({ workspace, tenants, onInvited }: { workspace: strin
 
   async function copy() {
     if (!created) return;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined outside a secure context (plain http), whatever the DOM types say
     await navigator.clipboard?.writeText(created.url).then(
       () => setCopied(true),
       () => undefined,

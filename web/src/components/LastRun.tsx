@@ -1,6 +1,6 @@
 // The latest run of one operation type on a tenant, followed live; `onSettled` fires when
 // an active run completes (so a list can reload what the run just wrote).
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent, useRef } from 'react';
 import { Link } from 'react-router-dom';
 import { qs } from '../api.ts';
 import { isActive, relativeTime } from '../format.ts';
@@ -18,10 +18,9 @@ export function useLatestRun(
   const items = (r.data?.items ?? []).filter(match);
   const active = items.some(isActive);
   const wasActive = useRef(false);
-  const cb = useRef(onSettled);
-  cb.current = onSettled;
+  const settled = useEffectEvent(() => onSettled?.());
   useEffect(() => {
-    if (wasActive.current && !active) cb.current?.();
+    if (wasActive.current && !active) settled();
     wasActive.current = active;
   }, [active]);
   const run = items[0] ?? null;

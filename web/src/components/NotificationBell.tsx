@@ -35,7 +35,7 @@ export function NotificationBell() {
     setOpen(false);
     if (!n.readAt) await api.post(`/api/notifications/${n.id}/read`, {}).catch(() => undefined);
     r.reload();
-    navigate(n.url ?? `/admin/operations/${n.runId}`);
+    void navigate(n.url);
   }
 
   async function markAllRead() {

@@ -23,6 +23,7 @@ export function PickList<T>({
 }) {
   const scroller = useRef<HTMLUListElement>(null);
   const virtual = items.length > VIRTUAL_FROM;
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual's functions must not be memoized; the console is not built with the React Compiler, so nothing is skipped
   const v = useVirtualizer({ count: virtual ? items.length : 0, getScrollElement: () => scroller.current, estimateSize: () => 26, overscan: 12 });
   const rows = v.getVirtualItems();
   const before = virtual && rows.length ? rows[0]!.start : 0;

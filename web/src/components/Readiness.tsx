@@ -48,7 +48,7 @@ export function verificationFact(c: Pick<ProviderConnection, 'verificationStatus
 
 export function missingFor(c: Pick<ProviderConnection, 'grantedPermissions'>): string[] {
   const all = [...new Set(FEATURES.flatMap((f) => f.permissions))];
-  return all.filter((p) => !grants(c.grantedPermissions ?? [], p));
+  return all.filter((p) => !grants(c.grantedPermissions, p));
 }
 
 /** The most important fact about a connection, for lists ("readiness at a glance"). */
@@ -80,10 +80,11 @@ interface ReportProps {
   permissionsAction?: ReactNode;
   /** Section ids for deep links from next steps (#consent, #permissions, #credentials). */
   anchors?: boolean;
-  now?: number;
+  /** The time facts are judged at (useNow). */
+  now: number;
 }
 
-export function VerificationReport({ connection: c, anchors = false, now = Date.now(), consentAction, permissionsAction }: ReportProps) {
+export function VerificationReport({ connection: c, anchors = false, now, consentAction, permissionsAction }: ReportProps) {
   const id = (s: string) => (anchors ? s : undefined);
   const exp = expiryFact(c, now);
   const consent = consentFact(c);
@@ -151,7 +152,7 @@ export function VerificationReport({ connection: c, anchors = false, now = Date.
         </thead>
         <tbody>
           {FEATURES.map((f) => {
-            const missing = f.permissions.filter((p) => !grants(c.grantedPermissions ?? [], p));
+            const missing = f.permissions.filter((p) => !grants(c.grantedPermissions, p));
             return (
               <tr key={f.key}>
                 <th scope="row">
@@ -163,7 +164,7 @@ export function VerificationReport({ connection: c, anchors = false, now = Date.
                 <td>
                   <ul className="perm-list">
                     {f.permissions.map((p) => {
-                      const ok = grants(c.grantedPermissions ?? [], p);
+                      const ok = grants(c.grantedPermissions, p);
                       return (
                         <li key={p} className={ok ? 'perm-ok' : 'perm-missing'}>
                           <span aria-hidden="true">{ok ? '✓' : '✗'}</span> {p}

@@ -3,7 +3,6 @@ import { Link } from 'react-router-dom';
 import { duration, isActive, relativeTime, runState, runTone } from '../format.ts';
 import { useNow } from '../hooks.ts';
 import { operationTitle } from '../operations.ts';
-import { useSession } from '../session.tsx';
 import type { Run } from '../types.ts';
 
 export function RunBadge({ run }: { run: Pick<Run, 'status' | 'outcome'> }) {
@@ -24,8 +23,6 @@ interface Props {
 
 export function RunsTable({ runs, showTenant = true, compact = false }: Props) {
   const now = useNow(1000);
-  const { session } = useSession();
-  const tenantName = (t: Run['tenant']) => t.name ?? session?.tenants.find((x) => x.id === t.id)?.name ?? t.slug;
   return (
     <table className={`table${compact ? ' table-compact' : ''}`} data-testid="runs-table">
       <thead>
@@ -48,7 +45,7 @@ export function RunsTable({ runs, showTenant = true, compact = false }: Props) {
             </td>
             {showTenant ? (
               <td>
-                <Link to={`/admin/t/${r.tenant.slug}`}>{tenantName(r.tenant)}</Link>
+                <Link to={`/admin/t/${r.tenant.slug}`}>{r.tenant.name}</Link>
               </td>
             ) : null}
             <td>

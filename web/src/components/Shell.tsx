@@ -33,7 +33,7 @@ export function Shell() {
   const m = /^\/admin\/t\/([^/]+)(\/(groups|role-definitions|inventory|backups))?/.exec(location.pathname);
   const currentSlug = m?.[1] ? decodeURIComponent(m[1]) : '';
   const sub = m?.[2] ?? '';
-  const menu = useNarrowMenu(location.pathname);
+  const { open: menuOpen, toggle: toggleMenu, close: closeMenu, button: menuButton, panel: menuPanel } = useNarrowMenu(location.pathname);
 
   const tenants = listedTenants(session?.tenants ?? [], currentSlug);
   const workspace = useCurrentWorkspace();
@@ -50,8 +50,8 @@ export function Shell() {
       </a>
       {/* The aside is the full-height dark column; its inner block is what stays in view. Below
           900 px it is a panel the top bar's "Menu" button opens (Escape closes it). */}
-      {menu.open ? <div className="sidebar-backdrop" onClick={menu.close} aria-hidden="true" /> : null}
-      <aside className={`sidebar${menu.open ? ' open' : ''}`} id="sidebar" ref={menu.panel}>
+      {menuOpen ? <div className="sidebar-backdrop" onClick={closeMenu} aria-hidden="true" /> : null}
+      <aside className={`sidebar${menuOpen ? ' open' : ''}`} id="sidebar" ref={menuPanel}>
         <div className="sidebar-inner">
           <div className="brand">
             <span className="brand-mark" aria-hidden="true">
@@ -92,7 +92,7 @@ export function Shell() {
       </aside>
       <div className="main-column">
         <header className="topbar">
-          <button type="button" className="menu-button" aria-expanded={menu.open} aria-controls="sidebar" onClick={menu.toggle} ref={menu.button}>
+          <button type="button" className="menu-button" aria-expanded={menuOpen} aria-controls="sidebar" onClick={toggleMenu} ref={menuButton}>
             <span className="menu-icon" aria-hidden="true" />
             <span className="menu-label">Menu</span>
           </button>
@@ -147,7 +147,12 @@ function useNarrowMenu(pathname: string) {
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLElement>(null);
-  useEffect(() => setOpen(false), [pathname]);
+  // Following a link closes it.
+  const [openedAt, setOpenedAt] = useState(pathname);
+  if (openedAt !== pathname) {
+    setOpenedAt(pathname);
+    setOpen(false);
+  }
   useEffect(() => {
     if (open) panel.current?.querySelector<HTMLElement>('a[href]')?.focus();
   }, [open]);

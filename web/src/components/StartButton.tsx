@@ -132,7 +132,7 @@ function PreflightHint({ pre }: { pre: PreflightAnswer }) {
     return <span className="hint-ready">Ready{pre.providerConnection ? <span className="muted"> · uses {pre.providerConnection.name}</span> : null}</span>;
   }
   const wording = outcomeWording(pre.wouldBe, pre.label);
-  const first = pre.nextSteps?.[0];
+  const first = pre.nextSteps[0];
   const runLink = runUrl(pre.run);
   return (
     <span className={`hint hint-${pre.wouldBe}`} data-testid="preflight-hint">

@@ -66,7 +66,7 @@ export function StartFeedback({ answer, onDismiss, focus = false }: Props) {
   const runLink = runUrl(answer.run);
   // The presenter may list the run itself as a next step ("View run", or "View the running
   // operation" for scope busy): show each link once.
-  const steps = (answer.nextSteps ?? []).filter((s) => !(runLink && s.url === runLink && s.label === 'View run'));
+  const steps = answer.nextSteps.filter((s) => !(runLink && s.url === runLink && s.label === 'View run'));
   const viewRun = runLink && !steps.some((s) => s.url === runLink) ? runLink : null;
   // Accepted and deduped runs are live: follow them until they complete.
   const live = answer.outcome === 'accepted' || answer.outcome === 'deduped';

@@ -28,7 +28,7 @@ export function useFleetWorkspace(capability: Capability): { ws: SessionWorkspac
   return { ws, can: !!ws?.capabilities.includes(capability) };
 }
 
-export const activeTenants = (tenants: readonly SessionTenant[]) => tenants.filter((t) => t.status === undefined || t.status === 'active');
+export const activeTenants = (tenants: readonly SessionTenant[]) => tenants.filter((t) => t.status === 'active');
 
 export function TenantChooser({ value, onChange, capability, error, allHint }: Props) {
   const id = useId();
@@ -36,7 +36,7 @@ export function TenantChooser({ value, onChange, capability, error, allHint }: P
   const [filter, setFilter] = useState('');
   const tenants = listedTenants(session?.tenants ?? []);
   const active = activeTenants(tenants);
-  const picked = value === 'all' ? [] : value;
+  const picked = useMemo(() => (value === 'all' ? [] : value), [value]);
   const pickedSet = useMemo(() => new Set(picked), [picked]);
   const q = filter.trim().toLowerCase();
   const shown = q ? tenants.filter((t) => t.name.toLowerCase().includes(q) || t.slug.includes(q)) : tenants;
@@ -80,7 +80,7 @@ export function TenantChooser({ value, onChange, capability, error, allHint }: P
               <label className="check">
                 <input type="checkbox" checked={pickedSet.has(t.slug)} onChange={(e) => toggle(t.slug, e.target.checked)} data-tenant={t.slug} />
                 {t.name}
-                {t.status && t.status !== 'active' ? <span className="badge tone-muted">{t.status}</span> : null}
+                {t.status !== 'active' ? <span className="badge tone-muted">{t.status}</span> : null}
                 {capability && !membershipCan(t, capability) ? <span className="subtle-inline">your role ({t.role}) cannot: answered forbidden</span> : null}
               </label>
             )}

@@ -7,7 +7,7 @@ import { useNavigate } from 'react-router-dom';
 import { qs } from '../api.ts';
 import { useResource } from '../hooks.ts';
 import type { KeysetPage } from '../lists.ts';
-import type { Tenant } from '../types.ts';
+import type { TenantSummary } from '../types.ts';
 
 export const PICKER_LIMIT = 20;
 
@@ -23,7 +23,7 @@ export function useTenantSearch(q: string, enabled: boolean, limit = PICKER_LIMI
     const t = setTimeout(() => setDebounced(wanted), 150);
     return () => clearTimeout(t);
   }, [wanted]);
-  const r = useResource<KeysetPage<Tenant>>(enabled ? `/api/tenants${qs({ q: debounced || undefined, limit: String(limit) })}` : null);
+  const r = useResource<KeysetPage<TenantSummary>>(enabled ? `/api/tenants${qs({ q: debounced || undefined, limit: String(limit) })}` : null);
   return debounced === wanted ? r : { ...r, data: null };
 }
 
@@ -54,7 +54,7 @@ export function TenantSwitcher({ current, currentName, section }: { current: str
   function choose(slug: string) {
     close();
     input.current?.blur();
-    navigate(slug ? `/admin/t/${encodeURIComponent(slug)}${section}` : '/admin/tenants');
+    void navigate(slug ? `/admin/t/${encodeURIComponent(slug)}${section}` : '/admin/tenants');
   }
   function onKeyDown(e: KeyboardEvent<HTMLInputElement>) {
     if (e.key === 'ArrowDown') {
@@ -114,6 +114,7 @@ export function TenantSwitcher({ current, currentName, section }: { current: str
                     data-option-tenant={o.slug || undefined}
                     className={`combo-option${i === activeIndex ? ' active' : ''}${o.slug === current ? ' current' : ''}`}
                     onMouseDown={(e) => e.preventDefault()}
+                    // eslint-disable-next-line react-hooks/refs -- choose() reads the input's ref in the click handler, not while rendering the option
                     onClick={() => choose(o.slug)}
                   >
                     <span>{o.label}</span>

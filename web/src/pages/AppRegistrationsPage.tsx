@@ -31,13 +31,17 @@ export function AppRegistrationsPage() {
   const location = useLocation();
   const now = useNow(60_000);
 
-  // Needs attention's "Rotate the app's …" lands on #app-{id}: show that row with its form open.
+  // Needs attention's "Rotate the app's …" lands on #app-{id}: show that row with its form open
+  // (again whenever the list is loaded anew), and bring it into view.
+  const linked = /^#app-(.+)$/.exec(location.hash)?.[1] ?? null;
+  const [opened, setOpened] = useState<{ app: string; data: unknown } | null>(null);
+  if (linked && list.data && (opened?.app !== linked || opened.data !== list.data)) {
+    setOpened({ app: linked, data: list.data });
+    setRotating(linked);
+  }
   useEffect(() => {
-    const m = /^#app-(.+)$/.exec(location.hash);
-    if (!m || !list.data) return;
-    setRotating(m[1]!);
-    document.getElementById(`app-${m[1]}`)?.scrollIntoView({ block: 'center' });
-  }, [location.hash, list.data]);
+    if (linked && list.data) document.getElementById(`app-${linked}`)?.scrollIntoView({ block: 'center' });
+  }, [linked, list.data]);
 
   if (!ws || !may || list.error?.status === 403) return <NotFoundPage />;
 

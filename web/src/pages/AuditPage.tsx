@@ -1,6 +1,6 @@
 // /admin/audit: who did what, newest first. Filters live in the URL (a filtered view can be
 // shared); "Load more" follows the API's keyset cursor; "Export CSV" downloads the same rows.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, ApiError, qs } from '../api.ts';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
@@ -61,8 +61,17 @@ export function AuditPage() {
   const [moreError, setMoreError] = useState<ApiError | null>(null);
   const [actor, setActor] = useState(filter.actor);
   const [action, setAction] = useState(filter.action);
-  useEffect(() => setActor(filter.actor), [filter.actor]);
-  useEffect(() => setAction(filter.action), [filter.action]);
+  // Back/forward or a link changed the filters: the text fields show them.
+  const [addressActor, setAddressActor] = useState(filter.actor);
+  if (addressActor !== filter.actor) {
+    setAddressActor(filter.actor);
+    setActor(filter.actor);
+  }
+  const [addressAction, setAddressAction] = useState(filter.action);
+  if (addressAction !== filter.action) {
+    setAddressAction(filter.action);
+    setAction(filter.action);
+  }
 
   const tenants = listedTenants(session?.tenants ?? [], filter.tenant).filter((t) => membershipCan(t, 'audit.view'));
   const extra = more?.query === query ? more : null;

@@ -67,7 +67,7 @@ function BulkForm({ ws }: { ws: SessionWorkspace }) {
     try {
       const bulk = await api.post<Bulk>(`/api/workspaces/${encodeURIComponent(ws.slug)}/bulk-operations`, { type, tenants });
       announceChange();
-      navigate(`/admin/bulk/${bulk.id}`);
+      void navigate(`/admin/bulk/${bulk.id}`);
     } catch (err) {
       setError(fieldErrors(err instanceof ApiError ? err.message : String(err)));
       setBusy(false);

@@ -26,7 +26,7 @@ export function ConnectionsPage() {
   });
   // Filtered to one tenant: its manager can add a connection here (the fix for "no connection").
   const single = tenantFilter && tenants.length === 1 ? tenants[0]! : null;
-  const byTenant = (t: SessionTenant) => (conns.data?.items ?? []).filter((c) => c.tenant?.id === t.id || c.tenant?.slug === t.slug);
+  const byTenant = (t: SessionTenant) => (conns.data?.items ?? []).filter((c) => c.tenant.id === t.id);
   return (
     <div className="stack">
       <div className="page-head">
@@ -143,7 +143,7 @@ function TenantRows({ tenant, connections }: { tenant: SessionTenant; connection
             <ConnectionLink c={c} /> {c.isDefault ? <span className="badge tone-info">default</span> : null}
             {!c.enabled ? <span className="badge tone-bad">disabled</span> : null}
           </td>
-          <td data-testid="connection-kind" data-kind={c.kind ?? 'own_app'}>
+          <td data-testid="connection-kind" data-kind={c.kind}>
             <ConnectionKind c={c} />
           </td>
           {tenantCell}

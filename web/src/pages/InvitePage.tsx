@@ -60,7 +60,7 @@ export function InvitePage() {
     try {
       await api.post('/api/invitations/accept', offer.accountExists ? { token, password } : { token, displayName: displayName.trim(), password });
       await refresh();
-      navigate('/admin/tenants', { replace: true });
+      void navigate('/admin/tenants', { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setError('That is not the password of this account.');
       else if (err instanceof ApiError && err.status === 410) setGone(err.message);

@@ -37,7 +37,7 @@ export function LoginPage() {
     setError(null);
     try {
       await signIn(email.trim(), password);
-      navigate(next, { replace: true });
+      void navigate(next, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setError('Email or password is incorrect.');
       else if (err instanceof ApiError && err.status === 429) setError('Too many attempts. Wait a minute, then try again.');

@@ -62,14 +62,13 @@ export function OnboardingPage() {
     setBusy(true);
     setError(null);
     try {
-      const created = await api.post<OnboardingSession | { session: OnboardingSession }>('/api/onboarding', {
+      const s = await api.post<OnboardingSession>('/api/onboarding', {
         name: name.trim(),
         slug: derivedSlug,
         entraTenantId: entraTenantId.trim(),
       });
-      const s = 'session' in created ? created.session : created;
       await refresh();
-      navigate(`/admin/onboarding/${s.id}`);
+      void navigate(`/admin/onboarding/${s.id}`);
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) setUnavailable(true);
       else setError(err instanceof ApiError ? err.message : String(err));
@@ -158,7 +157,7 @@ export function OnboardingPage() {
             <ul className="link-list">
               {(list.data?.items ?? []).map((s) => (
                 <li key={s.id}>
-                  <Link to={`/admin/onboarding/${s.id}`}>{s.tenant?.name ?? s.id}</Link>
+                  <Link to={`/admin/onboarding/${s.id}`}>{s.tenant.name}</Link>
                   <span className="muted small">
                     <span className={`badge tone-${s.status === 'draft' ? 'info' : s.status === 'completed' ? 'good' : 'muted'}`}>{s.status}</span>{' '}
                     {s.createdAt ? `started ${formatDateTime(s.createdAt)}` : ''}

@@ -46,7 +46,7 @@ function Wizard({ s, reload }: { s: OnboardingSession; reload: () => void }) {
       await api.post(`/api/onboarding/${encodeURIComponent(s.id)}/${what}`, {});
       await refresh();
       reload();
-      if (what === 'finish') await navigate(`/admin/t/${encodeURIComponent(s.tenant.slug)}`);
+      if (what === 'finish') void navigate(`/admin/t/${encodeURIComponent(s.tenant.slug)}`);
     } catch (err) {
       setClosing(err instanceof ApiError ? err.message : String(err));
     }

@@ -6,10 +6,9 @@ import { CancelRunButton } from '../components/CancelRunButton.tsx';
 import { NextSteps } from '../components/NextSteps.tsx';
 import { RunBadge } from '../components/RunsTable.tsx';
 import { Guard } from '../components/States.tsx';
-import { duration, formatDateTime, humanizeKey, isActive, runState, runTone } from '../format.ts';
+import { assertNever } from '../assert.ts';
+import { duration, formatDateTime, humanizeKey, isActive, runTone } from '../format.ts';
 import { useDocumentTitle, useNow, useResource } from '../hooks.ts';
-import { operationTitle } from '../operations.ts';
-import { useSession } from '../session.tsx';
 import type { Run } from '../types.ts';
 
 export function OperationPage() {
@@ -33,20 +32,20 @@ function explanation(run: Run): string {
       return 'Prevented from starting: a prerequisite was missing, so nothing was queued or sent to Microsoft.';
     case 'cancelled':
       return 'Cancelled before it finished.';
-    default:
+    case 'pending':
       return '';
+    default:
+      return assertNever(run.outcome);
   }
 }
 
 function RunView({ run, reload }: { run: Run; reload: () => void }) {
-  const noun = operationTitle(run.type);
   // The presenter's title already carries the state ("Inventory sync failed").
-  const heading = run.title ?? `${noun} ${runState(run)}`;
+  const heading = run.title;
   useDocumentTitle(heading);
-  const { session } = useSession();
   const now = useNow(1000);
-  const counts = Object.entries(run.summaryCounts ?? {});
-  const tenantLabel = run.tenant.name ?? session?.tenants.find((t) => t.id === run.tenant.id)?.name ?? run.tenant.slug;
+  const counts = Object.entries(run.summaryCounts);
+  const tenantLabel = run.tenant.name;
   return (
     <div className="stack run-detail" data-run-status={run.status} data-run-outcome={run.outcome}>
       <p className="breadcrumbs small">
@@ -62,9 +61,9 @@ function RunView({ run, reload }: { run: Run; reload: () => void }) {
         {run.reason ? (
           <div className="run-reason">
             <p className="run-reason-message">{run.reason.message}</p>
-            <NextSteps steps={run.nextSteps ?? []} />
+            <NextSteps steps={run.nextSteps} />
           </div>
-        ) : run.nextSteps?.length ? (
+        ) : run.nextSteps.length ? (
           <NextSteps steps={run.nextSteps} />
         ) : null}
       </section>

@@ -21,7 +21,7 @@ export function SchedulesPage() {
   useDocumentTitle('Schedules');
   const { ws, can } = useFleetWorkspace('schedule.manage');
   const now = useNow(30_000);
-  const zones = useMemo(timeZones, []);
+  const zones = useMemo(() => timeZones(), []);
   // Next and last firings move on their own: refreshed every half minute.
   const list = useResource<ItemList<Schedule>>(ws ? `/api/workspaces/${encodeURIComponent(ws.slug)}/schedules` : null, { idleIntervalMs: 30_000 });
 

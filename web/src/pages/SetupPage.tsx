@@ -7,6 +7,7 @@ import { AccountCard, TextField } from '../components/AccountCard.tsx';
 import { Loading } from '../components/States.tsx';
 import { useDocumentTitle } from '../hooks.ts';
 import { useSession } from '../session.tsx';
+import type { SetupStatus } from '../types.ts';
 
 const MIN_PASSWORD = 12;
 
@@ -26,7 +27,7 @@ export function SetupPage() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api.get<{ needed: boolean }>('/api/setup').then(
+    api.get<SetupStatus>('/api/setup').then(
       (r) => setNeeded(r.needed),
       () => setNeeded(true),
     );
@@ -43,7 +44,7 @@ export function SetupPage() {
     try {
       await api.post('/api/setup', { token, workspaceName: workspaceName.trim(), displayName: displayName.trim(), email: email.trim(), password });
       await refresh();
-      navigate('/admin/tenants', { replace: true });
+      void navigate('/admin/tenants', { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'already_set_up') setNeeded(false);
       else if (err instanceof ApiError && err.status === 403)

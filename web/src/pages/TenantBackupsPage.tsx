@@ -134,7 +134,7 @@ export function TenantBackupsPage() {
                         ) : null}
                         <td>{i.displayName}</td>
                         <td>{humanizeKey(i.resourceType)}</td>
-                        <td>{i.assignmentCount ?? '—'}</td>
+                        <td>{i.assignmentCount}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -182,7 +182,7 @@ function CreateRestoreRun({ tenantSlug, selected, onClear }: { tenantSlug: strin
     try {
       const rr = await api.post<RestoreRunSummary>(`/api/tenants/${t}/restore-runs`, { name: name.trim(), backupItemIds: selected.map((i) => i.id) });
       announceChange();
-      navigate(`/admin/t/${t}/restore-runs/${encodeURIComponent(rr.id)}`);
+      void navigate(`/admin/t/${t}/restore-runs/${encodeURIComponent(rr.id)}`);
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError(0, 'client_error', String(err)));
       setBusy(false);

@@ -8,7 +8,7 @@ import { StartActions, StartButton } from '../components/StartButton.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { isActive } from '../format.ts';
 import { useDocumentTitle, useNow, useResource } from '../hooks.ts';
-import type { ItemList, ProviderConnection, RestoreRunSummary, Run, RunPage } from '../types.ts';
+import type { ItemList, ProviderConnection, RestoreRunSummary, RunPage } from '../types.ts';
 import { useTenant } from './TenantLayout.tsx';
 
 export function TenantPage() {

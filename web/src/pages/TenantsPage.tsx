@@ -11,14 +11,13 @@ import { Empty, ErrorState, Loading } from '../components/States.tsx';
 import { isActive } from '../format.ts';
 import { useDocumentTitle, useNow, useResource } from '../hooks.ts';
 import { useServerList, type ServerList } from '../lists.ts';
-import { operationTitle } from '../operations.ts';
-import type { ItemList, ProviderConnection, Run, RunPage, Tenant } from '../types.ts';
+import type { ItemList, ProviderConnection, Run, RunPage, TenantSummary } from '../types.ts';
 
 export function TenantsPage() {
   useDocumentTitle('Tenants');
   const [params, setParams] = useSearchParams();
   const withArchived = params.get('include') === 'archived';
-  const tenants = useServerList<Tenant>('/api/tenants', { defaultSort: 'name', params: { include: withArchived ? 'archived' : undefined } });
+  const tenants = useServerList<TenantSummary>('/api/tenants', { defaultSort: 'name', params: { include: withArchived ? 'archived' : undefined } });
   const statusId = useId();
   const queued = useResource<RunPage>('/api/operations?status=queued', { idleIntervalMs: 3000, poll: (d) => d.items.length > 0 });
   const running = useResource<RunPage>('/api/operations?status=running', { idleIntervalMs: 3000, poll: (d) => d.items.length > 0 });
@@ -118,7 +117,7 @@ function SortHeader<T>({ list, label, asc, desc }: { list: ServerList<T>; label:
   );
 }
 
-function TenantRow({ tenant, active }: { tenant: Tenant; active: Run[] }) {
+function TenantRow({ tenant, active }: { tenant: TenantSummary; active: Run[] }) {
   const now = useNow(30_000);
   const conns = useResource<ItemList<ProviderConnection>>(`/api/tenants/${encodeURIComponent(tenant.slug)}/provider-connections`);
   const def = conns.data?.items.find((c) => c.isDefault) ?? null;
@@ -162,7 +161,7 @@ function TenantRow({ tenant, active }: { tenant: Tenant; active: Run[] }) {
           <ul className="plain-list">
             {active.map((r) => (
               <li key={r.id}>
-                <Link to={`/admin/operations/${r.id}`}>{r.title ?? operationTitle(r.type)}</Link> <RunBadge run={r} />
+                <Link to={`/admin/operations/${r.id}`}>{r.title}</Link> <RunBadge run={r} />
               </li>
             ))}
           </ul>
