@@ -139,7 +139,10 @@ function connectionOf(r: Row): ConnectionFacts {
 /**
  * The newest completed scheduled run of each (tenant, type), kept when it failed: one probe of
  * the partial index operation_runs_last_scheduled (migration 0012) per pair, however long the
- * history. A later success clears the item, since only the newest run counts.
+ * history. A later success clears the item, since only the newest run counts. Only a pair with
+ * a failed scheduled run at all can have a failed newest one, so the pairs probed are those
+ * of operation_runs_failed_scheduled (migration 0019), a few per tenant at most, rather than
+ * every tenant times every type (90,000 probes for 10,000 tenants).
  */
 async function readFailedScheduledRuns(db: DbOrTx, scope: AttentionScope): Promise<(FailedScheduledRun & { tenant_id: string })[]> {
   const member = scope.userId ? sql`join tenant_memberships m on m.tenant_id = t.id and m.user_id = ${scope.userId}` : sql``;
@@ -148,7 +151,11 @@ async function readFailedScheduledRuns(db: DbOrTx, scope: AttentionScope): Promi
       coalesce(c.name, r.context->>'providerConnectionName') as connection_name, r.completed_at
     from tenants t
     ${member}
-    cross join unnest(${[...OPERATION_TYPES]}::text[]) as ty(type)
+    cross join lateral (
+      select distinct f.type from operation_runs f
+       where f.tenant_id = t.id and f.trigger = 'scheduled' and f.status = 'completed' and f.outcome = 'failed'
+         and f.type = any(${[...OPERATION_TYPES]}::text[])
+    ) ty
     cross join lateral (
       select * from operation_runs r
        where r.tenant_id = t.id and r.type = ty.type and r.trigger = 'scheduled' and r.status = 'completed'
