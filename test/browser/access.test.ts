@@ -4,13 +4,14 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootConsole, clickStart, connectionId, VIEWPORT, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 
 beforeAll(async () => {
   env = await bootConsole();
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 const START_LABELS = [
   'Verify tenant',

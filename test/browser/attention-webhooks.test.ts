@@ -7,17 +7,19 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiStart, bootConsole, eventually, screenshot, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let owner: Page;
-let server: http.Server;
+// Undefined in afterAll if beforeAll failed before starting it.
+let server: http.Server | undefined;
 let receiverUrl = '';
 const bodies: string[] = [];
 
 beforeAll(async () => {
   env = await bootConsole();
   ({ page: owner } = await env.signIn('owner@contoso.example'));
-  server = http.createServer((req, res) => {
+  const receiver = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -25,13 +27,14 @@ beforeAll(async () => {
       res.writeHead(204).end();
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  receiverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  server = receiver;
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 });
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  await env?.close();
+  await closeAll(env);
 });
 
 const items = (page: Page) => page.locator('.attention-item');

@@ -11,6 +11,7 @@ import { DEFINITIONS } from '../../src/operations/registry.ts';
 import { fireDueSchedules } from '../../src/schedules/fire.ts';
 import { BULK_TYPES, cronInWords } from '../../web/src/fleet.ts';
 import { bootConsole, eventually, screenshot, waitIdle, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let owner: Page;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   env = await bootConsole();
   ({ page: owner } = await env.signIn('owner@contoso.example'));
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 const text = async (l: Locator) => ((await l.textContent()) ?? '').trim();
 const row = (page: Page, slug: string) => page.locator(`[data-testid="bulk-items"] tr[data-tenant="${slug}"]`);

@@ -15,6 +15,7 @@ import {
   waitIdle,
   type ConsoleEnv,
 } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let page: Page;
@@ -23,8 +24,8 @@ beforeAll(async () => {
   env = await bootConsole();
   ({ page } = await env.signIn('owner@contoso.example'));
 });
-afterAll(async () => env?.close());
-afterEach(() => env?.setLatency(0));
+afterAll(() => closeAll(env));
+afterEach(() => env.setLatency(0));
 
 describe('provider connection /admin/provider-connections/{id}', () => {
   it('answers queued, already running and scope busy on northwind’s connection', async () => {

@@ -19,6 +19,7 @@ import {
   withoutAxePreload,
   type ConsoleEnv,
 } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 
@@ -34,7 +35,7 @@ beforeAll(async () => {
            'device-' || lpad(i::text, 5, '0'), 'Device policy ' || lpad(i::text, 5, '0'), '{}', now() - (i || ' seconds')::interval
     from generate_series(1, 5000) i`.execute(db);
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 /** The element that has the keyboard focus, described for assertions. */
 const focused = (page: Page) =>

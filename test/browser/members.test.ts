@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootConsole, screenshot, VIEWPORT, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let owner: { context: BrowserContext; page: Page };
@@ -53,7 +54,7 @@ beforeAll(async () => {
     expect(r.status()).toBe(201);
   }
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 describe('/admin/members and /invite/{token}', () => {
   it('the owner invites a colleague as operator on two tenants; the link is shown once', async () => {

@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FOURTH_COFFEE } from '../../src/seed/fourth-coffee.ts';
 import { bootConsole, clickStart, eventually, getRun, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let page: Page;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   env = await bootConsole();
   ({ page } = await env.signIn('owner@contoso.example'));
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 const selectionState = (type: string) => page.locator(`[data-testid="bootstrap-selections"] tr[data-type="${type}"]`).getAttribute('data-state');
 

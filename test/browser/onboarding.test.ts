@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_PERMISSIONS } from '../../src/operations/permissions.ts';
 import { BUSY_INVENTORY, bootConsole, clickStart, eventually, inViewport, screenshot, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let page: Page;
@@ -22,8 +23,8 @@ beforeAll(async () => {
   state.addApp(entraTenantId, { clientId, secret, consentGranted: true, grantedRoles: [...ALL_PERMISSIONS] });
   ({ page } = await env.signIn('owner@contoso.example'));
 });
-afterAll(async () => env?.close());
-afterEach(() => env?.setLatency(0));
+afterAll(() => closeAll(env));
+afterEach(() => env.setLatency(0));
 
 const selectionState = (type: string) => page.locator(`[data-testid="bootstrap-selections"] tr[data-type="${type}"]`).getAttribute('data-state');
 

@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { bootConsole, clickStart, connectionId, eventually, inFirstViewport, waitIdle, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let page: Page;
@@ -15,7 +16,7 @@ beforeAll(async () => {
   env = await bootConsole();
   ({ page } = await env.signIn('owner@contoso.example'));
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 describe('provider_permission_missing: alpine', () => {
   it('"Sync groups" blocked -> "Grant the missing permissions" -> consent with Group.Read.All -> "Sync groups" queued', async () => {

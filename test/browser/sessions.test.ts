@@ -4,12 +4,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootConsole, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 beforeAll(async () => {
   env = await bootConsole();
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 describe('the account menu', () => {
   it('"Sign out everywhere" ends the session in this browser and in every other', async () => {

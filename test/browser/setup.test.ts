@@ -3,13 +3,14 @@
 // onboarding, which the new owner may use without owning any tenant yet.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootConsole, screenshot, VIEWPORT, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 
 beforeAll(async () => {
   env = await bootConsole({ seed: 'none' });
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 describe('/setup', () => {
   it('without the token it says where the link comes from; with a wrong one the form says it is not valid', async () => {

@@ -8,13 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { DEMO_SSO } from '../../src/seed/sso-demo.ts';
 import { bootConsole, screenshot, VIEWPORT, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 
 beforeAll(async () => {
   env = await bootConsole();
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 /** A fresh browser that records every Content-Security-Policy violation its pages report. */
 async function watchedContext(): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {

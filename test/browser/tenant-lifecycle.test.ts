@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootConsole, clickStart, eventually, inViewport, VIEWPORT, waitIdle, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let page: Page;
@@ -14,7 +15,7 @@ beforeAll(async () => {
   env = await bootConsole();
   ({ page } = await env.signIn('owner@contoso.example'));
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 const setStatus = (slug: string, status: string) => sql`update tenants set status = ${status} where slug = ${slug}`.execute(env.runtime.database.db);
 const statusBadge = (p: Page) => p.locator('.tenant .page-head h1 .badge');

@@ -4,6 +4,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUSY_INVENTORY, apiStart, bootConsole, clickStart, eventually, getRun, inFirstViewport, waitIdle, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let page: Page;
@@ -12,9 +13,9 @@ beforeAll(async () => {
   env = await bootConsole();
   ({ page } = await env.signIn('owner@contoso.example'));
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 // A failed test must not leave the sandbox slow for the next one.
-afterEach(() => env?.setLatency(0));
+afterEach(() => env.setLatency(0));
 
 const RUN_URL = /^\/admin\/operations\/[0-9a-f-]{36}$/;
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { DEMO_MSP_APP } from '../../src/seed/msp-app.ts';
 import { bootConsole, clickStart, eventually, waitIdle, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let page: Page;
@@ -18,7 +19,7 @@ beforeAll(async () => {
   env = await bootConsole();
   ({ page } = await env.signIn('owner@contoso.example'));
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 async function lastRun(tenant: string): Promise<{ type: string; outcome: string; providerConnection: { name: string } | null }> {
   const body = (await (await page.request.get(`/api/operations?tenant=${tenant}&limit=1`)).json()) as {

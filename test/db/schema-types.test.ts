@@ -8,12 +8,13 @@ import { sql } from 'kysely';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
   tdb = await createTestDatabase({ max: 2 });
 });
-afterAll(async () => tdb?.close());
+afterAll(() => closeAll(tdb));
 
 const SCHEMA = path.resolve('src/db/schema.ts');
 

@@ -4,12 +4,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKED_COLUMNS } from '../../src/vocabulary.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
   tdb = await createTestDatabase({ max: 2 });
 });
-afterAll(async () => tdb?.close());
+afterAll(() => closeAll(tdb));
 
 describe('vocabularies and CHECK constraints', () => {
   it.each(CHECKED_COLUMNS.flatMap((c) => c.columns.map((column) => ({ column, values: c.values }))))('$column', async ({ column, values }) => {

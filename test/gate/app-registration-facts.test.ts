@@ -9,6 +9,7 @@ import { startMany } from '../../src/gate/start-many.ts';
 import { ALL_PERMISSIONS } from '../../src/operations/permissions.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { seedDemoData, tenantBySlug } from '../helpers/seed.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let tdb: TestDatabase;
 let appId: string;
@@ -51,7 +52,7 @@ beforeAll(async () => {
       .execute();
   }
 });
-afterAll(async () => tdb?.close());
+afterAll(() => closeAll(tdb));
 
 const reset = () =>
   sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where status <> 'completed'`.execute(tdb.db);

@@ -13,6 +13,7 @@ import { startMany } from '../../src/gate/start-many.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { nodeBin } from '../helpers/node.ts';
 import { seedDemoData, tenantBySlug, userByEmail } from '../helpers/seed.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 const run = promisify(execFile);
 let a: TestDatabase;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   [a, b] = await Promise.all([createTestDatabase({ max: 30 }), createTestDatabase()]);
   await Promise.all([seedDemoData(a.db), seedDemoData(b.db)]);
 });
-afterAll(async () => Promise.all([a?.close(), b?.close()]));
+afterAll(() => closeAll(a, b));
 
 async function contosoTenants(db: Db) {
   const ws = await db.selectFrom('workspaces').select('id').where('slug', '=', 'contoso-msp').executeTakeFirstOrThrow();

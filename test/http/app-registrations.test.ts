@@ -11,6 +11,7 @@ import { connectionSchema } from '../../src/http/routes/provider-connections.ts'
 import { ALL_PERMISSIONS } from '../../src/operations/permissions.ts';
 import { DEMO_MSP_APP } from '../../src/seed/msp-app.ts';
 import { call, freeAllScopes, loginAll, startTestServer, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -21,7 +22,7 @@ beforeAll(async () => {
   s = await startTestServer();
   cookies = await loginAll(s.base);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 async function api(method: string, path: string, who: Persona = 'owner', body?: unknown) {
   const r = await call(s.base, method, path, { cookie: cookies[who], body });

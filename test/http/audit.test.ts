@@ -5,6 +5,7 @@ import { auditPageSchema } from '../../src/http/routes/audit.ts';
 import { DEMO_PASSWORD, DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { connectionOf } from '../helpers/seed.ts';
 import { call, freeAllScopes, login, loginAll, PERSONAS, startTestServer, type Loose, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -56,7 +57,7 @@ beforeAll(async () => {
     started[outcome] = r.body.run?.id;
   }
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 const audit = async (query: Record<string, string>, who: Persona = 'owner') =>
   call(s.base, 'GET', `/api/audit?${new URLSearchParams(query)}`, { cookie: cookies[who] });

@@ -16,6 +16,7 @@ import { connectionOf, tenantBySlug, testBox, userByEmail } from '../helpers/see
 import { createWebhook } from '../../src/webhooks/store.ts';
 import { createApp } from '../../src/apps/store.ts';
 import { call, freeAllScopes, insertCompletedRun, login, loginAll, PERSONAS, startTestServer, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 interface Fixture {
   tenant: string;
@@ -460,7 +461,7 @@ beforeAll(async () => {
     webhooks,
   };
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 describe('the 404/403 matrix', () => {
   it('has a request sample for every route in the table', () => {

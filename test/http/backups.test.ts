@@ -7,6 +7,7 @@ import { ROUTES } from '../../src/http/routes/index.ts';
 import { startAnswerSchema } from '../../src/http/schemas.ts';
 import { connectionOf, tenantBySlug } from '../helpers/seed.ts';
 import { call, freeAllScopes, loginAll, startTestServer, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -46,7 +47,7 @@ beforeAll(async () => {
   cookies = await loginAll(s.base);
   fabrikamItemId = (await addItems('fabrikam-retail', 1, new Date(), 'Fabrikam'))[0]!;
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 beforeEach(async () => freeAllScopes(s.tdb.db));
 
 describe('GET /api/tenants/{tenant}/backup-items', () => {

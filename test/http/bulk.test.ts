@@ -7,6 +7,7 @@ import { bulkSchema } from '../../src/http/routes/bulk.ts';
 import { startAnswerSchema } from '../../src/http/schemas.ts';
 import { tenantBySlug, userByEmail } from '../helpers/seed.ts';
 import { call, freeAllScopes, loginAll, startTestServer, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -15,7 +16,7 @@ beforeAll(async () => {
   s = await startTestServer();
   cookies = await loginAll(s.base);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 const bulk = (who: Persona, body: unknown, ws = 'contoso-msp') => call(s.base, 'POST', `/api/workspaces/${ws}/bulk-operations`, { cookie: cookies[who], body });
 

@@ -10,6 +10,7 @@ import { errorSchema, preflightAnswerSchema, runSchema } from '../../src/http/sc
 import { connectionOf, tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
 import { credentialAad } from '../../src/security/secret-box.ts';
 import { call, freeAllScopes, insertCompletedRun, loginAll, startTestServer, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -18,7 +19,7 @@ beforeAll(async () => {
   s = await startTestServer();
   cookies = await loginAll(s.base);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 beforeEach(async () => freeAllScopes(s.tdb.db));
 
 const api = (method: string, path: string, who: Persona = 'owner', body?: unknown) => call(s.base, method, path, { cookie: cookies[who], body });

@@ -8,6 +8,7 @@ import { REGISTRY } from '../../src/operations/registry.ts';
 import { explain } from '../../src/reasons/catalogue.ts';
 import { connectionOf, countRows, tenantBySlug, userByEmail } from '../helpers/seed.ts';
 import { call, freeAllScopes, insertCompletedRun, loginAll, startTestServer, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   s = await startTestServer();
   cookies = await loginAll(s.base);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 beforeEach(async () => freeAllScopes(s.tdb.db));
 
 const startOp = (slug: string, body: unknown, who: Persona = 'owner') =>

@@ -10,6 +10,7 @@ import { SandboxState, startSandboxCloud, type SandboxCloud } from '../../sandbo
 import { FOURTH_COFFEE } from '../../src/seed/fourth-coffee.ts';
 import { registerDemoInSandbox } from '../../src/seed/sandbox-demo.ts';
 import { call, login, PERSONAS, startTestServer, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 const F = FOURTH_COFFEE;
 const PATH = '/api/onboarding/demo-presets';
@@ -19,7 +20,7 @@ describe('without a sandbox (production)', () => {
   beforeAll(async () => {
     s = await startTestServer();
   });
-  afterAll(async () => s?.close());
+  afterAll(() => closeAll(s));
 
   it('offers nothing, even to an owner', async () => {
     const res = await call(s.base, 'GET', PATH, { cookie: await login(s.base, PERSONAS.owner) });
@@ -39,7 +40,7 @@ describe("with the demo's own sandbox", () => {
     registerDemoInSandbox(state);
     s = await startTestServer({ demoPresets: ownSandboxPresets(state) });
   });
-  afterAll(async () => s?.close());
+  afterAll(() => closeAll(s));
 
   it('offers Fourth Coffee, on the sandbox cloud, with the app its admin consented to', async () => {
     const res = await call(s.base, 'GET', PATH, { cookie: await login(s.base, PERSONAS.owner) });
@@ -91,7 +92,7 @@ describe('with a sandbox in another process (OPSGATE_SANDBOX_URL)', () => {
     cloud = await startSandboxCloud({ dir });
   });
   afterAll(async () => {
-    await cloud?.close();
+    await closeAll(cloud);
     rmSync(dir, { recursive: true, force: true });
   });
 

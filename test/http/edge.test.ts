@@ -11,12 +11,13 @@ import { ROUTES } from '../../src/http/routes/index.ts';
 import { OPERATION_TYPES } from '../../src/operations/definition.ts';
 import { testBox } from '../helpers/seed.ts';
 import { call, login, PERSONAS, startTestServer, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 beforeAll(async () => {
   s = await startTestServer({ loginLimit: { max: 3, windowMs: 60_000 } });
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 const NOT_FOUND = { error: { code: 'not_found', message: 'Not found.' } };
 

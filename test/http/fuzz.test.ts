@@ -13,6 +13,7 @@ import { OPERATION_TYPES } from '../../src/operations/definition.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { connectionOf, tenantBySlug, userByEmail } from '../helpers/seed.ts';
 import { call, insertCompletedRun, login, startTestServer, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 const RUNS = Number(process.env.OPSGATE_FUZZ_RUNS ?? 2000);
 const SEED = process.env.OPSGATE_FUZZ_SEED ? Number(process.env.OPSGATE_FUZZ_SEED) : undefined;
@@ -47,7 +48,7 @@ beforeAll(async () => {
     ciphertexts,
   };
 }, 120_000);
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 // ---- arbitraries ------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import { buildServer } from '../../src/http/server.ts';
 import { DEMO_PASSWORD } from '../../src/seed/demo-fixture.ts';
 import { connectionOf, testBox } from '../helpers/seed.ts';
 import { call, login, PERSONAS, startTestServer, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 const signIn = (base: string, email: string, password: string, headers: Record<string, string> = {}) =>
   call(base, 'POST', '/api/session', { body: { email, password }, headers });
@@ -27,7 +28,7 @@ describe('(a) the sign-in limit', () => {
     s = await startTestServer({ trustProxy: 1 });
   });
   const client = (n: number) => ({ 'x-forwarded-for': `198.51.100.${n}` });
-  afterAll(async () => s?.close());
+  afterAll(() => closeAll(s));
 
   it('150 parallel guesses on one account: 10 are evaluated, 140 answer 429 without a look at the password; then even the right one waits', async () => {
     const answers = await Promise.all(Array.from({ length: 150 }, (_, i) => signIn(s.base, PERSONAS.manager, `guess-${i}`, client(1))));
@@ -150,8 +151,7 @@ describe('(b) OPSGATE_PUBLIC_URL', () => {
     plain = await startTestServer({ authorityFor: () => 'https://login.example' });
   });
   afterAll(async () => {
-    await s?.close();
-    await plain?.close();
+    await closeAll(s, plain);
   });
 
   const HOST = { host: 'evil.example:8443' };
@@ -239,8 +239,7 @@ describe('(c) security headers on every answer', () => {
     https = await startTestServer({ webRoot: dir, publicUrl: 'https://ops.example.com' });
   });
   afterAll(async () => {
-    await s?.close();
-    await https?.close();
+    await closeAll(s, https);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvitation } from '../../src/members/invitations.ts';
 import { tenantBySlug, userByEmail } from '../helpers/seed.ts';
 import { call, loginAll, type Persona, type TestServer, startTestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -15,7 +16,7 @@ beforeAll(async () => {
   s = await startTestServer();
   cookies = await loginAll(s.base);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 const invite = (body: unknown, who: Persona = 'owner', ws = 'contoso-msp') =>
   call(s.base, 'POST', `/api/workspaces/${ws}/invitations`, { cookie: cookies[who], body });

@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, login, PERSONAS, startTestServer, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let contosoOwner: string;
@@ -13,7 +14,7 @@ beforeAll(async () => {
   contosoOwner = await login(s.base, PERSONAS.owner);
   fabrikamOwner = await login(s.base, PERSONAS.outsider);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 const onboard = (cookie: string, slug: string) =>
   call(s.base, 'POST', '/api/onboarding', { cookie, body: { name: `Tenant ${slug}`, slug, entraTenantId: crypto.randomUUID() } });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/http/routes/index.ts';
 import { tenantBySlug } from '../helpers/seed.ts';
 import { call, loginAll, startTestServer, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -63,7 +64,7 @@ beforeAll(async () => {
     select ${alpine.id}, 'g-' || i, 'Group ' || lpad(i::text, 4, '0'), case when i % 10 = 0 then 'team' || i || '@alpine.example' end, '{}'
     from generate_series(1, 450) i on conflict do nothing`.execute(s.tdb.db);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 describe('inventory', () => {
   it('serves every item once per sort, in that order, page by page', async () => {

@@ -10,6 +10,7 @@ import { PASSWORD_COST, setPasswordCostForTests, verifyPassword } from '../../sr
 import { DEMO_PASSWORD } from '../../src/seed/demo-fixture.ts';
 import { userByEmail } from '../helpers/seed.ts';
 import { call, login, PERSONAS, startTestServer, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 // The production cost, not the suite's cheaper one (test/helpers/fast-passwords.ts).
 setPasswordCostForTests(PASSWORD_COST);
@@ -18,7 +19,7 @@ let s: TestServer;
 beforeAll(async () => {
   s = await startTestServer();
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 const tokenOf = (cookie: string) => cookie.split('=')[1]!;
 const idOf = (cookie: string) => crypto.createHash('sha256').update(tokenOf(cookie)).digest('hex');

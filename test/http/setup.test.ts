@@ -9,6 +9,7 @@ import { buildServer } from '../../src/http/server.ts';
 import { issueSetupToken } from '../../src/setup/first-run.ts';
 import { testBox } from '../helpers/seed.ts';
 import { call, startTestServer, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 const PASSWORD = 'correct horse battery';
 const body = (token: string, over: Record<string, unknown> = {}) => ({
@@ -30,7 +31,7 @@ describe('a database without users', () => {
   beforeAll(async () => {
     s = await startTestServer({ seed: false });
   });
-  afterAll(async () => s?.close());
+  afterAll(() => closeAll(s));
 
   it('says setup is needed, without signing in', async () => {
     const r = await call(s.base, 'GET', '/api/setup');
@@ -152,7 +153,7 @@ describe('a database that already has users (the demo)', () => {
   beforeAll(async () => {
     s = await startTestServer();
   });
-  afterAll(async () => s?.close());
+  afterAll(() => closeAll(s));
 
   it('needs no setup and refuses one with 409 already_set_up', async () => {
     expect((await call(s.base, 'GET', '/api/setup')).body).toEqual({ needed: false });

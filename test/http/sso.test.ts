@@ -15,6 +15,7 @@ import { NO_PASSWORD } from '../../src/http/auth.ts';
 import { startSandboxCloud, type SandboxCloud } from '../../sandbox/index.ts';
 import { DEMO_PASSWORD } from '../../src/seed/demo-fixture.ts';
 import { DEMO_SSO, registerSsoDemo } from '../../src/seed/sso-demo.ts';
+import { closeAll } from '../helpers/teardown.ts';
 import { call, login, PERSONAS, startTestServer, type TestServer } from './helpers.ts';
 
 const T = DEMO_SSO.tenant.id;
@@ -33,9 +34,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await s?.close();
-  await agent?.close();
-  await sandbox?.close();
+  await closeAll(s, agent, sandbox);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -533,7 +532,7 @@ describe('id token verification (a test authority signing with a test key)', () 
     server = await startTestServer({ sso: { tenantId: TENANT, clientId: CLIENT, clientSecret: 'test-secret', authorityHost: authorityUrl } });
   });
   afterAll(async () => {
-    await server?.close();
+    await closeAll(server);
     await new Promise<void>((r) => authority.close(() => r()));
   });
 

@@ -8,6 +8,7 @@ import { tenantDetailSchema } from '../../src/http/routes/tenants.ts';
 import { createSession as createOnboarding } from '../../src/onboarding/sessions.ts';
 import { tenantBySlug, userByEmail } from '../helpers/seed.ts';
 import { call, freeAllScopes, insertCompletedRun, loginAll, PERSONAS, startTestServer, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   s = await startTestServer();
   cookies = await loginAll(s.base);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 beforeEach(async () => freeAllScopes(s.tdb.db));
 
 const patch = (tenant: string, body: unknown, who: Persona = 'owner') => call(s.base, 'PATCH', `/api/tenants/${tenant}`, { cookie: cookies[who], body });

@@ -12,13 +12,14 @@ import { call, freeAllScopes, login, PERSONAS, startTestServer, type TestServer 
 import { testBox } from '../helpers/seed.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { createWorkerEnv, waitForRun, type WorkerEnv } from '../helpers/worker-env.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 describe('/readyz', () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startTestServer({ seed: false });
   });
-  afterAll(async () => s?.close());
+  afterAll(() => closeAll(s));
 
   it('200 when every migration is applied; 503 naming the one missing; 200 again once it is back', async () => {
     expect(await call(s.base, 'GET', '/readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
@@ -53,7 +54,7 @@ describe('HTTP: stops accepting, finishes what is in flight', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase();
   });
-  afterAll(async () => tdb?.close());
+  afterAll(() => closeAll(tdb));
 
   async function serverWithSlowRoute(ms: number) {
     const app = await buildServer({ db: tdb.db, box: testBox });
@@ -97,7 +98,8 @@ describe('worker: stops taking jobs, lets running ones finish within the grace p
   let env: WorkerEnv;
   let base: string;
   let cookie: string;
-  let closeApp: () => Promise<void>;
+  // Set once the server listens: undefined in afterAll if beforeAll failed first.
+  let closeApp: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     // Every sandbox call takes a while, so a run is still running when the worker is told to stop.
     env = await createWorkerEnv({ latencyMs: 250 });
@@ -109,7 +111,7 @@ describe('worker: stops taking jobs, lets running ones finish within the grace p
   });
   afterAll(async () => {
     await closeApp?.();
-    await env?.close();
+    await closeAll(env);
   });
 
   const startSync = async (slug: string, free = true) => {

@@ -13,6 +13,7 @@ import { DEMO_PASSWORD, DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { call, freeAllScopes, login, PERSONAS } from '../http/helpers.ts';
 import { connectionOf, testBox, userByEmail } from '../helpers/seed.ts';
 import { credentialAad } from '../../src/security/secret-box.ts';
+import { closeAll } from '../helpers/teardown.ts';
 import { createWorkerEnv, waitForRun, type WorkerEnv } from '../helpers/worker-env.ts';
 
 const lines: string[] = [];
@@ -21,7 +22,8 @@ const WRONG_SECRET = 'wrong-client-secret-77d1a0';
 let env: WorkerEnv;
 let worker: WorkerHandle | undefined;
 let base: string;
-let close: () => Promise<void>;
+// Set once the server listens: undefined in afterAll if beforeAll failed first.
+let close: (() => Promise<void>) | undefined;
 let cookie: string;
 let consentState = '';
 const runIds: Record<'succeeded' | 'failed', string> = { succeeded: '', failed: '' };
@@ -81,7 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await close?.();
   await worker?.stop();
-  await env?.close();
+  await closeAll(env);
 });
 
 describe('the log', () => {

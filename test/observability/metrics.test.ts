@@ -11,12 +11,14 @@ import { startMetricsServer } from '../../src/observability/metrics-server.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { call, freeAllScopes, login, PERSONAS, startTestServer } from '../http/helpers.ts';
 import { tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
+import { closeAll } from '../helpers/teardown.ts';
 import { createWorkerEnv, waitForRun, type WorkerEnv } from '../helpers/worker-env.ts';
 
 const TOKEN = 'metrics-token-for-tests-5b1f';
 let env: WorkerEnv;
 let base: string;
-let close: () => Promise<void>;
+// Set once the server listens: undefined in afterAll if beforeAll failed first.
+let close: (() => Promise<void>) | undefined;
 let cookie: string;
 
 beforeAll(async () => {
@@ -29,7 +31,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await close?.();
-  await env?.close();
+  await closeAll(env);
 });
 
 const scrape = async () => {

@@ -10,6 +10,7 @@ import { nextFire } from '../../src/schedules/cron.ts';
 import { fireDueSchedules } from '../../src/schedules/fire.ts';
 import { call, freeAllScopes, loginAll, startTestServer, type Persona, type TestServer } from '../http/helpers.ts';
 import { nodeBin } from '../helpers/node.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 const run = promisify(execFile);
 let s: TestServer;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   s = await startTestServer();
   cookies = await loginAll(s.base);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 const api = (who: Persona, method: string, url: string, body?: unknown) => call(s.base, method, url, { cookie: cookies[who], body });
 

@@ -30,6 +30,7 @@ import { createWebhook } from '../../src/webhooks/store.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { nodeBin } from '../helpers/node.ts';
 import { connectionOf, tenantBySlug, userByEmail } from '../helpers/seed.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 const run = promisify(execFile);
 
@@ -139,7 +140,7 @@ beforeAll(async () => {
   expect([...before.entries()].filter(([k, v]) => k.startsWith('webhooks.') && !v.bound)).toEqual([]);
 });
 afterAll(async () => {
-  await tdb?.close();
+  await closeAll(tdb);
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { nodeBin } from '../helpers/node.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 const CLI = path.resolve('src/cli.ts');
 let dataDir: string;
@@ -40,7 +41,7 @@ describe('opsgate setup', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase({ max: 2 });
   });
-  afterAll(async () => tdb?.close());
+  afterAll(() => closeAll(tdb));
 
   it('exits 2 with a message when the password is missing or short, and creates nothing', async () => {
     const none = await run(SETUP_ARGS, env(tdb));
@@ -87,7 +88,7 @@ describe('opsgate serve on a database without users', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase({ max: 2 });
   });
-  afterAll(async () => tdb?.close());
+  afterAll(() => closeAll(tdb));
 
   it('prints exactly one "opsgate setup: <url>/setup?token=<token>" line, and that URL sets it up', async () => {
     const child = spawn(nodeBin(), [CLI, 'serve'], {

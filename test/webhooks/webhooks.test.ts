@@ -11,6 +11,7 @@ import { ProviderError } from '../../src/provider/types.ts';
 import { startWorker, type WorkerHandle } from '../../src/runs/worker.ts';
 import { SIGNATURE_HEADER, verify } from '../../src/webhooks/signature.ts';
 import { connectionOf, tenantBySlug, testBox } from '../helpers/seed.ts';
+import { closeAll } from '../helpers/teardown.ts';
 import { credentialAad } from '../../src/security/secret-box.ts';
 import { call, insertCompletedRun, loginAll, type Loose, type Persona, type TestServer, startTestServer } from '../http/helpers.ts';
 
@@ -70,7 +71,8 @@ async function eventually<T>(fn: () => Promise<T | null | undefined | false> | T
 const SECRET = 'a-webhook-secret-for-tests';
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
-let worker: WorkerHandle;
+// Undefined in afterAll if beforeAll failed before starting it.
+let worker: WorkerHandle | undefined;
 const receivers: Receiver[] = [];
 const answers: Loose[] = [];
 
@@ -124,7 +126,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   for (const r of receivers) await r.close();
-  await s?.close();
+  await closeAll(s);
 });
 
 describe('the webhooks API', () => {
