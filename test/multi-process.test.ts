@@ -153,17 +153,21 @@ describe('two serve and two worker processes on one database (compose.yaml)', ()
   it('a start on serve #1 is queued; the same start on serve #2 is already running, the same run; a worker runs it', async () => {
     // Slow cloud for northwind, so the run is surely still active when serve #2 is asked.
     cloud!.state.setTenantFaults(northwind.entraTenantId, { latencyMs: 2000 });
-    // Sessions live in the database: the cookie from serve #1 is good on serve #2.
-    cookie = await login(bases[0], PERSONAS.owner);
-    const first = await call(bases[0], 'POST', '/api/tenants/northwind/operations', { cookie, body: { type: 'inventory.sync' } });
-    expect(first.status, first.text).toBe(202);
-    expect(first.body).toMatchObject({ outcome: 'accepted', label: 'queued', operationType: 'inventory.sync' });
-    const runId: string = first.body.run.id;
+    let runId: string;
+    try {
+      // Sessions live in the database: the cookie from serve #1 is good on serve #2.
+      cookie = await login(bases[0], PERSONAS.owner);
+      const first = await call(bases[0], 'POST', '/api/tenants/northwind/operations', { cookie, body: { type: 'inventory.sync' } });
+      expect(first.status, first.text).toBe(202);
+      expect(first.body).toMatchObject({ outcome: 'accepted', label: 'queued', operationType: 'inventory.sync' });
+      runId = first.body.run.id;
 
-    const second = await call(bases[1], 'POST', '/api/tenants/northwind/operations', { cookie, body: { type: 'inventory.sync' } });
-    expect(second.status, second.text).toBe(200);
-    expect(second.body).toMatchObject({ outcome: 'deduped', label: 'already running', run: { id: runId } });
-    cloud!.state.setTenantFaults(northwind.entraTenantId, {});
+      const second = await call(bases[1], 'POST', '/api/tenants/northwind/operations', { cookie, body: { type: 'inventory.sync' } });
+      expect(second.status, second.text).toBe(200);
+      expect(second.body).toMatchObject({ outcome: 'deduped', label: 'already running', run: { id: runId } });
+    } finally {
+      cloud!.state.setTenantFaults(northwind.entraTenantId, {});
+    }
 
     const done = await until(
       `run ${runId} to complete`,

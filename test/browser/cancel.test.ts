@@ -1,7 +1,7 @@
 // "Cancel run" in a real browser: a queued run ends cancelled at once; a running run shows
 // "cancel requested" and ends cancelled at its next checkpoint.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiStart, bootConsole, eventually, getRun, type ConsoleEnv } from './harness.ts';
 
 let env: ConsoleEnv;
@@ -16,6 +16,9 @@ afterAll(async () => env?.close());
 async function outcomeShown(runId: string, outcome: string) {
   await eventually(async () => (await page.locator(`[data-run-outcome="${outcome}"]`).count()) > 0, `run ${runId} shown ${outcome}`, 20_000);
 }
+
+// A test that slows the cloud puts it back even when it fails.
+afterEach(() => env.setLatency(0));
 
 describe('Cancel run', () => {
   it('a queued run (both workers busy) ends cancelled at once; a running one at its next checkpoint', async () => {

@@ -6,7 +6,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { Agent, fetch } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { bootConsole, clickStart, getRun, waitIdle, type ConsoleEnv } from './harness.ts';
 
@@ -46,6 +46,9 @@ afterAll(async () => {
   await agent?.close();
   await env?.close();
 });
+
+// A test that slows the cloud puts it back (the console's 50 ms) even when it fails.
+afterEach(() => env.setLatency(50));
 
 describe('certificate connection on adatum', () => {
   let connectionId = '';

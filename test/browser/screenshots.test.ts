@@ -3,7 +3,7 @@
 // the README.
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiStart, bootConsole, clickStart, connectionId, eventually, screenshot, SCREENSHOT_DIR, VIEWPORT, waitIdle, type ConsoleEnv } from './harness.ts';
 
 let env: ConsoleEnv;
@@ -19,6 +19,9 @@ beforeAll(async () => {
 afterAll(async () => env?.close());
 
 const shot = screenshot;
+
+// A test that slows the cloud puts it back even when it fails (the surfaces after the first run without latency).
+afterEach(() => env.setLatency(0));
 
 describe('every surface renders, with a screenshot of each', () => {
   it('sign-in', async () => {

@@ -116,66 +116,77 @@ describe('needs attention from changed facts', () => {
     const lab = await connectionOf(db, 'contoso-lab');
     const alpine = await tenantBySlug(db, 'alpine');
     const owner = await userByEmail(db, 'owner@contoso.example');
-    await db
-      .updateTable('provider_connections')
-      .set({ enabled: false, updated_at: sql<Date>`now()` })
-      .where('id', '=', northwind.id)
-      .execute();
-    await db
-      .updateTable('provider_connections')
-      .set({ verification_status: 'failed', verification_reason_code: 'provider_credentials_invalid' })
-      .where('id', '=', lab.id)
-      .execute();
-    await db.updateTable('tenants').set({ status: 'archived' }).where('id', '=', alpine.id).execute();
-    const labTenant = await tenantBySlug(db, 'contoso-lab');
-    // The newest scheduled run of a type counts: an older success does not hide a newer failure.
-    await insertCompletedRun(db, { tenantId: labTenant.id, type: 'inventory.sync', connectionId: lab.id, initiatorId: null, outcome: 'succeeded' });
-    const { runId } = await insertCompletedRun(db, {
-      tenantId: labTenant.id,
-      type: 'inventory.sync',
-      connectionId: lab.id,
-      initiatorId: null,
-      outcome: 'failed',
-      reasonCode: 'provider_throttled',
-    });
-    // An operator's own failed run is not a scheduled one.
-    await insertCompletedRun(db, {
-      tenantId: labTenant.id,
-      type: 'compliance.snapshot',
-      connectionId: lab.id,
-      initiatorId: owner.id,
-      outcome: 'failed',
-      reasonCode: 'provider_throttled',
-      notify: false,
-    });
-
-    const list = (await call(s.base, 'GET', URL, { cookie: cookies.owner })).body.items as Loose[];
-    const lines = summary(list);
-    expect(lines).toContain('critical northwind/Primary provider_connection_disabled');
-    expect(lines).toContain('warning contoso-lab/Primary provider_verification_failed');
-    expect(lines).toContain('warning contoso-lab/Primary scheduled_run_failed');
-    expect(lines.filter((l) => l.includes('scheduled_run_failed'))).toHaveLength(1);
-    expect(lines.some((l) => l.includes('alpine'))).toBe(false);
-
-    const failed = list.find((i) => i.code === 'scheduled_run_failed');
-    expect(failed.message).toBe('The last scheduled inventory sync failed. Microsoft Graph kept throttling requests, so the operation gave up.');
-    expect(failed.nextSteps.map((st: Loose) => st.label)).toEqual(['Try again in a few minutes', 'View the run']);
-    expect(failed.nextSteps[1].url).toBe(`/admin/operations/${runId}`);
-    const verification = list.find((i) => i.code === 'provider_verification_failed');
-    expect(verification.message).toBe(
-      'The last verification of this connection failed. Microsoft rejected the client secret: it is not valid for this app registration.',
-    );
-    expect(verification.nextSteps.map((st: Loose) => st.label)).toEqual(['Rotate the client secret', 'Check connection']);
-
-    // A shorter warning window: 12 days away is not yet attention.
-    const narrow = await startTestServer({ expiryWarningDays: 5 });
     try {
-      const c = await login(narrow.base, 'owner@contoso.example');
-      const l = summary((await call(narrow.base, 'GET', URL, { cookie: c })).body.items);
-      expect(l.some((x) => x.includes('provider_credentials_expiring'))).toBe(false);
-      expect(l).toContain('critical tailspin/Primary provider_credentials_expired');
+      await db
+        .updateTable('provider_connections')
+        .set({ enabled: false, updated_at: sql<Date>`now()` })
+        .where('id', '=', northwind.id)
+        .execute();
+      await db
+        .updateTable('provider_connections')
+        .set({ verification_status: 'failed', verification_reason_code: 'provider_credentials_invalid' })
+        .where('id', '=', lab.id)
+        .execute();
+      await db.updateTable('tenants').set({ status: 'archived' }).where('id', '=', alpine.id).execute();
+      const labTenant = await tenantBySlug(db, 'contoso-lab');
+      // The newest scheduled run of a type counts: an older success does not hide a newer failure.
+      await insertCompletedRun(db, { tenantId: labTenant.id, type: 'inventory.sync', connectionId: lab.id, initiatorId: null, outcome: 'succeeded' });
+      const { runId } = await insertCompletedRun(db, {
+        tenantId: labTenant.id,
+        type: 'inventory.sync',
+        connectionId: lab.id,
+        initiatorId: null,
+        outcome: 'failed',
+        reasonCode: 'provider_throttled',
+      });
+      // An operator's own failed run is not a scheduled one.
+      await insertCompletedRun(db, {
+        tenantId: labTenant.id,
+        type: 'compliance.snapshot',
+        connectionId: lab.id,
+        initiatorId: owner.id,
+        outcome: 'failed',
+        reasonCode: 'provider_throttled',
+        notify: false,
+      });
+
+      const list = (await call(s.base, 'GET', URL, { cookie: cookies.owner })).body.items as Loose[];
+      const lines = summary(list);
+      expect(lines).toContain('critical northwind/Primary provider_connection_disabled');
+      expect(lines).toContain('warning contoso-lab/Primary provider_verification_failed');
+      expect(lines).toContain('warning contoso-lab/Primary scheduled_run_failed');
+      expect(lines.filter((l) => l.includes('scheduled_run_failed'))).toHaveLength(1);
+      expect(lines.some((l) => l.includes('alpine'))).toBe(false);
+
+      const failed = list.find((i) => i.code === 'scheduled_run_failed');
+      expect(failed.message).toBe('The last scheduled inventory sync failed. Microsoft Graph kept throttling requests, so the operation gave up.');
+      expect(failed.nextSteps.map((st: Loose) => st.label)).toEqual(['Try again in a few minutes', 'View the run']);
+      expect(failed.nextSteps[1].url).toBe(`/admin/operations/${runId}`);
+      const verification = list.find((i) => i.code === 'provider_verification_failed');
+      expect(verification.message).toBe(
+        'The last verification of this connection failed. Microsoft rejected the client secret: it is not valid for this app registration.',
+      );
+      expect(verification.nextSteps.map((st: Loose) => st.label)).toEqual(['Rotate the client secret', 'Check connection']);
+
+      // A shorter warning window: 12 days away is not yet attention.
+      const narrow = await startTestServer({ expiryWarningDays: 5 });
+      try {
+        const c = await login(narrow.base, 'owner@contoso.example');
+        const l = summary((await call(narrow.base, 'GET', URL, { cookie: c })).body.items);
+        expect(l.some((x) => x.includes('provider_credentials_expiring'))).toBe(false);
+        expect(l).toContain('critical tailspin/Primary provider_credentials_expired');
+      } finally {
+        await narrow.close();
+      }
     } finally {
-      await narrow.close();
+      // The shared fixture back the way the demo seeds it, whatever failed above.
+      await db.updateTable('provider_connections').set({ enabled: northwind.enabled }).where('id', '=', northwind.id).execute();
+      await db
+        .updateTable('provider_connections')
+        .set({ verification_status: lab.verification_status, verification_reason_code: lab.verification_reason_code })
+        .where('id', '=', lab.id)
+        .execute();
+      await db.updateTable('tenants').set({ status: alpine.status }).where('id', '=', alpine.id).execute();
     }
   });
 });

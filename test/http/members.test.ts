@@ -108,19 +108,26 @@ describe('the last owner', () => {
   });
 
   it('two owners demoting each other at once: exactly one succeeds, one owner is left', async () => {
-    expect((await patch(ids.manager, { role: 'owner' })).status).toBe(200);
-    const [a, b] = await Promise.all([patch(ids.manager, { role: 'manager' }, 'owner'), patch(ids.owner, { role: 'manager' }, 'manager')]);
-    expect([a.status, b.status].sort()).toEqual([200, 409]);
-    const owners = await s.tdb.db
-      .selectFrom('workspace_members')
-      .select('user_id')
-      .where('role', '=', 'owner')
-      .where('workspace_id', 'in', s.tdb.db.selectFrom('workspaces').select('id').where('slug', '=', 'contoso-msp'))
-      .execute();
-    expect(owners).toHaveLength(1);
-    // Put things back: whoever is the owner now makes the other one owner again.
-    if (owners[0]!.user_id !== ids.owner) expect((await patch(ids.owner, { role: 'owner' }, 'manager')).status).toBe(200);
-    else expect((await patch(ids.manager, { role: 'manager' })).status).toBe(200);
+    const owners = async () =>
+      (
+        await s.tdb.db
+          .selectFrom('workspace_members')
+          .select('user_id')
+          .where('role', '=', 'owner')
+          .where('workspace_id', 'in', s.tdb.db.selectFrom('workspaces').select('id').where('slug', '=', 'contoso-msp'))
+          .execute()
+      ).map((o) => o.user_id);
+    try {
+      expect((await patch(ids.manager, { role: 'owner' })).status).toBe(200);
+      const [a, b] = await Promise.all([patch(ids.manager, { role: 'manager' }, 'owner'), patch(ids.owner, { role: 'manager' }, 'manager')]);
+      expect([a.status, b.status].sort()).toEqual([200, 409]);
+      expect(await owners()).toHaveLength(1);
+    } finally {
+      // Put things back whatever failed above: the owner is owner again, then the manager manager.
+      const now = await owners();
+      if (!now.includes(ids.owner)) expect((await patch(ids.owner, { role: 'owner' }, 'manager')).status).toBe(200);
+      if (now.includes(ids.manager)) expect((await patch(ids.manager, { role: 'manager' })).status).toBe(200);
+    }
   });
 });
 

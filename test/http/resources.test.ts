@@ -98,23 +98,35 @@ describe('provider connections', () => {
   it('making another connection the default moves the default, is audited, and new starts pin it', async () => {
     const primary = await connectionOf(s.tdb.db, 'contoso-lab', 'Primary');
     const secondary = await connectionOf(s.tdb.db, 'contoso-lab', 'Secondary');
-    const r = await patch(secondary.id, { isDefault: true }, 'manager');
-    expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: secondary.id, isDefault: true });
-    expect((await connectionOf(s.tdb.db, 'contoso-lab', 'Primary')).is_default).toBe(false);
-    const audit = await s.tdb.db.selectFrom('audit_log').selectAll().where('action', '=', 'provider_connection.default_changed').executeTakeFirstOrThrow();
-    expect(audit.details).toMatchObject({ providerConnectionId: secondary.id, isDefault: true, previousDefaultId: primary.id });
-    const started = await call(s.base, 'POST', '/api/tenants/contoso-lab/operations', { cookie: cookies.operator, body: { type: 'inventory.sync' } });
-    expect(started.body.providerConnection).toEqual({ id: secondary.id, name: 'Secondary' });
-    expect((await patch(primary.id, { isDefault: true })).status).toBe(200);
+    try {
+      const r = await patch(secondary.id, { isDefault: true }, 'manager');
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ id: secondary.id, isDefault: true });
+      expect((await connectionOf(s.tdb.db, 'contoso-lab', 'Primary')).is_default).toBe(false);
+      const audit = await s.tdb.db.selectFrom('audit_log').selectAll().where('action', '=', 'provider_connection.default_changed').executeTakeFirstOrThrow();
+      expect(audit.details).toMatchObject({ providerConnectionId: secondary.id, isDefault: true, previousDefaultId: primary.id });
+      const started = await call(s.base, 'POST', '/api/tenants/contoso-lab/operations', { cookie: cookies.operator, body: { type: 'inventory.sync' } });
+      expect(started.body.providerConnection).toEqual({ id: secondary.id, name: 'Secondary' });
+      expect((await patch(primary.id, { isDefault: true })).status).toBe(200);
+    } finally {
+      // The fixture's default back, whatever failed above.
+      await s.tdb.db.transaction().execute(async (tx) => {
+        await tx.updateTable('provider_connections').set({ is_default: false }).where('id', '=', secondary.id).execute();
+        await tx.updateTable('provider_connections').set({ is_default: true }).where('id', '=', primary.id).execute();
+      });
+    }
   });
 
   it('disabling blocks starts on that connection; enabling lifts it', async () => {
     const conn = await connectionOf(s.tdb.db, 'northwind');
-    expect((await patch(conn.id, { enabled: false })).body.enabled).toBe(false);
-    const blocked = await call(s.base, 'POST', '/api/tenants/northwind/operations', { cookie: cookies.owner, body: { type: 'compliance.snapshot' } });
-    expect(blocked.body).toMatchObject({ outcome: 'blocked', reason: { code: 'provider_connection_disabled' } });
-    expect((await patch(conn.id, { enabled: true })).body.enabled).toBe(true);
+    try {
+      expect((await patch(conn.id, { enabled: false })).body.enabled).toBe(false);
+      const blocked = await call(s.base, 'POST', '/api/tenants/northwind/operations', { cookie: cookies.owner, body: { type: 'compliance.snapshot' } });
+      expect(blocked.body).toMatchObject({ outcome: 'blocked', reason: { code: 'provider_connection_disabled' } });
+      expect((await patch(conn.id, { enabled: true })).body.enabled).toBe(true);
+    } finally {
+      await s.tdb.db.updateTable('provider_connections').set({ enabled: true }).where('id', '=', conn.id).execute();
+    }
   });
 
   it('rotating the secret seals it, sets the expiry, audits without the secret and unblocks an expired connection', async () => {

@@ -145,16 +145,21 @@ describe('credentials, connection and state', () => {
 
   it('provider_connection_disabled -> enable -> queued', async () => {
     const conn = (await call(base, 'GET', '/api/tenants/contoso-lab/provider-connections', { cookie: owner })).body.items[0];
-    await call(base, 'PATCH', `/api/provider-connections/${conn.id}`, { cookie: owner, body: { enabled: false } });
-    const blocked = await startOp('contoso-lab', 'entra_group_sync');
-    expect(blocked.body.reason.code).toBe('provider_connection_disabled');
-    expect(blocked.body.nextSteps[0]).toEqual({ label: 'Enable the connection', url: `/admin/provider-connections/${conn.id}` });
-    // An operator cannot enable it: the step reads as whom to ask, not as a link to a 403.
-    const operator = await login(base, 'operator@contoso.example');
-    const asOperator = await call(base, 'POST', '/api/tenants/contoso-lab/operations', { cookie: operator, body: { type: 'entra_group_sync' } });
-    expect(asOperator.body.nextSteps[0]).toMatchObject({ url: null, hint: expect.stringContaining('owner or manager') });
-    await call(base, 'PATCH', `/api/provider-connections/${conn.id}`, { cookie: owner, body: { enabled: true } });
-    expect((await startOp('contoso-lab', 'entra_group_sync')).body.outcome).toBe('accepted');
+    try {
+      await call(base, 'PATCH', `/api/provider-connections/${conn.id}`, { cookie: owner, body: { enabled: false } });
+      const blocked = await startOp('contoso-lab', 'entra_group_sync');
+      expect(blocked.body.reason.code).toBe('provider_connection_disabled');
+      expect(blocked.body.nextSteps[0]).toEqual({ label: 'Enable the connection', url: `/admin/provider-connections/${conn.id}` });
+      // An operator cannot enable it: the step reads as whom to ask, not as a link to a 403.
+      const operator = await login(base, 'operator@contoso.example');
+      const asOperator = await call(base, 'POST', '/api/tenants/contoso-lab/operations', { cookie: operator, body: { type: 'entra_group_sync' } });
+      expect(asOperator.body.nextSteps[0]).toMatchObject({ url: null, hint: expect.stringContaining('owner or manager') });
+      await call(base, 'PATCH', `/api/provider-connections/${conn.id}`, { cookie: owner, body: { enabled: true } });
+      expect((await startOp('contoso-lab', 'entra_group_sync')).body.outcome).toBe('accepted');
+    } finally {
+      // Enabled again even when an assertion above failed (the fix itself is the PATCH above).
+      await env.tdb.db.updateTable('provider_connections').set({ enabled: true }).where('id', '=', conn.id).execute();
+    }
   });
 
   it('tenant_not_operable: litware explains the state and who may change it', async () => {

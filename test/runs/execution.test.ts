@@ -138,12 +138,15 @@ describe('provider faults map to the shared reasons', () => {
   it('429 with Retry-After, then success; 5xx and throttling that never stop -> unavailable / throttled', async () => {
     const f = fixture('contoso-lab');
     const app = [f.entraTenantId, f.connections[0]!.clientId] as const;
-    env.sandbox.state.setAppFaults(...app, { throttleNext: 2, retryAfterSeconds: 1 });
-    expect(await run('contoso-lab', 'entra_group_sync')).toMatchObject({ outcome: 'succeeded' });
-    env.sandbox.state.setAppFaults(...app, { serverErrorsNext: 1000 });
-    expect(await run('contoso-lab', 'entra_group_sync')).toMatchObject({ outcome: 'failed', reason_code: 'provider_unavailable' });
-    env.sandbox.state.setAppFaults(...app, { throttleNext: 1000 });
-    expect(await run('contoso-lab', 'entra_group_sync')).toMatchObject({ outcome: 'failed', reason_code: 'provider_throttled' });
-    env.sandbox.state.setAppFaults(...app, {});
+    try {
+      env.sandbox.state.setAppFaults(...app, { throttleNext: 2, retryAfterSeconds: 1 });
+      expect(await run('contoso-lab', 'entra_group_sync')).toMatchObject({ outcome: 'succeeded' });
+      env.sandbox.state.setAppFaults(...app, { serverErrorsNext: 1000 });
+      expect(await run('contoso-lab', 'entra_group_sync')).toMatchObject({ outcome: 'failed', reason_code: 'provider_unavailable' });
+      env.sandbox.state.setAppFaults(...app, { throttleNext: 1000 });
+      expect(await run('contoso-lab', 'entra_group_sync')).toMatchObject({ outcome: 'failed', reason_code: 'provider_throttled' });
+    } finally {
+      env.sandbox.state.setAppFaults(...app, {});
+    }
   });
 });
