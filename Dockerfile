@@ -16,7 +16,7 @@ COPY package.json package-lock.json ./
 # and the `node` devDependency would download a second Node 24; the base image's is used.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 # The console imports a few shared modules (capabilities, permissions, route schemas) from src/.
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.base.json ./
 COPY src ./src
 COPY web ./web
 RUN npm run build:web
