@@ -2,9 +2,8 @@
 //
 // Why: every other query goes out as an unnamed statement, which PostgreSQL parses and plans
 // on each execution. For the gate's short look-ups that is most of their server time: a named
-// statement is parsed once per connection and then only bound and executed (measured on the
-// benchmark machine: a tenant look-up 12.8k/s → 22.3k/s, a connection look-up 9.8k/s →
-// 15.7k/s with 16 callers). Only marked statements are named, so the set held per server
+// statement is parsed once per connection and then only bound and executed (the measured gain:
+// docs/BENCHMARKS.md, "What changed since the first measurement", 3). Only marked statements are named, so the set held per server
 // connection stays small and fixed; dynamic SQL never accumulates there. Processes migrate
 // before they serve, so a statement prepared on a connection never outlives its schema. Behind a
 // transaction-pooling proxy this needs the proxy's prepared-statement support (PgBouncer ≥ 1.21,

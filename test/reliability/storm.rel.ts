@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { seedDemoData, testBox } from '../helpers/seed.ts';
 import { stormWorld } from './lib/fixtures.ts';
-import { dropBackstop, installLocklessAdmission } from './lib/invariants.ts';
+import { dropAdmissionIndexes, installLocklessAdmission } from './lib/invariants.ts';
 import { runStorm, stormViolations, type StormReport } from './lib/storm.ts';
 
 const dbs: TestDatabase[] = [];
@@ -59,7 +59,7 @@ describe('contended starts across 4 OS processes', () => {
 
   it('negative control: a gate without the locks and without the unique indexes is caught admitting twice', async () => {
     const { tdb, world: w } = await world(async (t) => {
-      await dropBackstop(t.db);
+      await dropAdmissionIndexes(t.db);
       await installLocklessAdmission(t.db);
     });
     const r = await runStorm({ db: tdb.db, url: tdb.url, world: w, processes: 4, totalStarts: 4_000, clientsPerProcess: 16 });

@@ -1,5 +1,13 @@
 -- The whole domain of opsgate (see docs/ARCHITECTURE.md). Every table is owned by the
 -- application; the job queue's own schema (graphile_worker) is installed before this file.
+--
+-- Read with the later migrations: this file is the schema as first created, not as it is now.
+-- Admission in particular: the partial unique index operation_runs_one_active_per_identity
+-- was re-created by 0004-admission-insert-first.sql (it no longer covers rows without a
+-- dedupe key); operation_runs_one_active_per_scope is as created here. The admission
+-- functions are in 0002-admission.sql, the live opsgate_admit in 0004, the set-based ones
+-- for many tenants in 0018-admit-many.sql. Later migrations add tables, columns and indexes
+-- (0005, 0012 and 0019 add indexes on operation_runs).
 
 create table workspaces (
   id uuid primary key default gen_random_uuid(),
@@ -100,8 +108,9 @@ create table operation_runs (
   check ((status = 'completed') = (completed_at is not null)),
   check (outcome <> 'blocked' or started_at is null)
 );
--- The backstop of the gate's lock: no code path can ever hold two active runs on one
--- connection, nor two active runs of one identity.
+-- The arbiter of admission: no code path can ever hold two active runs on one connection, nor
+-- two active runs of one identity. Since 0004 the admission's insert is the check (a start
+-- these indexes refuse is deduped or scope busy); the advisory locks only serialise admissions.
 create unique index operation_runs_one_active_per_scope
   on operation_runs (provider_connection_id) where status in ('queued', 'running');
 create unique index operation_runs_one_active_per_identity

@@ -1,3 +1,8 @@
+-- Not the live admission: 0004-admission-insert-first.sql replaced opsgate_admit (the insert
+-- against the partial unique indexes is the check, the job row is written without NOTIFY) and
+-- 0018-admit-many.sql adds opsgate_admit_many and opsgate_record_blocked_many for many tenants
+-- at once. opsgate_record_blocked below is still the live version.
+--
 -- Admission in one round trip. The gate calls these functions as single statements, so
 -- each runs as its own READ COMMITTED transaction: the statements after the advisory lock
 -- take a fresh snapshot and see every run committed by whoever held the lock before us.
@@ -37,8 +42,9 @@ begin
   end if;
 
   if v_outcome is null then
-    -- The partial unique indexes are the backstop: a conflict here means some path took
-    -- no lock, and the start is refused rather than admitted twice.
+    -- The partial unique indexes arbitrate: a conflict here means some path took no lock, and
+    -- the start is refused rather than admitted twice. (In this first version the look-ups
+    -- above decide first; since 0004 the insert alone is the check.)
     insert into operation_runs (tenant_id, type, provider_connection_id, initiator_user_id, trigger,
                                 status, outcome, context, dedupe_key)
     values (p_tenant_id, p_type, p_connection_id, p_initiator, p_trigger,

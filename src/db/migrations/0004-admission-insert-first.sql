@@ -3,16 +3,17 @@
 -- 1. No NOTIFY inside the admission. graphile_worker.add_job issues pg_notify, and PostgreSQL
 --    takes a database-wide lock at pre-commit of every transaction that notified and holds it
 --    through the commit's WAL flush, so notifying admissions could not share a flush: that lock
---    was 72-86 % of the admitting backends' time (docs/BENCHMARKS.md). The job row is the same
---    row add_job writes (graphile-worker 0.18, schema revision 20: the version is pinned and a
---    test checks the revision). The gate wakes the workers after the commit (src/gate/wake.ts);
+--    was most of the admitting backends' time (docs/BENCHMARKS.md, "What changed since the
+--    first measurement", 1). The job row is the same row add_job writes (graphile-worker 0.18,
+--    schema revision 20: the version is pinned and a test checks the revision). The gate wakes the workers after the commit (src/gate/wake.ts);
 --    a lost wake-up costs at most the workers' poll interval.
 -- 2. The insert is the check. The partial unique indexes (one active run per connection, one
 --    per dedupe identity) refuse the run when an active run holds either; only a refused start
 --    looks the holder up, to name it. Version 1 looked both up before inserting: a look-up of a
 --    key that is absent, in indexes that churn (every run enters them queued and leaves them
---    when it ends), became 2.5x slower after tens of thousands of admissions, until a REINDEX
---    (docs/BENCHMARKS.md, "the step change"); the insert's own uniqueness check did not.
+--    when it ends), became several times slower after tens of thousands of admissions, until a
+--    REINDEX (docs/BENCHMARKS.md, "What changed since the first measurement", 5); the insert's
+--    own uniqueness check did not.
 --    The advisory locks stay: admissions of one identity or one scope are serialised, so a
 --    refusal names a stable holder and the order identity-then-scope is kept.
 -- 3. The identity index no longer covers rows without a dedupe key (below).

@@ -117,7 +117,7 @@ export async function checkOverlaps(db: Db): Promise<Overlaps> {
 }
 
 /** NEGATIVE CONTROL ONLY (with installLocklessAdmission): drops the two partial unique indexes that arbitrate admission. */
-export async function dropBackstop(db: Db): Promise<void> {
+export async function dropAdmissionIndexes(db: Db): Promise<void> {
   await sql`drop index operation_runs_one_active_per_scope; drop index operation_runs_one_active_per_identity`.execute(db);
 }
 
@@ -148,7 +148,7 @@ export function sampleActivePerScope(client: pg.Client, everyMs = 5): { stop(): 
 
 /**
  * Replaces opsgate_admit, in this test database, with a copy that takes no advisory lock, so the
- * partial unique indexes alone arbitrate. Together with dropBackstop it is a gate that can
+ * partial unique indexes alone arbitrate. Together with dropAdmissionIndexes it is a gate that can
  * admit twice (the negative control), which the checks above must catch; it proves the harness
  * can see what it claims to rule out.
  */
