@@ -1,4 +1,5 @@
 // npm run bench [-- --quick] [-- --ephemeral] [-- --rounds N]
+// npm run bench -- --scale [--quick]   the data-scale benchmark (bench/scale.ts)
 //
 // The start gate against the database's own ceiling and against its peers, on a fresh
 // embedded PostgreSQL (durable: fsync on) or a throwaway database on DATABASE_URL's server.
@@ -27,6 +28,11 @@ import { createFixture, openBenchDatabase } from './setup.ts';
 import { fmt, markdownTable, median, ms, percentile, spread } from './stats.ts';
 
 const args = process.argv.slice(2);
+if (args.includes('--scale')) {
+  // The data-scale benchmark (10,000 tenants, 1,000,000 runs) is a run of its own: bench/scale.ts.
+  const { runScale } = await import('./scale.ts');
+  process.exit(await runScale(args));
+}
 const quick = args.includes('--quick');
 const ephemeral = args.includes('--ephemeral');
 const argValue = (name: string) => {
