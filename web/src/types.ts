@@ -9,6 +9,7 @@ import type { appInUseSchema, appRegistrationSchema } from '../../src/http/route
 import type { attentionItemSchema } from '../../src/http/routes/attention.ts';
 import type { auditItemSchema, auditPageSchema } from '../../src/http/routes/audit.ts';
 import type { backupItemSchema } from '../../src/http/routes/backups.ts';
+import type { tenantSelection } from '../../src/http/routes/bulk.ts';
 import type { createdInvitationSchema, invitationOfferSchema, openInvitationSchema } from '../../src/http/routes/invitations.ts';
 import type { memberSchema } from '../../src/http/routes/members.ts';
 import type { presetSchema } from '../../src/http/routes/onboarding-presets.ts';
@@ -32,6 +33,7 @@ import type {
 } from '../../src/http/schemas.ts';
 import type { OperationType } from '../../src/operations/definition.ts';
 import type { OnboardingView, SelectionView } from '../../src/presenter/onboarding.ts';
+import type { SettableStatus } from '../../src/tenants/lifecycle.ts';
 
 export type { Capability, OperationType };
 
@@ -75,6 +77,10 @@ export type TenantSummary = z.output<typeof tenantSummarySchema>;
 /** GET /api/tenants/{tenant}. */
 export type Tenant = z.output<typeof tenantDetailSchema>;
 export type TenantStatus = Tenant['status'];
+/** The statuses an owner may set (PATCH /api/tenants/{tenant}). */
+export type SettableTenantStatus = SettableStatus;
+/** "all", or the slugs of the tenants picked (a bulk start's and a schedule's `tenants`). */
+export type TenantSelection = z.input<typeof tenantSelection>;
 
 export type ProviderConnection = z.output<typeof connectionSchema>;
 /** A certificate connection's public certificate, for upload to the app registration. */

@@ -15,8 +15,8 @@ import { StartButton } from './StartButton.tsx';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type Kind = 'secret' | 'certificate';
-type Mode = 'workspace_app' | 'own_app';
+type Kind = ProviderConnection['credentialKind'];
+type Mode = ProviderConnection['kind'];
 
 export function AddConnectionForm({
   tenant,

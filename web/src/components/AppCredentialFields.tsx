@@ -2,8 +2,9 @@
 // (write-only, with the date it expires) or a certificate opsgate generates. `toBody` turns the
 // fields into the API's `credential`, or says what is missing.
 import { useState } from 'react';
+import type { AppRegistration } from '../types.ts';
 
-export type CredentialType = 'secret' | 'certificate';
+export type CredentialType = AppRegistration['credentialType'];
 
 export interface CredentialState {
   type: CredentialType;

@@ -6,17 +6,17 @@ import { useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../api.ts';
 import { announceChange } from '../hooks.ts';
-import type { ProviderConnection } from '../types.ts';
+import type { ConnectionInUse, ProviderConnection } from '../types.ts';
 
 interface Refusal {
   message: string;
-  run: { id: string; url: string } | null;
+  /** The run holding the connection (409 connection_in_use). */
+  run: ConnectionInUse['run'] | null;
 }
 
 function refusalOf(err: unknown): Refusal {
   if (!(err instanceof ApiError)) return { message: String(err), run: null };
-  const run = (err.body as { run?: { id?: unknown; url?: unknown } } | null)?.run;
-  return { message: err.message, run: run && typeof run.id === 'string' && typeof run.url === 'string' ? { id: run.id, url: run.url } : null };
+  return { message: err.message, run: err.code === 'connection_in_use' ? (err.body as ConnectionInUse).run : null };
 }
 
 export function DeleteConnection({ c, tenantSlug, canManage }: { c: ProviderConnection; tenantSlug: string; canManage: boolean }) {

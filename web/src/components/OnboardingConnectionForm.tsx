@@ -6,10 +6,10 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useAppRegistrations } from '../app-registrations.ts';
-import type { DemoPreset } from '../types.ts';
+import type { DemoPreset, OnboardingSession } from '../types.ts';
 import { DemoPresetOffer } from './DemoPresetOffer.tsx';
 
-type Mode = 'workspace_app' | 'own_app';
+type Mode = NonNullable<OnboardingSession['providerConnection']>['kind'];
 
 export function ConnectionForm({ sessionId, disabled, preset, onDone }: { sessionId: string; disabled: boolean; preset?: DemoPreset; onDone: () => void }) {
   const [name, setName] = useState('Primary');

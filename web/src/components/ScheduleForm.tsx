@@ -4,8 +4,8 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { BULK_TYPES, browserTimeZone, cronInWords, fieldErrors, type Schedule } from '../fleet.ts';
 import { OPERATIONS } from '../operations.ts';
-import type { OperationType } from '../types.ts';
-import { TenantChooser, type TenantSelection } from './TenantChooser.tsx';
+import type { OperationType, TenantSelection } from '../types.ts';
+import { TenantChooser } from './TenantChooser.tsx';
 
 export const TIME_ZONE_LIST = 'time-zones';
 

@@ -5,10 +5,8 @@
 import { useId, useMemo, useState } from 'react';
 import { useCurrentWorkspace } from '../attention.ts';
 import { listedTenants, membershipCan, useSession, useWorkspaceWith } from '../session.tsx';
-import type { Capability, SessionTenant, SessionWorkspace } from '../types.ts';
+import type { Capability, SessionTenant, SessionWorkspace, TenantSelection } from '../types.ts';
 import { PickList } from './PickList.tsx';
-
-export type TenantSelection = 'all' | string[];
 
 interface Props {
   value: TenantSelection;

@@ -7,7 +7,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useLocation } from 'react-router-dom';
 import { api, ApiError } from '../api.ts';
-import type { Tenant } from '../types.ts';
+import type { SettableTenantStatus, Tenant } from '../types.ts';
 
 /**
  * The next step of tenant_not_operable: on arriving at #status (once the tenant is on screen),
@@ -27,7 +27,7 @@ export function useLandOnStatus(loaded: boolean): void {
   }, [loaded, location.hash, location.key]);
 }
 
-type Status = 'active' | 'suspended' | 'archived';
+type Status = SettableTenantStatus;
 type Mode = 'idle' | 'rename' | 'archive';
 
 // Suspended stops work that is expected to run; archived and onboarding are states by design.

@@ -8,23 +8,7 @@ import { formatDateTime, humanizeKey } from '../format.ts';
 import { useDocumentTitle, useResource } from '../hooks.ts';
 import { operationTitle } from '../operations.ts';
 import { listedTenants, membershipCan, useSession } from '../session.tsx';
-
-interface AuditItem {
-  id: string;
-  at: string;
-  actor: { email: string } | null;
-  action: string;
-  tenant: { slug: string } | null;
-  outcome: string | null;
-  operationType: string | null;
-  run: { id: string; url: string } | null;
-  reason: { code: string; message: string } | null;
-  details: Record<string, unknown>;
-}
-interface AuditPageData {
-  items: AuditItem[];
-  next: string | null;
-}
+import type { AuditItem, AuditPage as AuditPageData } from '../types.ts';
 
 const FILTERS = ['tenant', 'actor', 'action', 'since', 'until'] as const;
 type Filter = Record<(typeof FILTERS)[number], string>;

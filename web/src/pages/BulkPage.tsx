@@ -6,13 +6,13 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { rolesWith } from '../../../src/access/capabilities.ts';
 import { api, ApiError } from '../api.ts';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
-import { activeTenants, TenantChooser, useFleetWorkspace, type TenantSelection } from '../components/TenantChooser.tsx';
+import { activeTenants, TenantChooser, useFleetWorkspace } from '../components/TenantChooser.tsx';
 import { BULK_TYPES, countsText, fieldErrors, tenantCount, type Bulk, type BulkSummary } from '../fleet.ts';
 import { formatDateTime, relativeTime } from '../format.ts';
 import { announceChange, useDocumentTitle, useNow, useResource } from '../hooks.ts';
 import { OPERATIONS, operationAction, operationTitle } from '../operations.ts';
 import { listedTenants, useSession } from '../session.tsx';
-import type { ItemList, OperationType, SessionWorkspace } from '../types.ts';
+import type { ItemList, OperationType, SessionWorkspace, TenantSelection } from '../types.ts';
 import '../fleet.css';
 
 const WHO_CAN = rolesWith('bulk.start')

@@ -7,18 +7,9 @@ import { api, ApiError } from '../api.ts';
 import { AccountCard, TextField } from '../components/AccountCard.tsx';
 import { Loading } from '../components/States.tsx';
 import { useDocumentTitle } from '../hooks.ts';
-import { roleLabel, tenantsLabel, type TenantsGrant } from '../members.ts';
+import { roleLabel, tenantsLabel } from '../members.ts';
 import { useSession } from '../session.tsx';
-import type { Role } from '../types.ts';
-
-interface Offer {
-  email: string;
-  role: Role;
-  workspace: { name: string; slug: string };
-  tenants: TenantsGrant;
-  expiresAt: string;
-  accountExists: boolean;
-}
+import type { InvitationOffer as Offer } from '../types.ts';
 
 const MIN_PASSWORD = 12;
 

@@ -3,6 +3,7 @@ import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError, request } from '../api.ts';
 import { useDocumentTitle } from '../hooks.ts';
 import { useSession } from '../session.tsx';
+import type { AuthProvider, ItemList } from '../types.ts';
 
 /** Only same-app paths: never send a user to another origin after sign-in. */
 function safeNext(next: string | null): string {
@@ -20,10 +21,10 @@ export function LoginPage() {
   const [busy, setBusy] = useState(false);
   const next = safeNext(params.get('next'));
   // "Sign in with Microsoft" and the like, where the server has them configured.
-  const [providers, setProviders] = useState<{ id: string; label: string; url: string }[]>([]);
+  const [providers, setProviders] = useState<AuthProvider[]>([]);
   useEffect(() => {
     const ac = new AbortController();
-    request<{ items: { id: string; label: string; url: string }[] }>('GET', '/api/auth/providers', undefined, ac.signal)
+    request<ItemList<AuthProvider>>('GET', '/api/auth/providers', undefined, ac.signal)
       .then((r) => setProviders(r.items))
       .catch(() => undefined);
     return () => ac.abort();
