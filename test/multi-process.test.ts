@@ -17,6 +17,7 @@ import { registerDemoInSandbox } from '../src/seed/sandbox-demo.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { nodeBin } from './helpers/node.ts';
 import { call, login, PERSONAS } from './http/helpers.ts';
+import { closeAll } from './helpers/teardown.ts';
 
 const CLI = path.resolve('src/cli.ts');
 const KEY = crypto.randomBytes(32).toString('base64');
@@ -132,8 +133,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of procs) if (alive(p)) p.child.kill('SIGKILL');
   await Promise.all(procs.map((p) => p.exited));
-  await cloud?.close();
-  await tdb?.close();
+  await closeAll(cloud, tdb);
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -3,6 +3,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiStart, bootConsole, eventually, getRun, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let page: Page;
@@ -11,7 +12,7 @@ beforeAll(async () => {
   env = await bootConsole();
   ({ page } = await env.signIn('owner@contoso.example'));
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 async function outcomeShown(runId: string, outcome: string) {
   await eventually(async () => (await page.locator(`[data-run-outcome="${outcome}"]`).count()) > 0, `run ${runId} shown ${outcome}`, 20_000);

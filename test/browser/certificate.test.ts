@@ -9,6 +9,7 @@ import { Agent, fetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { bootConsole, clickStart, getRun, waitIdle, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let page: Page;
@@ -43,8 +44,7 @@ beforeAll(async () => {
   expect(app.status).toBe(201);
 });
 afterAll(async () => {
-  await agent?.close();
-  await env?.close();
+  await closeAll(agent, env);
 });
 
 // A test that slows the cloud puts it back (the console's 50 ms) even when it fails.

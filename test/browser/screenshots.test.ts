@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiStart, bootConsole, clickStart, connectionId, eventually, screenshot, SCREENSHOT_DIR, VIEWPORT, waitIdle, type ConsoleEnv } from './harness.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
 let page: Page;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   page.on('pageerror', (e) => pageErrors.push(e.message));
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
 });
-afterAll(async () => env?.close());
+afterAll(() => closeAll(env));
 
 const shot = screenshot;
 

@@ -9,6 +9,7 @@ import { items } from '../../src/http/schemas.ts';
 import { hashPassword } from '../../src/security/passwords.ts';
 import { connectionOf, tenantBySlug, userByEmail } from '../helpers/seed.ts';
 import { call, insertCompletedRun, login, loginAll, startTestServer, type Loose, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -18,7 +19,7 @@ beforeAll(async () => {
   s = await startTestServer();
   cookies = await loginAll(s.base);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 const summary = (list: Loose[]) => list.map((i) => `${i.severity} ${i.tenant.slug}${i.providerConnection ? `/${i.providerConnection.name}` : ''} ${i.code}`);
 

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userByEmail } from '../helpers/seed.ts';
 import { call, login, loginAll, PERSONAS, type Persona, type TestServer, startTestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -14,7 +15,7 @@ beforeAll(async () => {
   cookies = await loginAll(s.base);
   for (const [p, email] of Object.entries(PERSONAS)) ids[p as keyof typeof ids] = (await userByEmail(s.tdb.db, email)).id;
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 
 const WS = '/api/workspaces/contoso-msp';
 const patch = (userId: string, body: unknown, who: Persona = 'owner') => call(s.base, 'PATCH', `${WS}/members/${userId}`, { cookie: cookies[who], body });

@@ -9,6 +9,7 @@ import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { connectionOf, tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
 import { credentialAad } from '../../src/security/secret-box.ts';
 import { call, freeAllScopes, insertCompletedRun, loginAll, startTestServer, type Persona, type TestServer } from './helpers.ts';
+import { closeAll } from '../helpers/teardown.ts';
 
 let s: TestServer;
 let cookies: Record<Persona, string | null>;
@@ -18,7 +19,7 @@ beforeAll(async () => {
   s = await startTestServer();
   cookies = await loginAll(s.base);
 });
-afterAll(async () => s?.close());
+afterAll(() => closeAll(s));
 beforeEach(async () => freeAllScopes(s.tdb.db));
 
 const get = (path: string, who: Persona = 'owner') => call(s.base, 'GET', path, { cookie: cookies[who] });
