@@ -11,6 +11,7 @@ import type { ReasonParams } from '../../db/schema.ts';
 import { explain } from '../../reasons/catalogue.ts';
 import { isReasonCode } from '../../reasons/codes.ts';
 import { runUrl } from '../../presenter/index.ts';
+import { RUN_OUTCOMES } from '../../vocabulary.ts';
 import { byRestoreRun, byTenantRef } from '../locate.ts';
 import { HttpError, invalid, notFound } from '../errors.ts';
 import { tenantRoute, type Route } from '../route.ts';
@@ -25,7 +26,7 @@ export const restoreRunSummarySchema = z.strictObject({
     .strictObject({
       id: z.string(),
       url: z.string(),
-      outcome: z.string(),
+      outcome: z.enum(RUN_OUTCOMES),
       reason: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
     })
     .nullable(),
