@@ -14,7 +14,7 @@ import { announceChange, useResource } from '../hooks.ts';
 import { OPERATIONS } from '../operations.ts';
 import type { OperationType, PreflightAnswer, StartAnswer } from '../types.ts';
 import { NextStepItem } from './NextSteps.tsx';
-import { OutcomeRegion, outcomeWording, runUrl, StartFeedback } from './StartFeedback.tsx';
+import { OutcomeRegion, StartFeedback } from './StartFeedback.tsx';
 import { Link } from 'react-router-dom';
 
 interface Reporter {
@@ -131,9 +131,9 @@ function PreflightHint({ pre }: { pre: PreflightAnswer }) {
   if (pre.wouldBe === 'accepted') {
     return <span className="hint-ready">Ready{pre.providerConnection ? <span className="muted"> · uses {pre.providerConnection.name}</span> : null}</span>;
   }
-  const wording = outcomeWording(pre.wouldBe, pre.label);
+  const wording = pre.label;
   const first = pre.nextSteps[0];
-  const runLink = runUrl(pre.run);
+  const runLink = pre.run?.url ?? null;
   return (
     <span className={`hint hint-${pre.wouldBe}`} data-testid="preflight-hint">
       <span className={`badge outcome-badge-${pre.wouldBe}`}>{wording}</span> {pre.reason ? <span>{pre.reason.message}</span> : null}

@@ -1,21 +1,14 @@
 // THE start feedback: the one place that renders a start answer (the presenter's JSON).
 // Every start surface — tenant, connection, restore, groups, onboarding — shows this, so
 // the four outcomes read the same everywhere: queued, already running, scope busy, blocked.
-// Nothing here invents outcome copy; the title, reason and next steps come from the server.
-// The vocabulary below is only a fallback for an answer that lacks its `label`.
+// Nothing here invents outcome copy; the title, the outcome's word (`label`), the reason and
+// the next steps come from the server.
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { useResource } from '../hooks.ts';
 import { isActive, runState, runTone } from '../format.ts';
 import type { Outcome, Run, StartAnswer } from '../types.ts';
 import { NextSteps } from './NextSteps.tsx';
-
-export const OUTCOME_WORDING: Record<Outcome, string> = {
-  accepted: 'queued',
-  deduped: 'already running',
-  scope_busy: 'scope busy',
-  blocked: 'blocked',
-};
 
 // Simple line icons (no emoji font needed): check, loop, hourglass-ish clock, stop.
 const ICON: Record<Outcome, string> = {
@@ -24,15 +17,6 @@ const ICON: Record<Outcome, string> = {
   scope_busy: 'M12 7v5l3 3M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18',
   blocked: 'M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18M5.6 5.6l12.8 12.8',
 };
-
-export function outcomeWording(outcome: Outcome, label?: string | null): string {
-  return label || OUTCOME_WORDING[outcome] || outcome;
-}
-
-export function runUrl(run: { id: string; url?: string } | null | undefined): string | null {
-  if (!run) return null;
-  return run.url ?? `/admin/operations/${run.id}`;
-}
 
 /**
  * Where a start's answer appears. The region is on the page before any answer (a live region
@@ -61,9 +45,9 @@ export function StartFeedback({ answer, onDismiss, focus = false }: Props) {
   useEffect(() => {
     if (focus) ref.current?.focus();
   }, [focus]);
-  const wording = outcomeWording(answer.outcome, answer.label);
+  const wording = answer.label;
   const titleHasWording = answer.title.toLowerCase().includes(wording.toLowerCase());
-  const runLink = runUrl(answer.run);
+  const runLink = answer.run?.url ?? null;
   // The presenter may list the run itself as a next step ("View run", or "View the running
   // operation" for scope busy): show each link once.
   const steps = answer.nextSteps.filter((s) => !(runLink && s.url === runLink && s.label === 'View run'));
