@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { bulkStart, MAX_BULK_TENANTS } from '../src/bulk/bulk-start.ts';
 import { connectDatabase } from '../src/db/connect.ts';
 import { startMany } from '../src/gate/start-many.ts';
+import { start } from '../src/gate/start.ts';
 import type { BossPeer } from './peers.ts';
 import { scaleEndpoints, startApi, type EndpointResult } from './scale-api.ts';
 import { seedScale, type ScaleWorkspace } from './scale-seed.ts';
@@ -28,6 +29,8 @@ interface Phase {
   gate: number[];
   ceiling: number[];
   preflight: number[];
+  /** WAL written per accepted start (bytes, full-page images): what history costs a start, whatever the load. */
+  wal: { bytes: number; fpi: number };
   /** startMany() on every active tenant, and the bulk service (its most tenants per request). */
   bulkGate: number[];
   bulkService: number[];
@@ -54,6 +57,7 @@ export async function runScale(args: readonly string[]): Promise<number> {
   const REQUESTS = quick ? 30 : 200;
   const PREFLIGHT_N = quick ? 300 : 2000;
   const BULK_REPS = quick ? 1 : 3;
+  const WAL_STARTS = quick ? 1000 : 3000;
   const t0 = Date.now();
   const loadAtStart = loadavg();
 
@@ -88,6 +92,8 @@ export async function runScale(args: readonly string[]): Promise<number> {
         }
         log(`  round ${round + 1}: gate ${fmt(gate.at(-1)!)}/s, ceiling ${fmt(ceiling.at(-1)!)}/s`);
       }
+      const wal = await walPerStart(ctx, WAL_STARTS);
+      log(`  WAL per accepted start: ${fmt(wal.bytes)} bytes, ${fmt(wal.fpi, 2)} full-page images`);
       const preflight = median(await preflightOnly(ctx, PREFLIGHT_N));
 
       // Bulk start of every active tenant of the workspace: the gate's startMany() in one call,
@@ -127,6 +133,7 @@ export async function runScale(args: readonly string[]): Promise<number> {
         gate,
         ceiling,
         preflight: [preflight],
+        wal,
         bulkGate,
         bulkService,
         bulkTenants: rows.length,
@@ -157,6 +164,52 @@ export async function runScale(args: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * WAL written by `n` accepted starts (16 clients, distinct scopes), per start, and the full-page
+ * images among it: a start on a table of a million runs writes its index entries into pages
+ * spread over larger indexes, and the first change of a page after a checkpoint logs the page.
+ * Not timed; the server's own counters, so the machine's load does not move it.
+ */
+async function walPerStart(ctx: BenchContext, n: number): Promise<{ bytes: number; fpi: number }> {
+  const { pool, db } = ctx.db16;
+  await freeAllScopes(pool);
+  await pool.query('checkpoint');
+  const read = async () =>
+    (await pool.query<{ lsn: string; fpi: string }>(`select pg_current_wal_lsn()::text as lsn, (select wal_fpi::text from pg_stat_wal) as fpi`)).rows[0]!;
+  // Backends report their WAL statistics when idle at most once a second unless told to: every
+  // connection of the pool is told to, before each reading.
+  const flushAll = async () => {
+    const clients = await Promise.all(Array.from({ length: 16 }, () => pool.connect()));
+    await Promise.all(clients.map((c) => c.query('select pg_stat_force_next_flush()')));
+    clients.forEach((c) => c.release());
+    await new Promise((r) => setTimeout(r, 200));
+  };
+  await flushAll();
+  const a = await read();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < n) {
+        const scope = ctx.fixture.fresh[next++]!;
+        const r = await start(db, {
+          type: 'inventory.sync',
+          tenantId: scope.tenantId,
+          trigger: 'operator',
+          initiatorUserId: ctx.fixture.userId,
+          providerConnectionId: scope.connectionId,
+        });
+        if (r.outcome !== 'accepted') throw new Error(`WAL measurement: ${r.outcome}`);
+      }
+    }),
+  );
+  await flushAll();
+  const b = await read();
+  const {
+    rows: [d],
+  } = await pool.query<{ bytes: string }>(`select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::text as bytes`, [b.lsn, a.lsn]);
+  return { bytes: Number(d!.bytes) / n, fpi: (Number(b.fpi) - Number(a.fpi)) / n };
+}
+
 const TARGET_P95_MS = 50;
 
 function report(empty: Phase, scaled: Phase): string {
@@ -172,6 +225,12 @@ function report(empty: Phase, scaled: Phase): string {
       `${rate(empty.ceiling)}; ${fmt(norm(empty), 2)}×`,
       `${rate(scaled.ceiling)}; ${fmt(norm(scaled), 2)}×`,
       `gate ÷ ceiling, scaled ÷ empty: ${fmt(norm(scaled) / norm(empty), 2)}×`,
+    ],
+    [
+      'WAL per accepted start (bytes; full-page images)',
+      `${fmt(empty.wal.bytes)}; ${fmt(empty.wal.fpi, 2)}`,
+      `${fmt(scaled.wal.bytes)}; ${fmt(scaled.wal.fpi, 2)}`,
+      `${fmt(scaled.wal.bytes / empty.wal.bytes, 2)}× of empty (load-independent)`,
     ],
     ['preflight() median, 1 caller', ms(empty.preflight[0]!), ms(scaled.preflight[0]!), `≤ 2 ms: ${verdict(scaled.preflight[0]! <= 2)}`],
   ];

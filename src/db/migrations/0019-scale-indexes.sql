@@ -8,8 +8,3 @@
 create index operation_runs_failed_scheduled on operation_runs (tenant_id, type)
   where trigger = 'scheduled' and status = 'completed' and outcome = 'failed';
 
--- The tenant list's default sort (name, then id: src/http/routes/tenants.ts), keyset-paged:
--- without it every page joined and sorted all of the person's tenants (10,000: ~16 ms of
--- top-N sort per page); with it a page walks the first rows of the index (~0.3 ms). The
--- slug sorts have the unique index on slug.
-create index tenants_name on tenants (name, id);
