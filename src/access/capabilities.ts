@@ -12,7 +12,7 @@ export const CAPABILITIES = [
   'directory.sync',
   'restore.execute',
   'onboarding.manage',
-  // Added for running it for a real MSP (CONTRACT.md). Workspace-wide capabilities are held
+  // Added for running it for a real MSP (docs/ACCESS.md). Workspace-wide capabilities are held
   // through a role on the workspace's tenants; owner-only ones are listed explicitly below.
   'tenant.manage',
   'workspace.manage_members',

@@ -1,4 +1,4 @@
-// Prometheus metrics (CONTRACT.md "Operating it"). Counters and histograms live in this
+// Prometheus metrics (docs/API.md "Operating it"). Counters and histograms live in this
 // process's registry and count what this process did; gauges about shared state (active runs,
 // the queue) are read from the database at scrape time, so every process reports the same
 // truth however many there are. Loading this module subscribes to the gate's answers.

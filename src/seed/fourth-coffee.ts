@@ -1,7 +1,7 @@
 // Fourth Coffee: the customer tenant the demo's sandbox cloud holds but the console does not.
 // Its admin has already consented to an app registration with every permission the covered
 // operations need, so a new user can walk the onboarding wizard end to end against it
-// (CONTRACT "Demo fixtures"). Deliberately not in DEMO_WORKSPACES: the database seed must
+// (README, "Install and start"). Deliberately not in DEMO_WORKSPACES: the database seed must
 // never create it; onboarding does.
 import { ALL_PERMISSIONS } from '../operations/permissions.ts';
 import type { TenantCounts } from '../../sandbox/index.ts';

@@ -1,5 +1,5 @@
 // The start contract over real HTTP: every outcome and every blocked demo fixture, with the
-// exact status code and answer fields of CONTRACT.md, and the same problem reading the same
+// exact status code and answer fields of docs/API.md "The start contract", and the same problem reading the same
 // in the start answer, the run detail and the notification (FR-216-010).
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

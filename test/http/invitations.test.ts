@@ -1,4 +1,4 @@
-// Invitations over HTTP (CONTRACT.md "Members and invitations"): the URL is shown once and
+// Invitations over HTTP (docs/API.md "Setup, workspaces, members and invitations"): the URL is shown once and
 // single use, expires, can be withdrawn; "all" includes tenants added later; an email that
 // already has an account accepts with its password; every step is audited.
 import crypto from 'node:crypto';

@@ -1,4 +1,4 @@
-// Members over HTTP (CONTRACT.md "Members and invitations"): listing, changing role and
+// Members over HTTP (docs/API.md "Setup, workspaces, members and invitations"): listing, changing role and
 // tenants, removal that ends sessions at once, the last owner (also under a race), and
 // changing one's own password. Every change is audited.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

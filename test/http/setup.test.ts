@@ -1,4 +1,4 @@
-// First run over HTTP (CONTRACT.md "First run: no demo, no users"): a database without users,
+// First run over HTTP (docs/API.md "Setup, workspaces, members and invitations"): a database without users,
 // the token a process prints, one setup that wins even when two race on two "processes".
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';

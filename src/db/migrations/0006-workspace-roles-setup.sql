@@ -1,4 +1,4 @@
--- First run (CONTRACT.md "First run: no demo, no users").
+-- First run (docs/API.md "Setup, workspaces, members and invitations").
 --
 -- 1. A role on the workspace itself. Tenant roles (tenant_memberships) say what a member may
 --    do on a tenant; workspace-level capabilities (workspace.manage_members, onboarding a new

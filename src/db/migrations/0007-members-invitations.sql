@@ -1,4 +1,4 @@
--- Members and invitations (CONTRACT.md "Members and invitations").
+-- Members and invitations (docs/API.md "Setup, workspaces, members and invitations").
 --
 -- 1. "All tenants" is a grant on the workspace membership, not a snapshot: a member invited
 --    with tenants "all" must also get the tenants added later. Every read of access keeps

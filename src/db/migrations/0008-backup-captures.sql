@@ -1,5 +1,5 @@
--- Backups captured by "Capture backup" and restore runs created from them (CONTRACT.md,
--- "Tenant and connection lifecycle").
+-- Backups captured by "Capture backup" and restore runs created from them (docs/API.md,
+-- "Other routes").
 --
 -- 1. Each capture appends its own set of backup items (a backup is a point in time); the
 --    items remember the run that captured them. Retention deletes old runs, never backups,

@@ -1,4 +1,4 @@
--- Operating it (CONTRACT.md "Audit", "Operating it"): reading the audit log, and pruning old runs.
+-- Operating it (docs/API.md "Audit", "Operating it"): reading the audit log, and pruning old runs.
 --
 -- 1. The audit log is read newest first with keyset paging on (created_at, id) and filtered by
 --    tenant, actor, action and time (src/audit/query.ts). Each filter gets an index in that

@@ -1,4 +1,4 @@
--- Needs attention and webhooks (CONTRACT.md "Needs attention, and webhooks").
+-- Needs attention and webhooks (docs/API.md "Needs attention, and webhooks").
 --
 -- Webhooks are fed by an outbox *read*, never by the gate: a periodic task in the workers reads
 -- runs that completed (or were recorded blocked) since a stored watermark and writes one

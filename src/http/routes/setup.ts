@@ -1,4 +1,4 @@
-// First run (CONTRACT.md): is setup needed, and the setup itself, which creates the first
+// First run (docs/API.md "Setup, workspaces, members and invitations"): is setup needed, and the setup itself, which creates the first
 // workspace and its owner and signs them in. Public by nature: nobody can sign in yet; the
 // token printed by the server is what proves the caller runs it.
 import { z } from 'zod';
