@@ -120,13 +120,12 @@ export function useServerList<T>(base: string, options: ServerListOptions<T>): S
   }
 
   const url = listUrl(base, { pageSize, defaultSort, params, sort, q, cursor });
-  const r = usePage<T>(url, options);
+  const pageIndex = cursors.length - 1;
+  const r = usePage<T>(url, { base, pageIndex }, options);
   // While the next page (or a new search) loads, the page shown stays on screen, so the pager
   // and the search box keep their place and the keyboard focus; another list starts empty.
   // The positions ("51–100 of …") follow the rows on screen, not the page being asked for.
-  const pageIndex = cursors.length - 1;
-  const [last, setLast] = useState<{ base: string; data: KeysetPage<T>; pageIndex: number } | null>(null);
-  if (r.data && (last?.data !== r.data || last.base !== base || last.pageIndex !== pageIndex)) setLast({ base, data: r.data, pageIndex });
+  const last = r.lastAnswer;
   const stale = !r.data && r.loading && !r.error && last?.base === base ? last : null;
   const data = r.data ?? stale?.data ?? null;
   const shownIndex = stale ? stale.pageIndex : pageIndex;
@@ -160,14 +159,22 @@ export function useServerList<T>(base: string, options: ServerListOptions<T>): S
   );
 }
 
+/** Which list (its API address without paging) and which page of it a URL asks for. */
+interface PageOf {
+  base: string;
+  pageIndex: number;
+}
+
 /**
  * One page from the API, reloaded when something was started (the start bus) and, while
  * `poll` says it is still moving, every `intervalMs`.
  */
-function usePage<T>(url: string, o: Pick<ServerListOptions<T>, 'poll' | 'intervalMs' | 'idleIntervalMs'>) {
-  // A first page preloaded while the console started is shown by the first render.
-  const [state, setState] = useState<{ url: string; data: KeysetPage<T> | null; error: ApiError | null }>(() => ({
+function usePage<T>(url: string, { base, pageIndex }: PageOf, o: Pick<ServerListOptions<T>, 'poll' | 'intervalMs' | 'idleIntervalMs'>) {
+  // A first page preloaded while the console started is shown by the first render. The last
+  // answer stays in the state (with the list and page it is of) while another page is asked for.
+  const [state, setState] = useState<{ url: string; of: PageOf; data: KeysetPage<T> | null; error: ApiError | null }>(() => ({
     url,
+    of: { base, pageIndex },
     data: peekPreloaded<KeysetPage<T>>(url) ?? null,
     error: null,
   }));
@@ -188,13 +195,14 @@ function usePage<T>(url: string, o: Pick<ServerListOptions<T>, 'poll' | 'interva
       (data) => {
         if (!live) return;
         // The preloaded page already shown comes back as the same object: nothing to render.
-        setState((s) => (s.url === url && s.data === data && !s.error ? s : { url, data, error: null }));
+        setState((s) => (s.url === url && s.data === data && !s.error ? s : { url, of: { base, pageIndex }, data, error: null }));
         const wait = waitAfter(data);
         if (wait) timer = setTimeout(reload, wait);
       },
       (err: unknown) => {
         if (!live || (err as Error).name === 'AbortError') return;
-        setState((s) => ({ url, data: s.url === url ? s.data : null, error: err instanceof ApiError ? err : new ApiError(0, 'client_error', String(err)) }));
+        const error = err instanceof ApiError ? err : new ApiError(0, 'client_error', String(err));
+        setState((s) => (s.url === url ? { ...s, error } : { url, of: { base, pageIndex }, data: null, error }));
       },
     );
     return () => {
@@ -202,8 +210,15 @@ function usePage<T>(url: string, o: Pick<ServerListOptions<T>, 'poll' | 'interva
       ctrl.abort();
       if (timer) clearTimeout(timer);
     };
-  }, [url, tick, reload]);
+  }, [url, base, pageIndex, tick, reload]);
 
   const current = state.url === url;
-  return { data: current ? state.data : null, error: current ? state.error : null, loading: !current || (!state.data && !state.error), reload };
+  return {
+    data: current ? state.data : null,
+    error: current ? state.error : null,
+    loading: !current || (!state.data && !state.error),
+    reload,
+    /** The last page answered (maybe of another URL), for showing while this one loads. */
+    lastAnswer: state.data ? { ...state.of, data: state.data } : null,
+  };
 }
