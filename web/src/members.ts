@@ -1,4 +1,4 @@
-// Shapes of the members and invitations API (CONTRACT.md "Members and invitations"), and the
+// Shapes of the members and invitations API (docs/API.md "Setup, workspaces, members and invitations"), and the
 // words the console uses for roles.
 import type { Member, OpenInvitation, Role } from './types.ts';
 

@@ -1,4 +1,4 @@
-// Shapes of the HTTP API (CONTRACT "HTTP API") as the console reads them: the server's own
+// Shapes of the HTTP API (docs/API.md) as the console reads them: the server's own
 // response schemas (`z.output`) and presenter types, imported as types only — erased from the
 // bundle, so the console cannot drift from what the API answers and pulls in no server code.
 import type { z } from 'zod';

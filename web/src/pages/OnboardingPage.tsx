@@ -1,5 +1,5 @@
 // /admin/onboarding: start onboarding a new customer tenant, and the sessions in progress.
-// Built against CONTRACT "Onboarding"; when this server does not offer the onboarding API
+// Built against the onboarding routes (docs/API.md); when this server does not offer the onboarding API
 // yet (404), the page says so instead of failing.
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
