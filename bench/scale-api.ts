@@ -70,7 +70,7 @@ export async function scaleEndpoints(url: string, userId: string): Promise<Endpo
     const list = `/api/operations?limit=${PAGE}`;
     const one = `${list}&tenant=${TENANT_SLUG}`;
     return [
-      { name: 'GET /api/tenants (default: all, unpaged)', paths: ['/api/tenants'] },
+      { name: 'GET /api/tenants (no limit: the first 100)', paths: ['/api/tenants'] },
       { name: `GET /api/tenants?limit=${PAGE} (first page)`, paths: [`/api/tenants?limit=${PAGE}`] },
       { name: `GET /api/operations?limit=${PAGE}, first page`, paths: [list] },
       { name: `GET /api/operations, page 90 % deep (cursor, ~${Math.floor(n!.all * 0.9).toLocaleString('en-US')} runs in)`, paths: [`${list}&cursor=${deep}`] },

@@ -64,7 +64,43 @@ type Row = {
 /** Archived tenants are history; onboarding ones are the wizard's business. */
 const LISTED_STATUSES: TenantStatus[] = ['active', 'suspended'];
 
-export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope): Promise<TenantFacts[]> {
+/**
+ * Which tenants to read. `candidates`: only those whose stored facts could give an item — a
+ * superset of what items.ts derives, decided in SQL, so that with 10,000 tenants the few
+ * hundred with something to say are read and derived, not all of them (items.ts still decides
+ * every item, on a candidate's full facts). A tenant left out has, by these conditions, none:
+ * it is active, its default connection exists, and every connection starts would use is
+ * enabled, holds a credential of its kind that does not expire within the warning window, is
+ * not failed or unusable, has consent and every covered permission by exact name (a ReadWrite
+ * standing in for a Read, or a name in another case, is read and derived: nothing missed), and
+ * no scheduled run of it failed. test/attention/candidates.test.ts compares both readings.
+ */
+export type FactsFilter = { kind: 'all' } | { kind: 'candidates'; now: Date; expiryWarningDays: number; coveredPermissions: readonly string[] };
+
+function candidateCondition(f: FactsFilter) {
+  if (f.kind === 'all') return sql`true`;
+  const warnUntil = new Date(f.now.getTime() + f.expiryWarningDays * 86_400_000);
+  return sql`(
+    t.status <> 'active'
+    or not exists (select 1 from provider_connections d where d.tenant_id = t.id and d.is_default)
+    or exists (
+      select 1 from provider_connections c
+        left join app_registrations a on a.id = c.app_registration_id
+       where c.tenant_id = t.id and (c.enabled or c.is_default)
+         and (not c.enabled
+              or case when c.app_registration_id is null then c.credential_kind else a.credential_kind end is distinct from 'secret'
+                   and coalesce(case when c.app_registration_id is null then c.certificate_thumbprint else a.certificate_thumbprint end, '') = ''
+              or case when c.app_registration_id is null then c.credential_kind else a.credential_kind end is distinct from 'certificate'
+                   and coalesce(case when c.app_registration_id is null then c.secret_ciphertext else a.secret_ciphertext end, '') = ''
+              or case when c.app_registration_id is null then c.credential_expires_at else a.credential_expires_at end <= ${warnUntil}
+              or c.verification_status in ('failed', 'unusable')
+              or c.consent_status <> 'granted'
+              or not (c.granted_permissions @> ${[...f.coveredPermissions]}::text[])))
+    or exists (select 1 from operation_runs f
+                where f.tenant_id = t.id and f.trigger = 'scheduled' and f.status = 'completed' and f.outcome = 'failed'))`;
+}
+
+export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope, filter: FactsFilter = { kind: 'all' }): Promise<TenantFacts[]> {
   const member = scope.userId ? sql`join tenant_memberships m on m.tenant_id = t.id and m.user_id = ${scope.userId}` : sql``;
   const role = scope.userId ? sql`m.role` : sql`null::text`;
   const { rows } = await sql<Row>`
@@ -85,7 +121,7 @@ export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope): Pro
     ${member}
     left join provider_connections c on c.tenant_id = t.id
     left join app_registrations a on a.id = c.app_registration_id
-    where t.workspace_id = ${scope.workspaceId} and t.status = any(${LISTED_STATUSES}::text[])
+    where t.workspace_id = ${scope.workspaceId} and t.status = any(${LISTED_STATUSES}::text[]) and ${candidateCondition(filter)}
     order by t.slug, c.is_default desc nulls last, c.name, c.id`.execute(db);
 
   const tenants = new Map<string, TenantFacts>();

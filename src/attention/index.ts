@@ -5,7 +5,7 @@ import type { DbOrTx } from '../db/connect.ts';
 import type { Role } from '../db/schema.ts';
 import { presentSteps, type PresentedStep } from '../presenter/next-steps.ts';
 import { readAttentionFacts, type AttentionScope } from './facts.ts';
-import { attentionItems, type AttentionItem, type Severity } from './items.ts';
+import { attentionItems, COVERED_PERMISSIONS, type AttentionItem, type Severity } from './items.ts';
 
 export type { AttentionItem, Severity } from './items.ts';
 
@@ -42,9 +42,15 @@ export function compareItems(a: AttentionItem, b: AttentionItem): number {
  * about a workspace app, their role on the workspace (apps are managed there).
  */
 export async function findAttention(db: DbOrTx, scope: AttentionScope, opts: AttentionOptions): Promise<{ item: AttentionItem; viewerRole: Role | null }[]> {
-  const tenants = await readAttentionFacts(db, scope);
+  const now = opts.now ?? new Date();
+  const tenants = await readAttentionFacts(db, scope, {
+    kind: 'candidates',
+    now,
+    expiryWarningDays: opts.expiryWarningDays,
+    coveredPermissions: COVERED_PERMISSIONS,
+  });
   const roles = new Map(tenants.map((t) => [t.id, t.viewerRole]));
-  const items = attentionItems(tenants, { now: opts.now ?? new Date(), expiryWarningDays: opts.expiryWarningDays }).sort(compareItems);
+  const items = attentionItems(tenants, { now, expiryWarningDays: opts.expiryWarningDays }).sort(compareItems);
   const workspaceRole =
     scope.userId && items.some((i) => i.tenant === null)
       ? ((

@@ -50,9 +50,12 @@ const severityOf = (code: ReasonCode): Severity => SEVERITY[code] ?? 'warning';
  * "Every covered operation" as one definition for the gate's readiness: the union of what the
  * non-verification operations need, so a missing permission names all that are missing.
  */
+export const COVERED_PERMISSIONS: readonly string[] = [
+  ...new Set(DEFINITIONS.filter((d) => !d.refreshesReadiness).flatMap((d) => d.requiredPermissions)),
+].sort();
 const COVERED: OperationDefinition = {
   ...REGISTRY['inventory.sync'],
-  requiredPermissions: [...new Set(DEFINITIONS.filter((d) => !d.refreshesReadiness).flatMap((d) => d.requiredPermissions))].sort(),
+  requiredPermissions: COVERED_PERMISSIONS,
   refreshesReadiness: false,
   allowedDuringOnboarding: false,
 };
