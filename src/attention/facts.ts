@@ -105,7 +105,7 @@ export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope, filt
   const role = scope.userId ? sql`m.role` : sql`null::text`;
   const { rows } = await sql<Row>`
     select t.id as t_id, t.workspace_id as t_workspace_id, t.slug as t_slug, t.name as t_name, t.status as t_status,
-      t.created_at as t_created_at, t.updated_at as t_updated_at, ${role} as viewer_role,
+      t.created_at as t_created_at, t.updated_at as t_updated_at, t.viewer_role,
       c.id as c_id, c.name as c_name, c.enabled as c_enabled,
       case when c.app_registration_id is null then c.credential_kind else a.credential_kind end as c_credential_kind,
       case when c.app_registration_id is null then c.credential_expires_at else a.credential_expires_at end as c_credential_expires_at,
@@ -117,11 +117,17 @@ export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope, filt
       c.app_registration_id as c_app_registration_id, a.name as c_app_name,
       c.is_default as c_is_default, c.last_verified_at as c_last_verified_at,
       c.created_at as c_created_at, c.updated_at as c_updated_at
-    from tenants t
-    ${member}
-    left join provider_connections c on c.tenant_id = t.id
+    from (
+      -- The tenants first, then each one's connections by index (lateral): joined before
+      -- filtering, every connection of the workspace was hashed (10,000 wide rows for 250).
+      select t.*, ${role} as viewer_role
+        from tenants t
+        ${member}
+       where t.workspace_id = ${scope.workspaceId} and t.status = any(${LISTED_STATUSES}::text[]) and ${candidateCondition(filter)}
+       offset 0
+    ) t
+    left join lateral (select * from provider_connections c where c.tenant_id = t.id offset 0) c on true
     left join app_registrations a on a.id = c.app_registration_id
-    where t.workspace_id = ${scope.workspaceId} and t.status = any(${LISTED_STATUSES}::text[]) and ${candidateCondition(filter)}
     order by t.slug, c.is_default desc nulls last, c.name, c.id`.execute(db);
 
   const tenants = new Map<string, TenantFacts>();
@@ -185,13 +191,15 @@ async function readFailedScheduledRuns(db: DbOrTx, scope: AttentionScope): Promi
   const { rows } = await sql<FailedScheduledRun & { tenant_id: string; outcome: string }>`
     select t.id as tenant_id, r.id, r.type, r.outcome, r.reason_code, r.reason_params, r.provider_connection_id,
       coalesce(c.name, r.context->>'providerConnectionName') as connection_name, r.completed_at
-    from tenants t
-    ${member}
-    cross join lateral (
-      select distinct f.type from operation_runs f
-       where f.tenant_id = t.id and f.trigger = 'scheduled' and f.status = 'completed' and f.outcome = 'failed'
+    from (
+      -- Driven by the small index of failed scheduled runs (every workspace's; a few hundred
+      -- rows) rather than by a probe of it per tenant.
+      select distinct f.tenant_id, f.type from operation_runs f
+       where f.trigger = 'scheduled' and f.status = 'completed' and f.outcome = 'failed'
          and f.type = any(${[...OPERATION_TYPES]}::text[])
     ) ty
+    join tenants t on t.id = ty.tenant_id
+    ${member}
     cross join lateral (
       select * from operation_runs r
        where r.tenant_id = t.id and r.type = ty.type and r.trigger = 'scheduled' and r.status = 'completed'
