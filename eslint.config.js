@@ -24,4 +24,32 @@ export default tseslint.config(
     },
   },
   { files: ['web/src/**/*.ts', 'web/src/**/*.tsx'], ...reactHooks.configs.flat.recommended },
+  // The console runs in a browser. Its type program still meets Node's declarations (the server
+  // modules whose types it derives from reference them), so Node's modules and globals are
+  // refused here instead: a value import from the server fails too, only `import type` passes.
+  {
+    files: ['web/src/**/*.ts', 'web/src/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'The console runs in a browser: no Node modules.' },
+            {
+              regex: '(^|/)src/(?!vocabulary\\.ts$|operations/|access/capabilities\\.ts$)',
+              allowTypeImports: true,
+              message: "The console takes the server's types (import type) and its plain-data modules only.",
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'Buffer', 'global', 'require', '__dirname', '__filename', 'setImmediate'].map((name) => ({
+          name,
+          message: 'The console runs in a browser: no Node globals.',
+        })),
+      ],
+    },
+  },
 );
