@@ -1,8 +1,8 @@
 -- Admission of many tenants at once (a bulk start, a schedule firing), set-based.
 --
 -- The per-tenant functions (opsgate_admit, opsgate_record_blocked) called once per row cost
--- 2-3x the same rows written by one statement each (docs/BENCHMARKS.md, "Where a bulk
--- start's time goes"). These two functions write exactly the rows those calls would:
+-- several times the same rows written by one statement each (figures: docs/BENCHMARKS.md,
+-- "Bulk start"). These two functions write exactly the rows those calls would:
 --   opsgate_admit_many: the advisory locks of every row (identity then scope, rows in
 --     tenant-id order, as the per-row calls took them), one INSERT of every run with
 --     ON CONFLICT DO NOTHING, one INSERT of their job rows and one of their audit rows; the

@@ -26,7 +26,7 @@ export const tenantDetailSchema = tenantSummarySchema.extend({
 // tenant list unless asked for, so the everyday list is the tenants being worked on.
 // An MSP may hold thousands of tenants: the list searches (?q= on name and slug), sorts and
 // pages by keyset (src/http/keyset.ts) like every long list: without ?limit, the first 100 and
-// `next` (an MSP with 10,000 tenants must not get them all in one answer: 2.6 MB, ~0.2-0.4 s).
+// `next`: an MSP with 10,000 tenants must not get them all in one answer (docs/BENCHMARKS.md, "Data scale").
 const TENANT_SORTS = {
   name: [
     { column: 't.name', dir: 'asc', kind: 'text' },
