@@ -45,7 +45,7 @@ export class AppRegistrationError extends Error {
 }
 
 // Whether a credential is stored, never the credential: the same rule as the gate's facts read.
-const PUBLIC_COLUMNS = sql<{
+interface AppRow {
   id: string;
   workspace_id: string;
   name: string;
@@ -58,13 +58,14 @@ const PUBLIC_COLUMNS = sql<{
   has_secret: boolean;
   has_thumbprint: boolean;
   connection_count: number;
-}>`a.id, a.workspace_id, a.name, a.client_id, a.cloud, a.credential_kind, a.certificate_pem, a.credential_expires_at, a.created_at,
+}
+const PUBLIC_COLUMNS = sql<AppRow>`a.id, a.workspace_id, a.name, a.client_id, a.cloud, a.credential_kind, a.certificate_pem, a.credential_expires_at, a.created_at,
   coalesce(a.secret_ciphertext, '') <> '' as has_secret, coalesce(a.certificate_thumbprint, '') <> '' as has_thumbprint,
   (select count(*)::int from provider_connections c where c.app_registration_id = a.id) as connection_count`;
 
 /** The workspace's apps (or one of them), as `viewerId` may see them. */
 export async function listApps(db: DbOrTx, workspaceId: string, viewerId: string, appId?: string): Promise<AppView[]> {
-  const { rows } = await sql<Parameters<typeof toView>[0]>`
+  const { rows } = await sql<AppRow>`
     select ${PUBLIC_COLUMNS} from app_registrations a
      where a.workspace_id = ${workspaceId} ${appId ? sql`and a.id = ${appId}` : sql``}
      order by a.name`.execute(db);
@@ -84,22 +85,7 @@ export async function listApps(db: DbOrTx, workspaceId: string, viewerId: string
   );
 }
 
-function toView(
-  r: {
-    id: string;
-    name: string;
-    client_id: string;
-    cloud: Cloud;
-    credential_kind: CredentialKind;
-    certificate_pem: string | null;
-    credential_expires_at: Date | null;
-    created_at: Date;
-    has_secret: boolean;
-    has_thumbprint: boolean;
-    connection_count: number;
-  },
-  tenants: { slug: string; name: string }[],
-): AppView {
+function toView(r: AppRow, tenants: { slug: string; name: string }[]): AppView {
   const certificate = certificateView(r);
   // A tenant with two connections on the app is listed once.
   const seen = new Set<string>();

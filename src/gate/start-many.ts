@@ -79,80 +79,69 @@ export async function startMany(db: Db, input: StartManyInput, now: Date = new D
   // Tenant-id order: the order every chunk takes its locks in (see the top of this file).
   const byTenant = <T extends Pending>(xs: T[]) => [...xs].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0));
 
+  // Each chunk of `items`, in tenant-id order, as one statement (rows numbered by `ord`);
+  // `answer` makes each returned row its tenant's result.
+  const inChunks = async <P extends Pending, R extends { ord: number }>(
+    items: P[],
+    statement: (rows: string) => Promise<{ rows: R[] }>,
+    toRow: (p: P) => Record<string, unknown>,
+    answer: (p: P, row: R) => StartResult,
+  ) => {
+    for (const chunk of chunks(byTenant(items))) {
+      const rows = JSON.stringify(chunk.map((p, i) => ({ ord: i + 1, ...toRow(p) })));
+      const out = await orSingly(db, chunk, input, results, decidedSingly, async () => (await retrying(() => statement(rows))).rows);
+      for (const o of out) {
+        const p = chunk[o.ord - 1]!;
+        results[p.index] = answer(p, o);
+      }
+    }
+  };
+
   // The blocked records and the admissions concern different tenants and take different
   // locks (fingerprints; identities and scopes), so the two streams of statements run at once,
   // each on its own connection of the pool.
   let accepted = 0;
   const deduped: number[] = [];
-  const recordBlocked = async () => {
-    for (const chunk of chunks(byTenant(blocked))) {
-      const rows = chunk.map((p, i) => ({
-        ord: i + 1,
-        workspace_id: p.workspaceId,
-        tenant_id: p.tenantId,
-        connection_id: p.connection?.id ?? null,
-        context: p.context,
-        reason_code: p.reason.code,
-        reason_params: p.reason.params,
-        fingerprint: blockedFingerprint(p.tenantId, def.type, p.connection?.id ?? null, p.reason, input, p.context),
-      }));
-      const out = await orSingly(
-        db,
-        chunk,
-        input,
-        results,
-        decidedSingly,
-        async () =>
-          (await retrying(() => RECORD_BLOCKED_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger, BLOCKED_REUSE_SECONDS]))).rows,
-      );
-      for (const o of out) {
-        const p = chunk[o.ord - 1]!;
-        results[p.index] = {
-          type: def.type,
-          tenantId: p.tenantId,
-          providerConnection: p.connection,
-          outcome: 'blocked',
-          run: { id: o.run_id, type: def.type, tenantId: p.tenantId },
-          reason: p.reason,
-          reusedRecord: o.reused,
-        };
-      }
-    }
-  };
-  const admit = async () => {
-    for (const chunk of chunks(byTenant(ready))) {
-      const rows = chunk.map((p, i) => ({
-        ord: i + 1,
-        workspace_id: p.workspaceId,
-        tenant_id: p.tenantId,
-        connection_id: p.connectionId,
-        dedupe_key: p.dedupeKey,
-        context: p.context,
-      }));
-      const out = await orSingly(
-        db,
-        chunk,
-        input,
-        results,
-        decidedSingly,
-        async () => (await retrying(() => ADMIT_MANY(db, [JSON.stringify(rows), def.type, input.initiatorUserId, input.trigger]))).rows,
-      );
-      for (const o of out) {
-        const p = chunk[o.ord - 1]!;
-        if (o.outcome === 'accepted') accepted++;
-        if (o.outcome === 'deduped') deduped.push(p.index);
-        results[p.index] = {
-          type: def.type,
-          tenantId: p.tenantId,
-          providerConnection: p.connection,
-          outcome: o.outcome,
-          run: { id: o.run_id, type: o.run_type, tenantId: o.run_tenant_id },
-        };
-      }
-    }
-  };
+  const recordBlocked = inChunks(
+    blocked,
+    (rows) => RECORD_BLOCKED_MANY(db, [rows, def.type, input.initiatorUserId, input.trigger, BLOCKED_REUSE_SECONDS]),
+    (p) => ({
+      workspace_id: p.workspaceId,
+      tenant_id: p.tenantId,
+      connection_id: p.connection?.id ?? null,
+      context: p.context,
+      reason_code: p.reason.code,
+      reason_params: p.reason.params,
+      fingerprint: blockedFingerprint(p.tenantId, def.type, p.connection?.id ?? null, p.reason, input, p.context),
+    }),
+    (p, o) => ({
+      type: def.type,
+      tenantId: p.tenantId,
+      providerConnection: p.connection,
+      outcome: 'blocked',
+      run: { id: o.run_id, type: def.type, tenantId: p.tenantId },
+      reason: p.reason,
+      reusedRecord: o.reused,
+    }),
+  );
+  const admit = inChunks(
+    ready,
+    (rows) => ADMIT_MANY(db, [rows, def.type, input.initiatorUserId, input.trigger]),
+    (p) => ({ workspace_id: p.workspaceId, tenant_id: p.tenantId, connection_id: p.connectionId, dedupe_key: p.dedupeKey, context: p.context }),
+    (p, o) => {
+      if (o.outcome === 'accepted') accepted++;
+      if (o.outcome === 'deduped') deduped.push(p.index);
+      return {
+        type: def.type,
+        tenantId: p.tenantId,
+        providerConnection: p.connection,
+        outcome: o.outcome,
+        run: { id: o.run_id, type: o.run_type, tenantId: o.run_tenant_id },
+      };
+    },
+  );
   // Both settle before anything is answered or thrown: no statement is left running unobserved.
-  const settled = await Promise.allSettled([recordBlocked(), admit()]);
+  const settled = await Promise.allSettled([recordBlocked, admit]);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   if (accepted > 0) wakeWorkers(db);
   await nameDedupedConnections(
