@@ -6,17 +6,15 @@
 // carries the public certificate, shown right here to upload to the app registration.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'react-router-dom';
-import { api, ApiError } from '../api.ts';
-import { useAppRegistrations } from '../app-registrations.ts';
+import { api } from '../api.ts';
 import { announceChange } from '../hooks.ts';
 import type { ProviderConnection } from '../types.ts';
+import { AppCredentialFields, ClientIdField, CloudField, FormError, useCredentialState, useSubmitState, type Cloud } from './AppCredentialFields.tsx';
 import { CertificatePanel } from './CertificatePanel.tsx';
+import { ConnectionModeChoice, useConnectionMode, WorkspaceAppSelect } from './ConnectionModeFields.tsx';
 import { StartButton } from './StartButton.tsx';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-type Kind = ProviderConnection['credentialKind'];
-type Mode = ProviderConnection['kind'];
 
 export function AddConnectionForm({
   tenant,
@@ -31,22 +29,15 @@ export function AddConnectionForm({
 }) {
   const [name, setName] = useState(hasDefault ? '' : 'Primary');
   const [clientId, setClientId] = useState('');
-  const [kind, setKind] = useState<Kind>('secret');
-  const [secret, setSecret] = useState('');
-  const [expires, setExpires] = useState('');
-  const [cloud, setCloud] = useState<'global' | 'sandbox'>('global');
+  const [cred, setCred] = useCredentialState();
+  const [cloud, setCloud] = useState<Cloud>('global');
   const [makeDefault, setMakeDefault] = useState(!hasDefault);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSubmitState();
   const [added, setAdded] = useState<ProviderConnection | null>(null);
-  const [busy, setBusy] = useState(false);
   const nameRef = useRef<HTMLInputElement>(null);
   const location = useLocation();
-  const apps = useAppRegistrations().data?.items ?? [];
-  const [chosenMode, setMode] = useState<Mode | null>(null);
-  const [appId, setAppId] = useState('');
   // The workspace's apps come first once known; the operator's own choice stays.
-  const mode: Mode = chosenMode ?? (apps.length && !clientId ? 'workspace_app' : 'own_app');
-  const app = apps.find((a) => a.id === appId) ?? apps[0] ?? null;
+  const { apps, mode, setMode, app, setAppId } = useConnectionMode(clientId);
 
   // "Add connection" on the tenant page links here (#add-connection): bring the form into view.
   useEffect(() => {
@@ -64,37 +55,31 @@ export function AddConnectionForm({
   }
 
   async function send(body: Record<string, unknown>) {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const c = await api.post<ProviderConnection>(`/api/tenants/${encodeURIComponent(tenant)}/provider-connections`, body);
       setAdded(c);
-      setSecret('');
+      setCred({ secret: '' });
       setClientId('');
       setName('');
       onAdded();
       announceChange();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (mode === 'workspace_app') return submitOnApp();
-    const at = new Date(`${expires}T23:59:59Z`);
-    const secretOk = kind === 'certificate' || (secret && !Number.isNaN(at.getTime()));
+    const at = new Date(`${cred.expires}T23:59:59Z`);
+    const secretOk = cred.type === 'certificate' || (cred.secret && !Number.isNaN(at.getTime()));
     if (!name.trim() || !GUID.test(clientId.trim()) || !secretOk) {
       setError(
-        kind === 'secret'
+        cred.type === 'secret'
           ? 'Enter a name, the application (client) ID (a GUID), the client secret and the date it expires.'
           : 'Enter a name and the application (client) ID (a GUID).',
       );
       return;
     }
-    const credential = kind === 'certificate' ? { credential: { type: 'certificate' } } : { clientSecret: secret, secretExpiresAt: at.toISOString() };
+    const credential = cred.type === 'certificate' ? { credential: { type: 'certificate' } } : { clientSecret: cred.secret, secretExpiresAt: at.toISOString() };
     await send({ name: name.trim(), clientId: clientId.trim(), ...credential, cloud, isDefault: makeDefault });
   }
 
@@ -104,40 +89,17 @@ export function AddConnectionForm({
         Add a provider connection to {tenantName}
       </h2>
       {added ? <Added c={added} tenant={tenant} /> : null}
-      {error ? (
-        <div className="callout callout-error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <FormError error={error} />
       <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="add-conn-title">
         <fieldset disabled={busy} className="form-grid-fields">
-          {apps.length ? (
-            <fieldset className="field checks" data-testid="connection-mode">
-              <legend>Connect with</legend>
-              <label className="check">
-                <input type="radio" name="ac-mode" checked={mode === 'workspace_app'} onChange={() => setMode('workspace_app')} /> Use a workspace app
-              </label>
-              <label className="check">
-                <input type="radio" name="ac-mode" checked={mode === 'own_app'} onChange={() => setMode('own_app')} /> Use an app registration of this tenant
-              </label>
-            </fieldset>
-          ) : null}
+          <ConnectionModeChoice name="ac-mode" apps={apps} mode={mode} onChange={setMode} />
           <div className="field">
             <label htmlFor="ac-name">Connection name</label>
             <input id="ac-name" ref={nameRef} value={name} onChange={(e) => setName(e.target.value)} />
           </div>
           {mode === 'workspace_app' ? (
             <>
-              <div className="field">
-                <label htmlFor="ac-app">Workspace app</label>
-                <select id="ac-app" value={app?.id ?? ''} onChange={(e) => setAppId(e.target.value)}>
-                  {apps.map((a) => (
-                    <option key={a.id} value={a.id}>
-                      {a.name} ({a.clientId})
-                    </option>
-                  ))}
-                </select>
-              </div>
+              <WorkspaceAppSelect id="ac-app" apps={apps} app={app} onChange={setAppId} />
               <p className="muted small">
                 No secret to enter: the app’s own credential is used in {tenantName}. Next, an admin of {tenantName} grants consent to the app (“Grant admin
                 consent” on the connection’s page).
@@ -145,47 +107,14 @@ export function AddConnectionForm({
             </>
           ) : (
             <>
-              <div className="field">
-                <label htmlFor="ac-client">Application (client) ID</label>
-                <input
-                  id="ac-client"
-                  value={clientId}
-                  onChange={(e) => setClientId(e.target.value)}
-                  spellCheck={false}
-                  placeholder="00000000-0000-0000-0000-000000000000"
-                />
-              </div>
-              <div className="field">
-                <label htmlFor="ac-kind">Credential</label>
-                <select id="ac-kind" value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
-                  <option value="secret">Client secret</option>
-                  <option value="certificate">Certificate (opsgate generates it)</option>
-                </select>
-              </div>
-              {kind === 'secret' ? (
-                <>
-                  <div className="field">
-                    <label htmlFor="ac-secret">Client secret</label>
-                    <input id="ac-secret" type="password" autoComplete="new-password" value={secret} onChange={(e) => setSecret(e.target.value)} />
-                  </div>
-                  <div className="field">
-                    <label htmlFor="ac-expires">Secret expires on</label>
-                    <input id="ac-expires" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
-                  </div>
-                </>
-              ) : (
-                <p className="muted small">
-                  opsgate generates an RSA key pair and a certificate valid for one year. You upload the certificate to the app registration; the private key
-                  stays encrypted in opsgate.
-                </p>
-              )}
-              <div className="field">
-                <label htmlFor="ac-cloud">Cloud</label>
-                <select id="ac-cloud" value={cloud} onChange={(e) => setCloud(e.target.value as 'global' | 'sandbox')}>
-                  <option value="global">Microsoft global cloud</option>
-                  <option value="sandbox">Sandbox cloud (local demo)</option>
-                </select>
-              </div>
+              <ClientIdField id="ac-client" value={clientId} onChange={setClientId} />
+              <AppCredentialFields
+                idPrefix="ac"
+                value={cred}
+                onChange={setCred}
+                certificateNote="opsgate generates an RSA key pair and a certificate valid for one year. You upload the certificate to the app registration; the private key stays encrypted in opsgate."
+              />
+              <CloudField id="ac-cloud" value={cloud} onChange={setCloud} />
             </>
           )}
           <label className="check">

@@ -9,7 +9,16 @@ import { api, ApiError } from '../api.ts';
 import { useCurrentWorkspace } from '../attention.ts';
 import { credentialLabel } from '../app-registrations.ts';
 import type { AppRegistration, ItemList } from '../types.ts';
-import { AppCredentialFields, credentialBody, useCredentialState } from '../components/AppCredentialFields.tsx';
+import {
+  AppCredentialFields,
+  ClientIdField,
+  CloudField,
+  credentialBody,
+  FormError,
+  useCredentialState,
+  useSubmitState,
+  type Cloud,
+} from '../components/AppCredentialFields.tsx';
 import { CertificatePanel } from '../components/CertificatePanel.tsx';
 import { expiryFact, Fact } from '../components/Readiness.tsx';
 import { Empty, ErrorState, Loading, NotFoundPage } from '../components/States.tsx';
@@ -176,15 +185,12 @@ export function AppRegistrationsPage() {
 
 function RotateForm({ app, onDone }: { app: AppRegistration; onDone: (a: AppRegistration, text: string) => void }) {
   const [cred, setCred] = useCredentialState();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSubmitState();
   async function submit(e: FormEvent) {
     e.preventDefault();
     const body = credentialBody(cred);
     if ('missing' in body) return setError(body.missing);
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const a = await api.patch<AppRegistration>(`/api/app-registrations/${app.id}`, body);
       const tenants = `${a.connectionCount} connection${a.connectionCount === 1 ? '' : 's'}`;
       onDone(
@@ -193,21 +199,13 @@ function RotateForm({ app, onDone }: { app: AppRegistration; onDone: (a: AppRegi
           ? `New certificate for ${a.name} (${tenants}): upload it to the app registration before the next run.`
           : `Rotated the client secret of ${a.name}, for its ${tenants}.`,
       );
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form className="rotate-form" onSubmit={(e) => void submit(e)} noValidate aria-label={`Rotate the credential of ${app.name}`}>
-      {error ? (
-        <div className="callout callout-error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <FormError error={error} />
       <fieldset disabled={busy} className="form-grid-fields">
-        <AppCredentialFields idPrefix={`rot-${app.id}`} value={cred} onChange={setCred} rotating />
+        <AppCredentialFields idPrefix={`rot-${app.id}`} value={cred} onChange={setCred} rotating spellCheck={false} />
         <p className="muted small">Every connection on this app uses the new credential from its next run on: one rotation for every tenant.</p>
         <div>
           <button type="submit" className="button button-primary">
@@ -222,18 +220,15 @@ function RotateForm({ app, onDone }: { app: AppRegistration; onDone: (a: AppRegi
 function AddAppForm({ workspace, onAdded }: { workspace: string; onAdded: (a: AppRegistration) => void }) {
   const [name, setName] = useState('');
   const [clientId, setClientId] = useState('');
-  const [cloud, setCloud] = useState<'global' | 'sandbox'>('global');
+  const [cloud, setCloud] = useState<Cloud>('global');
   const [cred, setCred] = useCredentialState();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSubmitState();
   async function submit(e: FormEvent) {
     e.preventDefault();
     const body = credentialBody(cred);
     if (!name.trim() || !GUID.test(clientId.trim())) return setError('Enter a name and the application (client) ID (a GUID).');
     if ('missing' in body) return setError(body.missing);
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const a = await api.post<AppRegistration>(`/api/workspaces/${encodeURIComponent(workspace)}/app-registrations`, {
         name: name.trim(),
         clientId: clientId.trim(),
@@ -244,46 +239,23 @@ function AddAppForm({ workspace, onAdded }: { workspace: string; onAdded: (a: Ap
       setClientId('');
       setCred({ secret: '', expires: '' });
       onAdded(a);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <section className="card" aria-labelledby="add-app-title">
       <h2 className="card-title" id="add-app-title">
         Add an app registration
       </h2>
-      {error ? (
-        <div className="callout callout-error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <FormError error={error} />
       <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="add-app-title">
         <fieldset disabled={busy} className="form-grid-fields">
           <div className="field">
             <label htmlFor="app-name">App name</label>
             <input id="app-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Contoso MSP automation" />
           </div>
-          <div className="field">
-            <label htmlFor="app-client">Application (client) ID</label>
-            <input
-              id="app-client"
-              value={clientId}
-              onChange={(e) => setClientId(e.target.value)}
-              spellCheck={false}
-              placeholder="00000000-0000-0000-0000-000000000000"
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="app-cloud">Cloud</label>
-            <select id="app-cloud" value={cloud} onChange={(e) => setCloud(e.target.value as 'global' | 'sandbox')}>
-              <option value="global">Microsoft global cloud</option>
-              <option value="sandbox">Sandbox cloud (local demo)</option>
-            </select>
-          </div>
-          <AppCredentialFields idPrefix="app" value={cred} onChange={setCred} />
+          <ClientIdField id="app-client" value={clientId} onChange={setClientId} />
+          <CloudField id="app-cloud" value={cloud} onChange={setCloud} />
+          <AppCredentialFields idPrefix="app" value={cred} onChange={setCred} spellCheck={false} />
           <div>
             <button type="submit" className="button button-primary">
               Add app registration
