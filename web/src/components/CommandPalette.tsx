@@ -6,20 +6,13 @@
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { useTenantSearch } from './TenantSwitcher.tsx';
+import { consolePages } from '../navigation.ts';
 
 const RUN_ID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i;
 
-const PAGES = [
-  { label: 'Tenants', to: '/admin/tenants' },
-  { label: 'Needs attention', to: '/admin/attention' },
-  { label: 'Provider connections', to: '/admin/provider-connections' },
-  { label: 'Operations', to: '/admin/operations' },
-  { label: 'Bulk start', to: '/admin/bulk' },
-  { label: 'Schedules', to: '/admin/schedules' },
-  { label: 'Onboarding', to: '/admin/onboarding' },
-  { label: 'Members', to: '/admin/members' },
-  { label: 'Audit log', to: '/admin/audit' },
-];
+// The pages every member can open (a page a role may not use says so); the workspace settings
+// stay in the sidebar of those who manage them.
+const PAGES = consolePages({ members: true, audit: true, apps: false, webhooks: false });
 
 interface Option {
   key: string;

@@ -6,25 +6,7 @@ import { TenantSwitcher } from './TenantSwitcher.tsx';
 import { listedTenants, membershipCan, useSession, useWorkspaceWith } from '../session.tsx';
 import { NotificationBell } from './NotificationBell.tsx';
 import { useAttention, useCurrentWorkspace } from '../attention.ts';
-
-const NAV = [
-  { to: '/admin/tenants', label: 'Tenants' },
-  { to: '/admin/provider-connections', label: 'Provider connections' },
-  { to: '/admin/operations', label: 'Operations' },
-  { to: '/admin/bulk', label: 'Bulk start' },
-  { to: '/admin/schedules', label: 'Schedules' },
-  { to: '/admin/onboarding', label: 'Onboarding' },
-];
-/** Only for workspace owners (workspace.manage_members). */
-const MEMBERS_NAV = { to: '/admin/members', label: 'Members' };
-/** For whoever may read some of the audit log (src/audit/query.ts decides which rows). */
-const AUDIT_NAV = { to: '/admin/audit', label: 'Audit log' };
-/** For every member: the count is what needs attention on the tenants they see. */
-const ATTENTION_NAV = { to: '/admin/attention', label: 'Needs attention' };
-/** Only for workspace owners (webhook.manage). */
-const WEBHOOKS_NAV = { to: '/admin/settings/webhooks', label: 'Webhooks' };
-/** For those who may manage connections on the workspace (owners, managers): its multi-tenant apps. */
-const APPS_NAV = { to: '/admin/settings/app-registrations', label: 'App registrations' };
+import { ATTENTION_PAGE, consolePages } from '../navigation.ts';
 
 export function Shell() {
   const { session, signOut, signOutEverywhere } = useSession();
@@ -62,19 +44,11 @@ export function Shell() {
           {workspace ? <div className="workspace-name">{workspace.name}</div> : null}
           <nav aria-label="Main">
             <ul>
-              {[
-                NAV[0]!,
-                ATTENTION_NAV,
-                ...NAV.slice(1),
-                ...(canManageMembers ? [MEMBERS_NAV] : []),
-                ...(canAudit ? [AUDIT_NAV] : []),
-                ...(canManageApps ? [APPS_NAV] : []),
-                ...(canManageWebhooks ? [WEBHOOKS_NAV] : []),
-              ].map((n) => (
+              {consolePages({ members: canManageMembers, audit: canAudit, apps: canManageApps, webhooks: canManageWebhooks }).map((n) => (
                 <li key={n.to}>
                   <NavLink to={n.to} className={({ isActive }) => `nav-link${isActive || (n.to === '/admin/tenants' && currentSlug) ? ' active' : ''}`}>
                     {n.label}
-                    {n === ATTENTION_NAV && attention > 0 ? (
+                    {n === ATTENTION_PAGE && attention > 0 ? (
                       <span
                         className="nav-count"
                         data-testid="attention-count"
