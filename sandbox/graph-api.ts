@@ -130,6 +130,10 @@ const ROUTES: Route[] = [
         return badRequest(call, "The 'assignments' parameter must be an array of deviceConfigurationAssignment.");
       }
       const id = call.params[0] ?? '';
+      // An assignment id is of its configuration ({configurationId}_{target}): one naming another
+      // configuration (a captured id re-posted onto a re-created one) is refused, not stored.
+      const foreign = (raw as Record<string, unknown>[]).find((a) => a.id !== undefined && (typeof a.id !== 'string' || !a.id.startsWith(`${id}_`)));
+      if (foreign) return badRequest(call, `The assignment id '${String(foreign.id)}' does not belong to deviceConfiguration ${id}.`);
       const assignments = (raw as Record<string, unknown>[]).map((a, i): GraphObject => ({ ...a, id: typeof a.id === 'string' ? a.id : `${id}_${i}` }));
       const stored = call.state.assignDeviceConfiguration(call.tenant.id, id, assignments);
       if (!stored) return notFound(call, `Resource not found: deviceConfiguration ${id}`);

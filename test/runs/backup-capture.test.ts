@@ -79,6 +79,52 @@ describe('backup.capture on northwind', () => {
       env.sandbox.state.setAppFaults(...app, {});
     }
   });
+
+  it('restoring a captured configuration deleted since re-creates it with its targets, not the old assignment ids', async () => {
+    const cloud = env.sandbox.state.getTenant(northwind.entraTenantId)!.data;
+    const done = await capture();
+    const item = (await itemsOf(done.id)).find((i) => i.assignments.length > 0)!;
+    const captured = item.assignments as { id: string; target: unknown }[];
+    expect(captured[0]!.id.startsWith(`${item.source_id}_`)).toBe(true);
+    // The tenant's admin deleted the configuration after the capture.
+    const at = cloud.deviceConfigurations.findIndex((c) => c.id === item.source_id);
+    const [deleted] = cloud.deviceConfigurations.splice(at, 1);
+    cloud.assignments.delete(item.source_id);
+    let newId: string | null = null;
+    try {
+      const tenant = await tenantBySlug(env.tdb.db, 'northwind');
+      const rr = await env.tdb.db
+        .insertInto('restore_runs')
+        .values({ tenant_id: tenant.id, name: 'Deleted since capture' })
+        .returning(['id', 'name'])
+        .executeTakeFirstOrThrow();
+      await env.tdb.db.insertInto('restore_run_items').values({ restore_run_id: rr.id, backup_item_id: item.id, position: 0 }).execute();
+      const r = await start(env.tdb.db, {
+        type: 'restore.execute',
+        tenantId: tenant.id,
+        trigger: 'operator',
+        initiatorUserId: ownerId,
+        target: { restoreRunId: rr.id, confirm: rr.name },
+      });
+      expect(r.outcome).toBe('accepted');
+      const restored = await waitForRun(env.tdb.db, r.run.id);
+      expect(restored).toMatchObject({ outcome: 'succeeded', summary_counts: { itemsCreated: 1, itemsFailed: 0, assignmentsRestored: captured.length } });
+      ({ target_id: newId } = await env.tdb.db
+        .selectFrom('restore_run_items')
+        .select('target_id')
+        .where('restore_run_id', '=', rr.id)
+        .executeTakeFirstOrThrow());
+      expect(newId).not.toBe(item.source_id);
+      const assigned = cloud.assignments.get(newId!)!;
+      expect(assigned.map((a) => a.target)).toEqual(captured.map((a) => a.target));
+      for (const a of assigned) expect(String(a.id).startsWith(`${newId!}_`)).toBe(true);
+    } finally {
+      // The fixture as it was: the re-created configuration out, the deleted one back.
+      cloud.deviceConfigurations = cloud.deviceConfigurations.filter((c) => c.id !== newId);
+      cloud.assignments.delete(newId ?? '');
+      cloud.deviceConfigurations.splice(at, 0, deleted!);
+    }
+  });
 });
 
 describe('the capture job, page by page', () => {

@@ -9,6 +9,11 @@ import type { JobContext, JobResult } from '../job-context.ts';
 const CONFIGS = '/beta/deviceManagement/deviceConfigurations';
 // Read-only properties Graph refuses on create/update.
 const SERVER_OWNED = ['id', 'createdDateTime', 'lastModifiedDateTime', 'version'];
+// An assignment's id is its configuration's (Graph writes `{configurationId}_{target}`) and
+// source, sourceId and intent are read-only: a captured assignment posted back with them names
+// the old configuration, which a re-created one is not. /assign replaces the whole set, so only
+// the targets are sent and Graph numbers them.
+const ASSIGNMENT_SERVER_OWNED = ['id', 'source', 'sourceId', 'intent'];
 
 export async function executeRestore(ctx: JobContext): Promise<JobResult> {
   const restoreRunId = String((ctx.run.context as { restoreRunId?: string }).restoreRunId ?? '');
@@ -27,7 +32,7 @@ export async function executeRestore(ctx: JobContext): Promise<JobResult> {
   let firstFailure: { code: string; params: Record<string, string | number | string[]> } | null = null;
 
   for (const item of items) {
-    const body = Object.fromEntries(Object.entries(item.payload).filter(([k]) => !SERVER_OWNED.includes(k)));
+    const body = withoutKeys(item.payload, SERVER_OWNED);
     try {
       let targetId: string;
       let result: 'created' | 'updated';
@@ -40,7 +45,7 @@ export async function executeRestore(ctx: JobContext): Promise<JobResult> {
         targetId = created.id;
         result = 'created';
       }
-      const assignments = item.assignments;
+      const assignments = item.assignments.map((a) => withoutKeys(a, ASSIGNMENT_SERVER_OWNED));
       if (assignments.length) {
         await ctx.provider.post(`${CONFIGS}/${encodeURIComponent(targetId)}/assign`, { assignments }, { idempotent: true });
         counts.assignmentsRestored += assignments.length;
@@ -77,4 +82,8 @@ export async function executeRestore(ctx: JobContext): Promise<JobResult> {
   return written > 0
     ? { outcome: 'partially_succeeded', summaryCounts: counts, reason: firstFailure }
     : { outcome: 'failed', summaryCounts: counts, reason: firstFailure };
+}
+
+function withoutKeys(value: unknown, keys: string[]): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k))) : {};
 }
