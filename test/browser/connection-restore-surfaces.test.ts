@@ -2,6 +2,7 @@
 // in a real browser: the same start button, the same four answers, the same words.
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import {
   BUSY_INVENTORY,
   apiStart,
@@ -202,5 +203,29 @@ describe('restore run /admin/t/{slug}/restore-runs/{id}', () => {
     const queued = await clickStart(page, 'Execute restore', 'queued');
     expect(queued.title).toBe('Restore queued');
     await waitIdle(page, 'northwind');
+  });
+
+  it('a failed execution is no longer "executing": the page says it failed, and why', async () => {
+    const northwind = DEMO_WORKSPACES.flatMap((w) => w.tenants).find((t) => t.slug === 'northwind')!;
+    const sandbox = env.runtime.sandbox!.state;
+    // Graph answers 5xx to everything the restore asks, so its run fails provider_unavailable.
+    sandbox.setAppFaults(northwind.entraTenantId, northwind.connections[0]!.clientId, { serverErrorsNext: 1000 });
+    try {
+      await waitIdle(page, 'northwind');
+      await openRestore();
+      await page.getByLabel(/Type the restore run’s name/).fill('Baseline device configurations');
+      await clickStart(page, 'Execute restore', 'queued');
+      const failure = page.getByTestId('restore-failure');
+      await failure.waitFor({ timeout: 30_000 });
+      expect(await failure.textContent()).toBe('The last execution did not complete: Microsoft Graph was unavailable or did not answer in time. View run');
+      expect(
+        await page
+          .locator('.badge', { hasText: /^failed$/ })
+          .first()
+          .isVisible(),
+      ).toBe(true);
+    } finally {
+      sandbox.setAppFaults(northwind.entraTenantId, northwind.connections[0]!.clientId, {});
+    }
   });
 });

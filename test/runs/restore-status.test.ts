@@ -1,15 +1,25 @@
 // A restore run's status follows its run in every ending: queued/running -> executing, then
 // completed, failed (with the run's reason) or, for a run cancelled before it started, ready
-// again. Never left "executing" after its run ended, whoever ended it.
+// again. Never left "executing" after its run ended, whoever ended it. The restore page reads
+// GET /api/restore-runs/{id}, so the status and the reason are checked there too.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start } from '../../src/gate/start.ts';
-import { interruptAbandoned, markRunning } from '../../src/runs/run-service.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { cancel, interruptAbandoned, markRunning } from '../../src/runs/run-service.ts';
+import type { WorkerHandle } from '../../src/runs/worker.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
-import { tenantBySlug, userByEmail } from '../helpers/seed.ts';
+import { call, login } from '../http/helpers.ts';
+import { tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
 import { createWorkerEnv, waitForRun, type WorkerEnv } from '../helpers/worker-env.ts';
 
 let env: WorkerEnv;
+let server: FastifyInstance;
+let base: string;
+let cookie: string;
+let worker: WorkerHandle | null = null;
 let managerId: string;
 let tenantId: string;
 const northwind = DEMO_WORKSPACES.flatMap((w) => w.tenants).find((t) => t.slug === 'northwind')!;
@@ -17,10 +27,28 @@ const app = [northwind.entraTenantId, northwind.connections[0]!.clientId] as con
 
 beforeAll(async () => {
   env = await createWorkerEnv();
+  server = await buildServer({ db: env.tdb.db, box: testBox });
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+  cookie = await login(base, 'manager@contoso.example');
   managerId = (await userByEmail(env.tdb.db, 'manager@contoso.example')).id;
   tenantId = (await tenantBySlug(env.tdb.db, 'northwind')).id;
 });
-afterAll(async () => env.close());
+afterAll(async () => {
+  await server.close();
+  await env.close();
+});
+
+async function ensureWorker() {
+  worker ??= await env.startWorker();
+}
+
+/** The restore run as its page reads it. */
+async function page(id: string) {
+  const res = await call(base, 'GET', `/api/restore-runs/${id}`, { cookie });
+  expect(res.status).toBe(200);
+  return res.body;
+}
 
 async function restoreRun() {
   return env.tdb.db.selectFrom('restore_runs').select(['id', 'name']).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
@@ -83,17 +111,51 @@ describe('restore run status', () => {
   });
 
   it('Graph answers 5xx: the run fails provider_unavailable and so does the restore run, with the reason on its page', async () => {
-    await env.startWorker();
+    await ensureWorker();
     env.sandbox.state.setAppFaults(...app, { serverErrorsNext: 1000 });
     try {
       const { rr, runId } = await startRestore();
       expect(await waitForRun(env.tdb.db, runId)).toMatchObject({ outcome: 'failed', reason_code: 'provider_unavailable' });
       expect(await status(rr.id)).toMatchObject({ status: 'failed', last_run_reason_code: 'provider_unavailable' });
+      expect(await page(rr.id)).toMatchObject({
+        status: 'failed',
+        lastRun: {
+          id: runId,
+          outcome: 'failed',
+          reason: { code: 'provider_unavailable', message: 'Microsoft Graph was unavailable or did not answer in time.' },
+        },
+      });
     } finally {
       env.sandbox.state.setAppFaults(...app, {});
     }
     const { rr, runId } = await startRestore();
     expect(await waitForRun(env.tdb.db, runId)).toMatchObject({ outcome: 'succeeded' });
     expect(await status(rr.id)).toMatchObject({ status: 'completed', last_run_id: runId, last_run_reason_code: null });
+    expect(await page(rr.id)).toMatchObject({ status: 'completed', lastRun: { id: runId, outcome: 'succeeded', reason: null } });
+  });
+
+  it('cancelled while it runs: the run ends cancelled at its next checkpoint and the restore run is failed with run_cancelled', async () => {
+    await ensureWorker();
+    // Slow Graph answers, so the cancel surely arrives while the job is between items.
+    env.sandbox.state.setTenantFaults(northwind.entraTenantId, { latencyMs: 700 });
+    try {
+      const { rr, runId } = await startRestore();
+      await waitForRun(env.tdb.db, runId, (r) => r.status === 'running', 20_000);
+      expect((await status(rr.id)).status).toBe('executing');
+      expect((await cancel(env.tdb.db, runId, managerId, 'manager@contoso.example')).kind).toBe('cancel_requested');
+      const ended = await waitForRun(env.tdb.db, runId, (r) => r.status === 'completed', 20_000);
+      expect(ended).toMatchObject({ outcome: 'cancelled', reason_code: 'run_cancelled' });
+      expect(await status(rr.id)).toMatchObject({ status: 'failed', last_run_id: runId, last_run_reason_code: 'run_cancelled' });
+      expect(await page(rr.id)).toMatchObject({
+        status: 'failed',
+        lastRun: {
+          id: runId,
+          outcome: 'cancelled',
+          reason: { code: 'run_cancelled', message: 'manager@contoso.example cancelled this run before it finished.' },
+        },
+      });
+    } finally {
+      env.sandbox.state.setTenantFaults(northwind.entraTenantId, {});
+    }
   });
 });
