@@ -117,6 +117,11 @@ describe('"Contoso MSP automation" on adatum', () => {
     await form.getByRole('button', { name: 'Rotate' }).click();
     await page.getByTestId('apps-notice').getByText(`Rotated the client secret of ${DEMO_MSP_APP.name}, for its 1 connection.`).waitFor();
     expect(await page.content()).not.toContain(next);
+    // The list is loaded anew with the new expiry; the form the rotation closed stays closed (the
+    // #app- link opened it once on arrival, not again on every reload of the list).
+    const appRow = page.locator(`[data-testid="apps-table"] tbody[data-app="${DEMO_MSP_APP.name}"]`);
+    await eventually(async () => (await appRow.textContent())?.includes('Secret valid until'), 'the reloaded list');
+    expect(await form.count()).toBe(0);
 
     await page.goto('/admin/t/adatum');
     expect((await clickStart(page, 'Sync inventory', 'queued')).title).toBe('Inventory sync queued');

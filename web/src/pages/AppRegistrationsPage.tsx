@@ -41,16 +41,20 @@ export function AppRegistrationsPage() {
   const now = useNow(60_000);
 
   // Needs attention's "Rotate the app's …" lands on #app-{id}: show that row with its form open
-  // (again whenever the list is loaded anew), and bring it into view.
+  // and bring it into view, once per arrival (each navigation has its own location key). The
+  // list's reloads (every 30 s, after a change) leave the form as the operator left it: closed
+  // after a rotation, not opened again under them.
   const linked = /^#app-(.+)$/.exec(location.hash)?.[1] ?? null;
-  const [opened, setOpened] = useState<{ app: string; data: unknown } | null>(null);
-  if (linked && list.data && (opened?.app !== linked || opened.data !== list.data)) {
-    setOpened({ app: linked, data: list.data });
+  const arrival = linked ? `${location.key}:${linked}` : null;
+  const [opened, setOpened] = useState<string | null>(null);
+  const loaded = !!list.data;
+  if (arrival && loaded && opened !== arrival) {
+    setOpened(arrival);
     setRotating(linked);
   }
   useEffect(() => {
-    if (linked && list.data) document.getElementById(`app-${linked}`)?.scrollIntoView({ block: 'center' });
-  }, [linked, list.data]);
+    if (linked && loaded) document.getElementById(`app-${linked}`)?.scrollIntoView({ block: 'center' });
+  }, [arrival, linked, loaded]);
 
   if (!ws || !may || list.error?.status === 403) return <NotFoundPage />;
 
