@@ -1,15 +1,15 @@
-// A workspace app's credential is one credential for every tenant on it, so its expiry is one
-// problem, not one per tenant: needs attention names the app once ("expires in 12 days — 240
-// tenants") with the one fix, rotating the app. The per-connection items the gate's readiness
-// derived for it (expired / expiring) are folded into that item; every other item of those
-// connections (consent, permissions: each customer tenant's own) stays as it is.
+// A workspace app's credential is one credential for every tenant on it, so its expiry (or its
+// absence) is one problem, not one per tenant: needs attention names the app once ("expires in
+// 12 days — 240 tenants") with the one fix, on the app. The per-connection items the gate's
+// readiness derived for it (missing / expired / expiring) are folded into that item; every other
+// item of those connections (consent, permissions: each customer tenant's own) stays as it is.
 import type { CredentialKind } from '../db/schema.ts';
 import type { NextStep } from '../reasons/catalogue.ts';
 import type { ReasonCode } from '../reasons/codes.ts';
 import type { TenantFacts } from './facts.ts';
 import type { AttentionItem } from './items.ts';
 
-const FOLDED: ReadonlySet<ReasonCode> = new Set(['provider_credentials_expired', 'provider_credentials_expiring']);
+const FOLDED: ReadonlySet<ReasonCode> = new Set(['provider_credentials_missing', 'provider_credentials_expired', 'provider_credentials_expiring']);
 const DAY_MS = 86_400_000;
 
 interface AppFacts {
@@ -54,14 +54,20 @@ function appItem(app: AppFacts, code: ReasonCode, items: AttentionItem[], now: D
   const them = tenants === 1 ? 'it' : 'them';
   const date = app.expiresAt?.toISOString().slice(0, 10) ?? '';
   let message: string;
-  if (code === 'provider_credentials_expired') {
+  if (code === 'provider_credentials_missing') {
+    message = `The workspace app “${app.name}” has no ${noun} stored — ${count}. Every start on ${them} is blocked until the app has one.`;
+  } else if (code === 'provider_credentials_expired') {
     message = `The ${noun} of the workspace app “${app.name}” expired${date ? ` on ${date}` : ''} — ${count}. Every start on ${them} is blocked until the app's ${noun} is rotated.`;
   } else {
     const days = app.expiresAt ? Math.floor((app.expiresAt.getTime() - now.getTime()) / DAY_MS) : null;
     const when = days === null ? 'soon' : days <= 0 ? 'today' : days === 1 ? 'in 1 day' : `in ${days} days`;
     message = `The ${noun} of the workspace app “${app.name}” expires ${when} — ${count}. Starts on ${them} will be blocked from ${date || 'then'} on.`;
   }
-  const rotate: NextStep = { label: `Rotate the app's ${noun}`, url: appRegistrationUrl(app.id), capability: 'provider_connection.manage' };
+  const rotate: NextStep = {
+    label: code === 'provider_credentials_missing' ? `Add the app's ${noun}` : `Rotate the app's ${noun}`,
+    url: appRegistrationUrl(app.id),
+    capability: 'provider_connection.manage',
+  };
   return {
     // Stable while the condition lasts, whichever tenants join or leave the app meanwhile.
     key: `app:${app.id}:${code}`,

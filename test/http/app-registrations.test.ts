@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appInUseSchema, appRegistrationSchema } from '../../src/http/routes/app-registrations.ts';
 import { attentionItemSchema } from '../../src/http/routes/attention.ts';
+import { bulkSchema } from '../../src/http/routes/bulk.ts';
 import { connectionSchema } from '../../src/http/routes/provider-connections.ts';
 import { ALL_PERMISSIONS } from '../../src/operations/permissions.ts';
 import { DEMO_MSP_APP } from '../../src/seed/msp-app.ts';
@@ -261,6 +262,101 @@ describe('connections on a workspace app', () => {
           i.providerConnection?.name === 'Expiring' && i.code === 'provider_consent_missing',
       ),
     ).toHaveLength(2);
+  });
+
+  it('an expired app blocks every tenant on it in single starts, bulk starts and needs attention; one rotation clears all three; own-app connections beside it keep working', async () => {
+    const app = await createApp('Bulk app', { type: 'secret', secret: SECRET, expiresAt: future(90) });
+    const slugs = ['northwind', 'contoso-lab'];
+    const own: Record<string, string> = {};
+    for (const slug of slugs) {
+      own[slug] = (await api('GET', `/api/tenants/${slug}/provider-connections`)).body.items.find((x: { isDefault: boolean }) => x.isDefault).id;
+      const c = await connectOnApp(slug, app.id, 'Bulk');
+      await s.tdb.db
+        .updateTable('provider_connections')
+        .set({ consent_status: 'granted', granted_permissions: [...ALL_PERMISSIONS], verification_status: 'succeeded' })
+        .where('id', '=', c.id)
+        .execute();
+      // The tenant moves to the workspace app: its default from now on.
+      expect((await api('PATCH', `/api/provider-connections/${c.id}`, 'owner', { isDefault: true })).status).toBe(200);
+    }
+    // A tenant with both kinds, and the list says which is which.
+    const listed = (await api('GET', '/api/tenants/northwind/provider-connections')).body.items.map((x: { name: string; kind: string; isDefault: boolean }) => [
+      x.name,
+      x.kind,
+      x.isDefault,
+    ]);
+    expect(listed).toContainEqual(['Bulk', 'workspace_app', true]);
+    expect(listed).toContainEqual(['Primary', 'own_app', false]);
+
+    const bulkStart = async () => {
+      await freeAllScopes(s.tdb.db);
+      const r = await api('POST', '/api/workspaces/contoso-msp/bulk-operations', 'owner', { type: 'inventory.sync', tenants: slugs });
+      expect(r.status, r.text).toBe(200);
+      return bulkSchema.parse(r.body);
+    };
+    const appItems = async () =>
+      (await api('GET', '/api/workspaces/contoso-msp/attention', 'manager')).body.items
+        .map((i: unknown) => attentionItemSchema.parse(i))
+        .filter((i: { appRegistration: { id: string } | null }) => i.appRegistration?.id === app.id);
+    expect((await bulkStart()).counts).toMatchObject({ accepted: 2, blocked: 0 });
+    expect(await appItems()).toEqual([]);
+
+    await sql`update app_registrations set credential_expires_at = now() - interval '1 hour' where id = ${app.id}`.execute(s.tdb.db);
+    const blocked = await bulkStart();
+    expect(blocked.counts).toMatchObject({ accepted: 0, blocked: 2 });
+    expect(blocked.blockedByReason.map((g) => [g.code, g.count])).toEqual([['provider_credentials_expired', 2]]);
+    for (const slug of slugs) {
+      const single = await api('POST', `/api/tenants/${slug}/operations`, 'owner', { type: 'inventory.sync' });
+      expect(single.body).toMatchObject({ outcome: 'blocked', reason: { code: 'provider_credentials_expired' } });
+      // The tenant's own app registration is not the workspace app's: its starts go on.
+      const onOwn = await api('POST', `/api/tenants/${slug}/operations`, 'owner', { type: 'inventory.sync', providerConnectionId: own[slug] });
+      expect(onOwn.body.outcome, onOwn.text).toBe('accepted');
+    }
+    const expiredItems = await appItems();
+    expect(expiredItems).toHaveLength(1);
+    expect(expiredItems[0]).toMatchObject({
+      tenant: null,
+      code: 'provider_credentials_expired',
+      severity: 'critical',
+      appRegistration: { name: 'Bulk app', tenantCount: 2 },
+    });
+    expect(expiredItems[0].message).toContain('expired');
+    expect(expiredItems[0].message).toContain('— 2 tenants');
+
+    const rotated = await api('PATCH', `/api/app-registrations/${app.id}`, 'owner', {
+      credential: { type: 'secret', secret: ROTATED, expiresAt: future(365) },
+    });
+    expect(rotated.status, rotated.text).toBe(200);
+    expect((await bulkStart()).counts).toMatchObject({ accepted: 2, blocked: 0 });
+    expect(await appItems()).toEqual([]);
+    await freeAllScopes(s.tdb.db);
+  });
+
+  it('an app with no credential stored is one item in needs attention, not one per connection', async () => {
+    const app = await createApp('Keyless app', { type: 'secret', secret: SECRET, expiresAt: future(90) });
+    const conns = [];
+    for (const slug of ['woodgrove', 'alpine']) conns.push(await connectOnApp(slug, app.id, 'Keyless'));
+    // What a lost credential looks like in the database (the API never stores an app without one).
+    await sql`update app_registrations set secret_ciphertext = null where id = ${app.id}`.execute(s.tdb.db);
+    const items = (await api('GET', '/api/workspaces/contoso-msp/attention', 'manager')).body.items.map((i: unknown) => attentionItemSchema.parse(i));
+    const ids = new Set(conns.map((c) => c.id));
+    expect(
+      items.filter(
+        (i: { providerConnection: { id: string } | null; code: string }) =>
+          i.code === 'provider_credentials_missing' && ids.has(i.providerConnection?.id ?? ''),
+      ),
+    ).toEqual([]);
+    const about = items.filter((i: { appRegistration: { id: string } | null }) => i.appRegistration?.id === app.id);
+    expect(about).toHaveLength(1);
+    expect(about[0]).toMatchObject({
+      tenant: null,
+      providerConnection: null,
+      code: 'provider_credentials_missing',
+      severity: 'critical',
+      appRegistration: { name: 'Keyless app', tenantCount: 2 },
+    });
+    expect(about[0].message).toContain('has no client secret stored — 2 tenants');
+    expect(about[0].nextSteps).toEqual([{ label: "Add the app's client secret", url: `/admin/settings/app-registrations#app-${app.id}` }]);
   });
 
   it('"Grant admin consent" is the multi-tenant v2.0 consent URL for the customer tenant', async () => {
