@@ -264,7 +264,7 @@ describe('connections on a workspace app', () => {
     ).toHaveLength(2);
   });
 
-  it('an expired app blocks every tenant on it in single starts, bulk starts and needs attention; one rotation clears all three; own-app connections beside it keep working', async () => {
+  it('an expired app blocks every tenant on it in preflight, single starts, bulk starts and needs attention; one rotation clears them all; own-app connections beside it keep working', async () => {
     const app = await createApp('Bulk app', { type: 'secret', secret: SECRET, expiresAt: future(90) });
     const slugs = ['northwind', 'contoso-lab'];
     const own: Record<string, string> = {};
@@ -305,6 +305,17 @@ describe('connections on a workspace app', () => {
     const blocked = await bulkStart();
     expect(blocked.counts).toMatchObject({ accepted: 0, blocked: 2 });
     expect(blocked.blockedByReason.map((g) => [g.code, g.count])).toEqual([['provider_credentials_expired', 2]]);
+    const preflights = async () => {
+      await freeAllScopes(s.tdb.db);
+      const out = [];
+      for (const slug of slugs) {
+        const r = (await api('GET', `/api/tenants/${slug}/operations/inventory.sync/preflight`)).body;
+        out.push(r.wouldBe === 'blocked' ? r.reason.code : r.wouldBe);
+      }
+      return out;
+    };
+    // The readiness the console shows before a click says the same.
+    expect(await preflights()).toEqual(Array(2).fill('provider_credentials_expired'));
     for (const slug of slugs) {
       const single = await api('POST', `/api/tenants/${slug}/operations`, 'owner', { type: 'inventory.sync' });
       expect(single.body).toMatchObject({ outcome: 'blocked', reason: { code: 'provider_credentials_expired' } });
@@ -327,6 +338,7 @@ describe('connections on a workspace app', () => {
       credential: { type: 'secret', secret: ROTATED, expiresAt: future(365) },
     });
     expect(rotated.status, rotated.text).toBe(200);
+    expect(await preflights()).toEqual(['accepted', 'accepted']);
     expect((await bulkStart()).counts).toMatchObject({ accepted: 2, blocked: 0 });
     expect(await appItems()).toEqual([]);
     await freeAllScopes(s.tdb.db);
