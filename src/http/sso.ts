@@ -1,7 +1,8 @@
 // "Sign in with Microsoft" at the HTTP edge. Both routes are browser navigations, not JSON:
 //
 //   GET /api/auth/microsoft/start[?next=/admin/…]  → 302 to the authority's authorize endpoint
-//       (code flow, PKCE S256, state, nonce), with a short-lived HttpOnly binding cookie;
+//       (code flow, PKCE S256, state, nonce), with a short-lived HttpOnly binding cookie
+//       named after the state (so sign-ins started in two tabs do not replace each other's);
 //   GET /api/auth/microsoft/callback?code&state    → the state is consumed (this browser's,
 //       once, within 10 minutes), the code redeemed with the client secret and the PKCE
 //       verifier, the id token verified (oidc.ts), the person matched (sign-in.ts); then a
@@ -20,7 +21,14 @@ import { publicOrigin } from './public-origin.ts';
 import type { Deps } from './route.ts';
 import { setSessionCookie } from './session-cookie.ts';
 
-export const SSO_BINDING_COOKIE = 'opsgate_sso';
+const SSO_BINDING_COOKIE = 'opsgate_sso';
+/**
+ * Each sign-in has a binding cookie of its own, named after its state: under one name, a second
+ * tab starting a sign-in replaced the first tab's binding, so the first tab's callback was
+ * refused as "another browser" (and clearing the cookie there then broke the second as well).
+ * The name holds a hash of the state, not the state; the state is in the URL anyway.
+ */
+export const ssoBindingCookie = (state: string) => `${SSO_BINDING_COOKIE}_${crypto.createHash('sha256').update(state).digest('hex').slice(0, 16)}`;
 const COOKIE_PATH = '/api/auth/microsoft';
 const DEFAULT_NEXT = '/admin/tenants';
 
@@ -98,7 +106,7 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
         message: 'opsgate could not reach Microsoft’s sign-in service. Try again in a moment, or sign in with your password.',
       });
     }
-    reply.setCookie(SSO_BINDING_COOKIE, started.binding, { ...cookieOptions, maxAge: SSO_REQUEST_TTL_SECONDS });
+    reply.setCookie(ssoBindingCookie(started.state), started.binding, { ...cookieOptions, maxAge: SSO_REQUEST_TTL_SECONDS });
     return reply.redirect(url, 302);
   });
 
@@ -108,14 +116,16 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
     if (!sso) throw notFound();
     const query = (req.query ?? {}) as Record<string, unknown>;
     const str = (k: string) => (typeof query[k] === 'string' ? (query[k] as string) : undefined);
-    // The binding is good for one callback, whatever its outcome.
-    reply.clearCookie(SSO_BINDING_COOKIE, cookieOptions);
+    // The binding is good for one callback, whatever its outcome; other sign-ins' stay.
+    const state = str('state');
+    const bindingCookie = state && state.length <= 512 ? ssoBindingCookie(state) : undefined;
+    if (bindingCookie) reply.clearCookie(bindingCookie, cookieOptions);
     const refuse = (status: number, reason: string, p: { title: string; message: string; detail?: string }) => {
       req.log.warn({ sso: reason }, 'microsoft sign-in refused');
       return page(reply, status, p);
     };
 
-    const consumed = await consumeSsoRequest(deps.db, { state: str('state'), binding: req.cookies[SSO_BINDING_COOKIE] });
+    const consumed = await consumeSsoRequest(deps.db, { state, binding: bindingCookie && req.cookies[bindingCookie] });
     if (!consumed.ok) {
       return refuse(400, consumed.why, {
         title: 'This sign-in cannot be completed',

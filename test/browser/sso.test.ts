@@ -86,7 +86,9 @@ describe('Sign in with Microsoft (npm start: against its own sandbox cloud)', ()
       expect(me.user.email, email).toBe(email);
       await context.close();
     }
-  });
+    // A whole browser sign-in per demo user, each page also checked by axe: 50 s and more on a
+    // loaded two-core machine, close to the default minute.
+  }, 180_000);
 
   it('a person of the directory whom the console does not know sees why, and is not signed in', async () => {
     env.runtime.sandbox!.state.directory.add(DEMO_SSO.tenant.id, {

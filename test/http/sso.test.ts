@@ -41,6 +41,8 @@ afterAll(async () => {
 // ---- a browser, by hand ----------------------------------------------------------------------
 
 const cookieFrom = (res: Response, name: string) => res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+/** A sign-in's binding cookie is named after its state: `opsgate_sso_<16 hex>`. */
+const bindingFrom = (res: Response) => res.headers.getSetCookie().find((c) => /^opsgate_sso_[0-9a-f]{16}=/.test(c));
 const cookiePair = (set: string | undefined) => (set ? set.split(';')[0]! : '');
 const noSession = (res: Response) => {
   const set = cookieFrom(res, 'opsgate_session');
@@ -56,7 +58,7 @@ interface Started {
 async function start(base = s.base, next?: string): Promise<Started> {
   const res = await fetch(`${base}/api/auth/microsoft/start${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}`, { redirect: 'manual' });
   expect(res.status).toBe(302);
-  const set = cookieFrom(res, 'opsgate_sso');
+  const set = bindingFrom(res);
   expect(set).toBeDefined();
   return { authorizeUrl: new URL(res.headers.get('location')!), binding: cookiePair(set), bindingSetCookie: set! };
 }
@@ -141,6 +143,8 @@ describe('Sign in with Microsoft against the sandbox cloud', () => {
     const sha = (x: string) => crypto.createHash('sha256').update(x).digest('hex');
     expect(rows.map((r) => r.state_hash)).toContain(sha(u.searchParams.get('state')!));
     expect(rows.map((r) => r.binding_hash)).toContain(sha(st.binding.split('=')[1]!));
+    // The cookie is named after this sign-in's state (a hash of it, not the state).
+    expect(st.binding.split('=')[0]).toBe(`opsgate_sso_${sha(u.searchParams.get('state')!).slice(0, 16)}`);
   });
 
   it('a demo user signs in: session cookie, back to the console, the Microsoft account linked, audited', async () => {
@@ -148,7 +152,7 @@ describe('Sign in with Microsoft against the sandbox cloud', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/admin/t/northwind');
     expect(cookieFrom(res, 'opsgate_session')).toMatch(/HttpOnly/i);
-    expect(cookieFrom(res, 'opsgate_sso')).toMatch(/opsgate_sso=;/);
+    expect(bindingFrom(res)).toMatch(/^opsgate_sso_[0-9a-f]{16}=;/);
     const me = await call(s.base, 'GET', '/api/session', { cookie });
     expect(me.status).toBe(200);
     expect(me.body.user.email).toBe(PERSONAS.operator);
@@ -184,6 +188,39 @@ describe('Sign in with Microsoft against the sandbox cloud', () => {
     for (const next of ['//evil.example/x', 'https://evil.example', '/\\evil.example', '/api/session']) {
       const { res } = await signInWithMicrosoft(PERSONAS.readonly, { next });
       expect(res.headers.get('location'), next).toBe('/admin/tenants');
+    }
+  });
+
+  it("two tabs of one browser signing in at once: each completes (a second start does not replace the first one's binding)", async () => {
+    // One cookie jar, as a browser has: what a Set-Cookie clears is gone for every tab.
+    const jar = new Map<string, string>();
+    const keep = (res: Response) => {
+      for (const set of res.headers.getSetCookie()) {
+        const [name, value] = set.split(';')[0]!.split('=') as [string, string];
+        if (value) jar.set(name, value);
+        else jar.delete(name);
+      }
+    };
+    const cookies = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const startTab = async (next: string) => {
+      const res = await fetch(`${s.base}/api/auth/microsoft/start?next=${encodeURIComponent(next)}`, { redirect: 'manual', headers: { cookie: cookies() } });
+      expect(res.status).toBe(302);
+      keep(res);
+      return new URL(res.headers.get('location')!);
+    };
+    const first = await startTab('/admin/operations');
+    const second = await startTab('/admin/attention');
+    const backFirst = await signInAtSandbox(first, PERSONAS.readonly);
+    const backSecond = await signInAtSandbox(second, PERSONAS.readonly);
+    for (const [back, next] of [
+      [backFirst, '/admin/operations'],
+      [backSecond, '/admin/attention'],
+    ] as const) {
+      const res = await callback(back, cookies());
+      expect(res.status, await res.clone().text()).toBe(302);
+      expect(res.headers.get('location')).toBe(next);
+      keep(res);
+      expect(jar.has('opsgate_session')).toBe(true);
     }
   });
 
