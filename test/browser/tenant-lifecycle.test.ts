@@ -60,6 +60,51 @@ describe('tenant_not_operable: litware (suspended)', () => {
   });
 });
 
+describe('suspend and rename: northwind', () => {
+  it('"Suspend tenant" -> "Sync inventory" blocked -> "Reactivate tenant" -> queued; "Rename tenant" renames it; each change audited', async () => {
+    const db = env.runtime.database.db;
+    const { id, name } = await db.selectFrom('tenants').select(['id', 'name']).where('slug', '=', 'northwind').executeTakeFirstOrThrow();
+    const since = new Date();
+    try {
+      await page.goto('/admin/t/northwind');
+      // Suspending asks nothing: one click undoes it, unlike archiving.
+      await page.getByTestId('tenant-status').getByRole('button', { name: 'Suspend tenant' }).click();
+      await eventually(async () => (await statusBadge(page).textContent()) === 'suspended', 'northwind to read suspended');
+      const blocked = await clickStart(page, 'Sync inventory', 'blocked');
+      expect(await blocked.feedback.locator('.start-feedback-reason').textContent()).toBe(
+        'This tenant is suspended, so no provider operation can start for it.',
+      );
+      await page.getByTestId('tenant-status-note').getByRole('button', { name: 'Reactivate tenant' }).click();
+      await eventually(async () => (await statusBadge(page).textContent()) === 'active', 'northwind to read active');
+      const queued = await clickStart(page, 'Sync inventory', 'queued');
+      expect(queued.title).toBe('Inventory sync queued');
+      await waitIdle(page, 'northwind');
+
+      await page.getByRole('button', { name: 'Rename tenant' }).click();
+      await page.getByLabel('Tenant name').fill('Northwind Renamed');
+      await page.getByRole('button', { name: 'Save name' }).click();
+      await eventually(async () => ((await page.locator('.tenant .page-head h1').textContent()) ?? '').startsWith('Northwind Renamed'), 'the new name');
+
+      // Each change is audited, from what to what.
+      const audit = await db
+        .selectFrom('audit_log')
+        .select(['action', 'details'])
+        .where('tenant_id', '=', id)
+        .where('action', 'in', ['tenant.status_changed', 'tenant.renamed'])
+        .where('created_at', '>=', since)
+        .orderBy('created_at')
+        .execute();
+      expect(audit).toEqual([
+        { action: 'tenant.status_changed', details: { from: 'active', to: 'suspended' } },
+        { action: 'tenant.status_changed', details: { from: 'suspended', to: 'active' } },
+        { action: 'tenant.renamed', details: { from: name, to: 'Northwind Renamed' } },
+      ]);
+    } finally {
+      await sql`update tenants set status = 'active', name = ${name} where slug = 'northwind'`.execute(db);
+    }
+  });
+});
+
 describe('archive: adatum', () => {
   it('asks first, then the tenant leaves the tenant list and the switcher; "Show archived" and "Reactivate tenant" bring it back', async () => {
     try {
