@@ -159,8 +159,15 @@ async function chainInitiator(db: Db, session: OnboardingSession): Promise<strin
   return row?.initiator_user_id ?? session.created_by;
 }
 
-/** The first selection not done yet, and whether it is in flight. */
+/** The first selection not done yet, and whether it is in flight. Called under the session lock. */
 async function nextSelection(db: Db, sessionId: string) {
+  // A step whose run ended before its admission wrote the run on it (the admission does so after
+  // the gate's answer, under this lock) missed its ending in continueAfterRun: take it from the
+  // run now, or the step would read as still queued, and the chain would stall or admit it twice.
+  await sql`update onboarding_selections s
+       set state = r.outcome, reason_code = r.reason_code, updated_at = now()
+      from operation_runs r
+     where r.id = s.run_id and s.session_id = ${sessionId} and s.state = 'queued' and r.status = 'completed'`.execute(db);
   const rows = await db
     .selectFrom('onboarding_selections as s')
     .leftJoin('operation_runs as r', 'r.id', 's.run_id')

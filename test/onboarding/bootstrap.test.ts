@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearTokenClientCache } from '../../src/provider/microsoft/index.ts';
 import { continueAfterRun, submitBootstrap, resumeBootstrap } from '../../src/onboarding/bootstrap.ts';
-import { createSession, loadSession, setConnection, startVerification, finishSession } from '../../src/onboarding/sessions.ts';
+import { createSession, loadSession, setConnection, startVerification, finishSession, type OnboardingSession } from '../../src/onboarding/sessions.ts';
 import { ALL_PERMISSIONS } from '../../src/operations/permissions.ts';
 import { explain } from '../../src/reasons/catalogue.ts';
 import { start } from '../../src/gate/start.ts';
@@ -202,6 +202,99 @@ describe('concurrency', () => {
       .where('tenant_id', '=', session.tenant_id)
       .execute();
     expect(runs.map((r) => r.id)).toEqual([done[1]!.run_id]);
+  });
+
+  /**
+   * An admission as submitBootstrap makes it, held under the session lock (src/onboarding/
+   * bootstrap.ts) between the gate's answer and the write of the run on its selection, while the
+   * worker finishes the run. `waiting` runs before the run is let go (a submission queued for the
+   * session ahead of the run's continuation); the continuation then waits for the session too.
+   */
+  async function admissionOutrunByItsRun(slug: string, waiting?: (session: OnboardingSession) => Promise<unknown>) {
+    await env.startWorker();
+    const { session, entraTenantId } = await newOnboarding(slug);
+    const v = await startVerification(env.tdb.db, session, ownerId);
+    await waitForRun(env.tdb.db, v.run.id);
+    await env.tdb.db
+      .insertInto('onboarding_selections')
+      .values([
+        { session_id: session.id, type: 'inventory.sync', position: 0 },
+        { session_id: session.id, type: 'entra_group_sync', position: 1 },
+      ])
+      .execute();
+    const waiters = async (n: number) => {
+      for (let i = 0; ; i++) {
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks
+          where locktype = 'advisory' and not granted and classid = ${4242_0003}`.execute(env.tdb.db);
+        if (rows[0]!.n >= n) return;
+        if (i > 400) throw new Error(`fewer than ${n} waiting for the session`);
+        await new Promise((res) => setTimeout(res, 25));
+      }
+    };
+    // Slow Graph answers, so whatever waits first is surely queued before the run ends.
+    env.sandbox.state.setTenantFaults(entraTenantId, { latencyMs: 300 });
+    let queuedFirst: Promise<unknown> = Promise.resolve();
+    try {
+      await env.tdb.db.transaction().execute(async (tx) => {
+        await sql`select pg_advisory_xact_lock(${4242_0003}, hashtext(${session.id}))`.execute(tx);
+        const r = await start(env.tdb.db, {
+          type: 'inventory.sync',
+          tenantId: session.tenant_id,
+          trigger: 'operator',
+          initiatorUserId: ownerId,
+          providerConnectionId: session.provider_connection_id!,
+          onboardingSessionId: session.id,
+        });
+        expect(r.outcome).toBe('accepted');
+        if (waiting) {
+          queuedFirst = waiting(session);
+          await waiters(1);
+          expect((await env.tdb.db.selectFrom('operation_runs').select('status').where('id', '=', r.run.id).executeTakeFirstOrThrow()).status).not.toBe(
+            'completed',
+          );
+        }
+        await waitForRun(env.tdb.db, r.run.id);
+        // The run's continuation waits for the session as well.
+        await waiters(waiting ? 2 : 1);
+        await env.tdb.db
+          .updateTable('onboarding_selections')
+          .set({ state: 'queued', run_id: r.run.id })
+          .where('session_id', '=', session.id)
+          .where('position', '=', 0)
+          .execute();
+      });
+    } finally {
+      env.sandbox.state.setTenantFaults(entraTenantId, {});
+    }
+    const answer = await queuedFirst;
+    const done = await waitForSelections(session.id, (x) => x.every((y) => y.state === 'succeeded'));
+    const inventoryRuns = await env.tdb.db
+      .selectFrom('operation_runs')
+      .select('id')
+      .where('type', '=', 'inventory.sync')
+      .where('tenant_id', '=', session.tenant_id)
+      .execute();
+    expect(inventoryRuns).toHaveLength(1);
+    return { done, answer };
+  }
+
+  it("a step that ends before its admission has written its run: the run's continuation still moves the chain on", async () => {
+    const { done } = await admissionOutrunByItsRun('seq-fast-end');
+    expect(done.map((s) => [s.type, s.trigger])).toEqual([
+      ['inventory.sync', 'operator'],
+      ['entra_group_sync', 'system'],
+    ]);
+  });
+
+  it('… and a submission waiting ahead of that continuation admits the next step, not the ended one again', async () => {
+    const { done, answer } = await admissionOutrunByItsRun('seq-fast-end-submit', (session) =>
+      submitBootstrap(env.tdb.db, session, ownerId, ['inventory.sync', 'entra_group_sync']),
+    );
+    expect(answer).toMatchObject({ kind: 'started', type: 'entra_group_sync', result: { outcome: 'accepted' } });
+    expect(done.map((s) => [s.type, s.trigger])).toEqual([
+      ['inventory.sync', 'operator'],
+      ['entra_group_sync', 'operator'],
+    ]);
   });
 });
 
