@@ -4,6 +4,8 @@
 // verification runs) ends with the same start queued, and the sync succeeds against the
 // sandbox. Then the app's secret expires: the start is blocked, needs attention names the app
 // once, one rotation on the app registrations page unblocks it, and the run uses the new secret.
+// Last, onboarding a new tenant offers the app first: no secret, only its admin's consent, after
+// which the wizard's verification succeeds.
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,5 +140,47 @@ describe('"Contoso MSP automation" on adatum', () => {
     await notice.waitFor();
     expect(await notice.textContent()).toContain(`${DEMO_MSP_APP.name} is used by 1 connection`);
     expect(await row.getByTestId('app-connections').textContent()).toContain('1 connection');
+  });
+
+  it('onboarding offers the workspace app first: a new tenant needs no secret, only its admin’s consent, and the wizard’s verification then succeeds', async () => {
+    // A customer tenant the cloud knows, where the MSP's app was never consented.
+    const state = env.runtime.sandbox!.state;
+    const trey = state.addTenant({ displayName: 'Trey Research' });
+    await page.goto('/admin/onboarding');
+    await page.getByLabel('Display name').fill('Trey Research');
+    await page.getByLabel('Entra tenant ID').fill(trey.id);
+    await page.getByRole('button', { name: 'Start onboarding' }).click();
+    await page.waitForURL(/\/admin\/onboarding\/[0-9a-f-]{36}$/);
+    const sessionId = page.url().split('/').pop()!;
+    await page.getByRole('heading', { name: /Trey Research/ }).waitFor();
+
+    const useApp = page.getByLabel('Use a workspace app');
+    await useApp.waitFor();
+    expect(await useApp.isChecked()).toBe(true);
+    expect(await page.getByLabel('Client secret').count()).toBe(0);
+    expect(await page.getByLabel('Workspace app').locator('option:checked').textContent()).toContain(DEMO_MSP_APP.name);
+    await page.getByRole('button', { name: 'Save connection' }).click();
+    const summary = page.locator('.connection-summary');
+    await summary.waitFor();
+    expect(await summary.textContent()).toContain(DEMO_MSP_APP.name);
+
+    // The verification is not blocked by consent facts (it is what records them): it asks Trey's
+    // authority, which answers that the app is not in its directory — consent missing.
+    await clickStart(page, 'Verify connection', 'queued');
+    const status = page.getByTestId('verification-status');
+    await eventually(async () => !!(await status.getByRole('link', { name: 'Grant admin consent' }).count()), 'the failed verification', 30_000);
+    await status.getByRole('link', { name: 'Grant admin consent' }).click();
+    await page.waitForURL(/\/admin\/provider-connections\/[0-9a-f-]+#consent$/);
+    await page.getByRole('button', { name: 'Grant admin consent' }).click();
+    await page.getByRole('heading', { name: 'Permissions requested' }).waitFor();
+    expect(await page.locator('[data-publisher]').textContent()).toContain(DEMO_MSP_APP.home.displayName);
+    expect(await page.locator('.card').textContent()).toContain('Trey Research');
+    await page.getByRole('button', { name: 'Accept' }).click();
+
+    // Back in the wizard, whose verification ran again through the gate.
+    await page.waitForURL(new RegExp(`/admin/onboarding/${sessionId}\\?consent=granted`));
+    const run = page.locator('[data-testid="verification-status"] [data-testid="run-state"]');
+    await eventually(async () => (await run.textContent()) === 'succeeded', 'the verification after consent', 30_000);
+    expect(state.getApp(trey.id, DEMO_MSP_APP.clientId)).toMatchObject({ homeTenantId: DEMO_MSP_APP.home.id, consentGranted: true });
   });
 });
