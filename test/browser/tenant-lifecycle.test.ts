@@ -128,6 +128,17 @@ describe('archive: adatum', () => {
       await page.getByText('No tenant matches “adatum”').waitFor();
       expect(await page.getByRole('option', { name: /Adatum/ }).count()).toBe(0);
       await switcher.press('Escape');
+      // Nor by the pickers: the bulk start's tenant list and the connections page's tenant filter.
+      await page.goto('/admin/bulk?type=inventory.sync');
+      await page.getByLabel('Choose tenants').check();
+      await page.locator('.tenant-pick-list input[data-tenant="northwind"]').waitFor();
+      expect(await page.locator('.tenant-pick-list input[data-tenant="adatum"]').count()).toBe(0);
+      await page.goto('/admin/provider-connections');
+      const filter = page.getByLabel('Tenant', { exact: true }).and(page.locator('select'));
+      await filter.locator('option', { hasText: 'Northwind' }).waitFor({ state: 'attached' });
+      expect(await filter.locator('option', { hasText: 'Adatum' }).count()).toBe(0);
+      await page.goto('/admin/tenants');
+      await page.getByTestId('tenants-table').waitFor();
       // A click, then the row: under load the controlled checkbox can re-render after the click,
       // which check() reads as "did not change its state".
       await page.getByLabel('Show archived').click();
