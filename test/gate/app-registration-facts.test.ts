@@ -4,6 +4,7 @@
 // permissions stay each connection's own.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDefaultsFacts } from '../../src/gate/resolve.ts';
 import { start } from '../../src/gate/start.ts';
 import { startMany } from '../../src/gate/start-many.ts';
 import { ALL_PERMISSIONS } from '../../src/operations/permissions.ts';
@@ -82,5 +83,30 @@ describe('connections on a workspace app', () => {
     // Consent is per connection (per customer tenant).
     await sql`update provider_connections set consent_status = 'missing' where app_registration_id = ${appId} and tenant_id = ${ids[1]!}`.execute(tdb.db);
     expect((await go()).map((r) => (r.outcome === 'blocked' ? r.reason.code : r.outcome))).toEqual(['accepted', 'provider_consent_missing', 'accepted']);
+  });
+  it('come in one prepared read that joins the app and loads no secret or key, only whether one is stored', async () => {
+    const ids = await Promise.all(slugs.map(async (s) => (await tenantBySlug(tdb.db, s)).id));
+    await sql`update app_registrations set credential_expires_at = '2031-01-01T00:00:00Z' where id = ${appId}`.execute(tdb.db);
+    // One server connection, so the statement prepared by the read is the one listed after it.
+    await tdb.db.connection().execute(async (conn) => {
+      const facts = await readDefaultsFacts(conn, ids);
+      for (const id of ids) {
+        expect(facts.get(id)?.connection).toMatchObject({
+          name: 'MSP app',
+          credential_kind: 'secret',
+          credential_expires_at: new Date('2031-01-01T00:00:00Z'),
+          has_secret: true,
+        });
+      }
+      const { rows } = await sql<{ statement: string }>`
+        select statement from pg_prepared_statements where statement like '%left join app_registrations a%' and statement like '%any($1::uuid[])%'`.execute(
+        conn,
+      );
+      expect(rows).toHaveLength(1);
+      // A stored credential is only ever tested for presence, inside coalesce(…) <> ''.
+      const selected = rows[0]!.statement.replace(/coalesce\([^()]*\) <> ''/g, '');
+      expect(selected).not.toMatch(/ciphertext|certificate_pem/);
+      expect(selected).toContain('a.credential_expires_at');
+    });
   });
 });
