@@ -61,6 +61,14 @@ describe('AADSTS classification', () => {
     expect(classifyAadsts('AADSTS12345', 400)).toEqual({ code: 'provider_connection_unusable', params: { aadsts: 'AADSTS12345' }, httpStatus: 400 });
   });
 
+  it('for a workspace app, "not in this directory" and "no service principal" mean the tenant never consented', () => {
+    for (const aadsts of ['AADSTS700016', 'AADSTS7000229', 'AADSTS65001']) {
+      expect(classifyAadsts(aadsts, 400, { workspaceApp: true })).toEqual({ code: 'provider_consent_missing', params: { aadsts }, httpStatus: 400 });
+    }
+    // The secret's expiry still reads as such: one rotation of the app is the fix.
+    expect(classifyAadsts('AADSTS7000222', 401, { workspaceApp: true }).code).toBe('provider_credentials_expired');
+  });
+
   it('connection_unusable carries the aadsts param', () => {
     expect(classifyAadsts('7000229').params).toEqual({ aadsts: 'AADSTS7000229' });
   });
