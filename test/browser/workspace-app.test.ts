@@ -140,6 +140,8 @@ describe('"Contoso MSP automation" on adatum', () => {
     await notice.waitFor();
     expect(await notice.textContent()).toContain(`${DEMO_MSP_APP.name} is used by 1 connection`);
     expect(await row.getByTestId('app-connections').textContent()).toContain('1 connection');
+    // With the tenant that uses it, linked to its connections.
+    expect(await row.getByTestId('app-connections').getByRole('link').textContent()).toMatch(/^Adatum/);
   });
 
   it('onboarding offers the workspace app first: a new tenant needs no secret, only its admin’s consent, and the wizard’s verification then succeeds', async () => {
