@@ -2,6 +2,7 @@
 // without users prints one setup URL that works; `opsgate setup` creates the owner once and
 // refuses (exit 2) when a user exists.
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,6 +119,69 @@ describe('opsgate serve on a database without users', () => {
       });
       expect(res.status).toBe(201);
       expect(res.headers.getSetCookie().some((c) => c.startsWith('opsgate_session='))).toBe(true);
+    } finally {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+  });
+});
+
+// The hardening settings as an operator gives them, through the environment of `opsgate serve`
+// (the HTTP tests hand them to the server directly; this is the path from the variables to it).
+describe('opsgate serve behind a reverse proxy: OPSGATE_PUBLIC_URL and OPSGATE_TRUST_PROXY', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase({ max: 2 });
+  });
+  afterAll(() => closeAll(tdb));
+
+  it('the setup URL and cookies follow the public URL; the sign-in limit counts the address the proxy forwarded', async () => {
+    const child = spawn(nodeBin(), [CLI, 'serve'], {
+      env: env(tdb, {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        OPSGATE_WORKER_CONCURRENCY: '0',
+        OPSGATE_PUBLIC_URL: 'https://ops.example.com',
+        OPSGATE_TRUST_PROXY: '1',
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stdout += d));
+    try {
+      const until = Date.now() + 30_000;
+      while (!/^opsgate setup: .*\n/m.test(stdout)) {
+        if (Date.now() > until || child.exitCode !== null) throw new Error(`serve did not print its setup URL:\n${stdout}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const base = /opsgate is running at (http:\/\/\S+)/.exec(stdout)![1]!.replace('0.0.0.0', '127.0.0.1');
+      const m = /^opsgate setup: https:\/\/ops\.example\.com\/setup\?token=([A-Za-z0-9_-]{43})$/m.exec(stdout);
+      expect(m, stdout).not.toBeNull();
+      const setup = await fetch(`${base}/api/setup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: m![1], workspaceName: 'Proxied', email: 'first@proxied.example', displayName: 'First', password: 'a long enough one' }),
+      });
+      expect(setup.status).toBe(201);
+      expect(setup.headers.getSetCookie().find((c) => c.startsWith('opsgate_session='))).toMatch(/; Secure/i);
+      expect(setup.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+
+      // The proxy appends the client it saw; what the client wrote before that is not believed.
+      const guess = await fetch(`${base}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.1, 203.0.113.9' },
+        body: JSON.stringify({ email: 'first@proxied.example', password: 'not the password' }),
+      });
+      expect(guess.status).toBe(401);
+      const key = (v: string) => crypto.createHash('sha256').update(`address:${v}`).digest('hex');
+      const counted = (await tdb.db.selectFrom('sign_in_attempts').select('key_hash').execute()).map((r) => r.key_hash);
+      expect(counted).toContain(key('203.0.113.9'));
+      expect(counted).not.toContain(key('127.0.0.1'));
+      expect(counted).not.toContain(key('198.51.100.1'));
     } finally {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
