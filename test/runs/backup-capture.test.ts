@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { start } from '../../src/gate/start.ts';
 import type { JobContext, PinnedProvider } from '../../src/operations/job-context.ts';
 import { captureBackup } from '../../src/operations/backup-capture/job.ts';
+import { executeRestore } from '../../src/operations/restore-execute/job.ts';
 import { ProviderError } from '../../src/provider/types.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { connectionOf, tenantBySlug, userByEmail } from '../helpers/seed.ts';
@@ -80,7 +81,7 @@ describe('backup.capture on northwind', () => {
     }
   });
 
-  it('restoring a captured configuration deleted since re-creates it with its targets, not the old assignment ids', async () => {
+  it('restoring a captured configuration deleted since re-creates it with its targets, not the old assignment ids; executed again, it updates that one', async () => {
     const cloud = env.sandbox.state.getTenant(northwind.entraTenantId)!.data;
     const done = await capture();
     const item = (await itemsOf(done.id)).find((i) => i.assignments.length > 0)!;
@@ -99,15 +100,18 @@ describe('backup.capture on northwind', () => {
         .returning(['id', 'name'])
         .executeTakeFirstOrThrow();
       await env.tdb.db.insertInto('restore_run_items').values({ restore_run_id: rr.id, backup_item_id: item.id, position: 0 }).execute();
-      const r = await start(env.tdb.db, {
-        type: 'restore.execute',
-        tenantId: tenant.id,
-        trigger: 'operator',
-        initiatorUserId: ownerId,
-        target: { restoreRunId: rr.id, confirm: rr.name },
-      });
-      expect(r.outcome).toBe('accepted');
-      const restored = await waitForRun(env.tdb.db, r.run.id);
+      const execute = async () => {
+        const r = await start(env.tdb.db, {
+          type: 'restore.execute',
+          tenantId: tenant.id,
+          trigger: 'operator',
+          initiatorUserId: ownerId,
+          target: { restoreRunId: rr.id, confirm: rr.name },
+        });
+        expect(r.outcome).toBe('accepted');
+        return waitForRun(env.tdb.db, r.run.id);
+      };
+      const restored = await execute();
       expect(restored).toMatchObject({ outcome: 'succeeded', summary_counts: { itemsCreated: 1, itemsFailed: 0, assignmentsRestored: captured.length } });
       ({ target_id: newId } = await env.tdb.db
         .selectFrom('restore_run_items')
@@ -118,6 +122,11 @@ describe('backup.capture on northwind', () => {
       const assigned = cloud.assignments.get(newId!)!;
       expect(assigned.map((a) => a.target)).toEqual(captured.map((a) => a.target));
       for (const a of assigned) expect(String(a.id).startsWith(`${newId!}_`)).toBe(true);
+
+      // Executed again: the configuration it created is updated, not created a second time.
+      const configs = cloud.deviceConfigurations.length;
+      expect(await execute()).toMatchObject({ outcome: 'succeeded', summary_counts: { itemsCreated: 0, itemsUpdated: 1, itemsFailed: 0 } });
+      expect(cloud.deviceConfigurations).toHaveLength(configs);
     } finally {
       // The fixture as it was: the re-created configuration out, the deleted one back.
       cloud.deviceConfigurations = cloud.deviceConfigurations.filter((c) => c.id !== newId);
@@ -183,5 +192,76 @@ describe('the capture job, page by page', () => {
     const { ctx, runId } = await fakeContext(2);
     await expect(captureBackup(ctx)).rejects.toMatchObject({ failure: { code: 'provider_throttled' } });
     expect(await itemsOf(runId)).toEqual([]);
+  });
+});
+
+describe('the restore job, item by item', () => {
+  it('a configuration created before the item stopped (its assignments failed) is recorded, and the next execution updates it', async () => {
+    const db = env.tdb.db;
+    const tenant = await tenantBySlug(db, 'contoso-lab');
+    const connection = await connectionOf(db, 'contoso-lab');
+    const rr = await db.insertInto('restore_runs').values({ tenant_id: tenant.id, name: 'Stopped mid-item' }).returning('id').executeTakeFirstOrThrow();
+    const item = await db
+      .insertInto('backup_items')
+      .values({
+        tenant_id: tenant.id,
+        resource_type: 'deviceConfiguration',
+        source_id: 'deleted-since',
+        display_name: 'Baseline - Stopped',
+        payload: JSON.stringify({ '@odata.type': '#microsoft.graph.windows10GeneralConfiguration', displayName: 'Baseline - Stopped' }),
+        assignments: JSON.stringify([{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }]),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db.insertInto('restore_run_items').values({ restore_run_id: rr.id, backup_item_id: item.id, position: 0 }).execute();
+
+    // A tenant where the configuration is gone; its first assign answers throttled.
+    const live = new Set(['unrelated']);
+    const calls: string[] = [];
+    let failAssign = true;
+    const provider = {
+      getAll: async () => [...live].map((id) => ({ id })),
+      post: async (path: string) => {
+        calls.push(`POST ${path}`);
+        if (path.endsWith('/assign')) {
+          if (failAssign) throw new ProviderError({ code: 'provider_throttled', params: {} });
+          return { value: [] };
+        }
+        live.add('created-1');
+        return { id: 'created-1' };
+      },
+      patch: async (path: string) => {
+        calls.push(`PATCH ${path}`);
+        return {};
+      },
+    } as unknown as PinnedProvider;
+    const execute = async () => {
+      const run = await db
+        .insertInto('operation_runs')
+        .values({
+          tenant_id: tenant.id,
+          type: 'restore.execute',
+          provider_connection_id: null,
+          trigger: 'system',
+          status: 'running',
+          outcome: 'pending',
+          started_at: new Date(),
+          context: JSON.stringify({ restoreRunId: rr.id }),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const ctx = { db, run, tenant, connection, provider, heartbeat: async () => undefined } as JobContext;
+      return executeRestore(ctx);
+    };
+    const itemRow = () => db.selectFrom('restore_run_items').select(['result', 'target_id']).where('restore_run_id', '=', rr.id).executeTakeFirstOrThrow();
+
+    expect(await execute()).toMatchObject({ outcome: 'failed', summaryCounts: { itemsCreated: 0, itemsFailed: 1 } });
+    expect(await itemRow()).toEqual({ result: 'failed', target_id: 'created-1' });
+
+    failAssign = false;
+    calls.length = 0;
+    expect(await execute()).toMatchObject({ outcome: 'succeeded', summaryCounts: { itemsCreated: 0, itemsUpdated: 1, assignmentsRestored: 1 } });
+    expect(calls).toEqual(['PATCH /beta/deviceManagement/deviceConfigurations/created-1', 'POST /beta/deviceManagement/deviceConfigurations/created-1/assign']);
+    expect(await itemRow()).toEqual({ result: 'updated', target_id: 'created-1' });
   });
 });

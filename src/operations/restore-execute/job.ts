@@ -1,5 +1,6 @@
 // Writes a restore run's backup items back to the tenant: update the configuration when it
-// still exists, create it otherwise, then restore its assignments. Each item's result is
+// still exists (or the one an earlier execution of the run created), create it otherwise, then
+// restore its assignments. Each item's result is
 // recorded, so a partial restore says exactly which items failed. The restore run's status is
 // not written here: it is derived from this run (view restore_runs_with_status), so it follows
 // the run in every ending, including a crash or a cancel this job never sees.
@@ -23,7 +24,7 @@ export async function executeRestore(ctx: JobContext): Promise<JobResult> {
     .innerJoin('restore_runs as r', 'r.id', 'i.restore_run_id')
     .where('i.restore_run_id', '=', restoreRunId)
     .where('r.tenant_id', '=', ctx.tenant.id)
-    .select(['b.id', 'b.source_id', 'b.display_name', 'b.payload', 'b.assignments'])
+    .select(['b.id', 'b.source_id', 'b.display_name', 'b.payload', 'b.assignments', 'i.target_id'])
     .orderBy('i.position')
     .execute();
 
@@ -40,10 +41,24 @@ export async function executeRestore(ctx: JobContext): Promise<JobResult> {
         await ctx.provider.patch(`${CONFIGS}/${encodeURIComponent(item.source_id)}`, body);
         targetId = item.source_id;
         result = 'updated';
+      } else if (item.target_id !== null && existing.has(item.target_id)) {
+        // Created by an earlier execution of this restore run (finished, or stopped by a cancel
+        // or a failed assignment after the create): updated, never created a second time.
+        await ctx.provider.patch(`${CONFIGS}/${encodeURIComponent(item.target_id)}`, body);
+        targetId = item.target_id;
+        result = 'updated';
       } else {
         const created = await ctx.provider.post<{ id: string }>(CONFIGS, body);
         targetId = created.id;
         result = 'created';
+        // Recorded before the next Graph call, which is a cancel checkpoint and may fail: the
+        // configuration exists in the tenant from now on, whatever happens to its assignments.
+        await ctx.db
+          .updateTable('restore_run_items')
+          .set({ target_id: targetId })
+          .where('restore_run_id', '=', restoreRunId)
+          .where('backup_item_id', '=', item.id)
+          .execute();
       }
       const assignments = item.assignments.map((a) => withoutKeys(a, ASSIGNMENT_SERVER_OWNED));
       if (assignments.length) {
