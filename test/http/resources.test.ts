@@ -207,6 +207,16 @@ describe('restore runs', () => {
     expect(after.body.items.map((i: { action: string }) => i.action)).toEqual(['update', 'update', 'create', 'create']);
     expect(after.body.items.map((i: { position: number }) => i.position)).toEqual([0, 1, 2, 3]);
     expect(typeof after.body.items[0].displayName).toBe('string');
+
+    // The third was re-created by an earlier execution (its item names the new configuration):
+    // executing again updates that one, and the preview says so.
+    await s.tdb.db.updateTable('restore_run_items').set({ target_id: 'recreated-2' }).where('restore_run_id', '=', id).where('position', '=', 2).execute();
+    await s.tdb.db
+      .insertInto('inventory_items')
+      .values({ tenant_id: northwind.id, kind: 'deviceConfiguration', external_id: 'recreated-2', display_name: 'recreated-2', data: '{}' })
+      .execute();
+    const again = await get(`/api/restore-runs/${id}`, 'readonly');
+    expect(again.body.items.map((i: { action: string }) => i.action)).toEqual(['update', 'update', 'update', 'create']);
   });
 });
 

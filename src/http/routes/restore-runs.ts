@@ -216,10 +216,21 @@ const detail = tenantRoute({
     const rows = await deps.db
       .selectFrom('restore_run_items as i')
       .innerJoin('backup_items as b', 'b.id', 'i.backup_item_id')
-      .leftJoin('inventory_items as inv', (j) =>
-        j.on('inv.tenant_id', '=', tenantId).on('inv.kind', '=', 'deviceConfiguration').onRef('inv.external_id', '=', 'b.source_id'),
+      .select(['i.backup_item_id', 'i.position', 'i.result', 'b.display_name', 'b.resource_type', 'b.source_id'])
+      // As the job decides: the configuration still exists, or the one an earlier execution of
+      // this restore run created does (target_id) — either is updated, not created again.
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('inventory_items as inv')
+              .select('inv.external_id')
+              .where('inv.tenant_id', '=', tenantId)
+              .where('inv.kind', '=', 'deviceConfiguration')
+              .where((w) => w.or([w('inv.external_id', '=', w.ref('b.source_id')), w('inv.external_id', '=', w.ref('i.target_id'))])),
+          )
+          .as('live'),
       )
-      .select(['i.backup_item_id', 'i.position', 'i.result', 'b.display_name', 'b.resource_type', 'b.source_id', 'inv.external_id as live_id'])
       .where('i.restore_run_id', '=', params.id)
       .orderBy('i.position')
       .execute();
@@ -235,7 +246,7 @@ const detail = tenantRoute({
           displayName: r.display_name,
           resourceType: r.resource_type,
           sourceId: r.source_id,
-          action: syncedAt === null ? 'unknown' : r.live_id ? 'update' : 'create',
+          action: syncedAt === null ? 'unknown' : r.live ? 'update' : 'create',
           result: r.result,
         })),
       },
