@@ -53,4 +53,21 @@ describe('Cancel run', () => {
     env.setLatency(0);
     await eventually(async () => (await getRun(page, b.run!.id)).status === 'completed', 'the other run ends', 30_000);
   });
+
+  it('another operator reads the run but gets no "Cancel run"; its initiator (the owner) does', async () => {
+    env.setLatency(3000);
+    const run = await apiStart(page, 'northwind', { type: 'inventory.sync' });
+    expect(run.outcome).toBe('accepted');
+    const op = await env.signIn('operator@contoso.example');
+    try {
+      await op.page.goto(`/admin/operations/${run.run!.id}`);
+      await op.page.locator('[data-run-status="queued"], [data-run-status="running"]').waitFor();
+      expect(await op.page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    } finally {
+      await op.context.close();
+    }
+    await page.goto(`/admin/operations/${run.run!.id}`);
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await outcomeShown(run.run!.id, 'cancelled');
+  });
 });
