@@ -84,6 +84,23 @@ describe('pruning old runs', () => {
         last_run_id: old[0]!,
       })
       .execute();
+    // A backup is kept whatever its age (docs/DEPLOY.md, Retention): only its capture run goes.
+    const capture = await oldRun(650, { type: 'backup.capture', notify: false });
+    old.push(capture);
+    const backup = await tdb.db
+      .insertInto('backup_items')
+      .values({
+        tenant_id: northwindId,
+        resource_type: 'deviceConfiguration',
+        source_id: 'cfg-old-backup',
+        display_name: 'Old backup',
+        payload: JSON.stringify({ displayName: 'Old backup' }),
+        assignments: JSON.stringify([]),
+        run_id: capture,
+        captured_at: new Date(Date.now() - 650 * 86_400_000),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     // The audit row of an old start.
     await tdb.db
       .insertInto('audit_log')
@@ -101,7 +118,7 @@ describe('pruning old runs', () => {
 
     const result = await pruneOldRuns(tdb.db, { retentionDays: 400, batchSize: 2, pauseMs: 1 });
     expect(result.deleted).toBe(old.length + 1); // + restoreOlder
-    expect(result.batches).toBe(3); // 2 + 2 + 1
+    expect(result.batches).toBe(4); // 2 + 2 + 2, then an empty one
     for (const id of [...old, restoreOlder]) expect(await exists(id), id).toBe(false);
     for (const id of [recent, stuck, restoreLast, verification]) expect(await exists(id), id).toBe(true);
 
@@ -114,6 +131,10 @@ describe('pruning old runs', () => {
       .where('external_id', '=', 'cfg-1')
       .executeTakeFirstOrThrow();
     expect(item).toEqual({ display_name: 'Old', last_run_id: null });
+    expect(await tdb.db.selectFrom('backup_items').select(['display_name', 'run_id']).where('id', '=', backup.id).executeTakeFirstOrThrow()).toEqual({
+      display_name: 'Old backup',
+      run_id: null,
+    });
     const audit = await tdb.db.selectFrom('audit_log').select('run_id').where('run_id', '=', old[0]!).execute();
     expect(audit).toHaveLength(1);
     const page = await auditPage(tdb.db, ownerId, { tenantId: northwindId, action: 'operation.start' }, 500);
