@@ -175,6 +175,7 @@ function ssoSettings(config: Config, ownSandbox: SandboxCloud | null, sandboxEnd
       clientId,
       clientSecret,
       authorityHost: sandboxEndpoints.authorityHost,
+      ...(ownSandbox ? { signInPageHost: ownSandbox.pagesUrl } : {}),
       ...(sandboxEndpoints.caPem ? { caPem: sandboxEndpoints.caPem } : {}),
     };
   }
@@ -184,6 +185,7 @@ function ssoSettings(config: Config, ownSandbox: SandboxCloud | null, sandboxEnd
       clientId: DEMO_SSO.app.clientId,
       clientSecret: DEMO_SSO.app.secret,
       authorityHost: ownSandbox.url,
+      signInPageHost: ownSandbox.pagesUrl,
       caPem: ownSandbox.caPem,
     };
   }

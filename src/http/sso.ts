@@ -5,8 +5,9 @@
 //       named after the state (so sign-ins started in two tabs do not replace each other's);
 //   GET /api/auth/microsoft/callback?code&state    → the state is consumed (this browser's,
 //       once, within 10 minutes), the code redeemed with the client secret and the PKCE
-//       verifier, the id token verified (oidc.ts), the person matched (sign-in.ts); then a
-//       session and a 302 to `next` — or a page saying why not, and no session.
+//       verifier and the id token validated (oidc.ts, on openid-client), the person matched
+//       (sign-in.ts); then a session and a 302 to `next` — or a page saying why not, and no
+//       session.
 //
 // The redirect URI is the public URL's (OPSGATE_PUBLIC_URL), else the request's own origin.
 import crypto from 'node:crypto';
@@ -94,10 +95,9 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
     const sso = deps.sso;
     if (!sso) throw notFound();
     const redirectUri = `${publicOrigin(deps.publicUrl, req)}${SSO_CALLBACK_PATH}`;
-    const started = await beginSsoRequest(deps.db, { redirectUri, nextPath: safeNext((req.query as Record<string, unknown>).next) });
-    let url: string;
+    let started;
     try {
-      url = await sso.authorizationUrl({ redirectUri, state: started.state, nonce: started.nonce, codeChallenge: started.codeChallenge });
+      started = await sso.startAuthorization(redirectUri);
     } catch (err) {
       if (!(err instanceof SsoError)) throw err;
       req.log.warn({ sso: err.reason }, 'microsoft sign-in unavailable');
@@ -106,8 +106,16 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
         message: 'opsgate could not reach Microsoft’s sign-in service. Try again in a moment, or sign in with your password.',
       });
     }
-    reply.setCookie(ssoBindingCookie(started.state), started.binding, { ...cookieOptions, maxAge: SSO_REQUEST_TTL_SECONDS });
-    return reply.redirect(url, 302);
+    const { state, nonce, codeVerifier } = started;
+    const { binding } = await beginSsoRequest(deps.db, {
+      state,
+      nonce,
+      codeVerifier,
+      redirectUri,
+      nextPath: safeNext((req.query as Record<string, unknown>).next),
+    });
+    reply.setCookie(ssoBindingCookie(started.state), binding, { ...cookieOptions, maxAge: SSO_REQUEST_TTL_SECONDS });
+    return reply.redirect(started.url, 302);
   });
 
   app.get(SSO_CALLBACK_PATH, async (req, reply) => {
@@ -154,8 +162,15 @@ export function registerSsoRoutes(app: FastifyInstance, deps: Deps): void {
 
     let identity;
     try {
-      const idToken = await sso.redeemCode({ code, codeVerifier: consumed.codeVerifier, redirectUri: consumed.redirectUri });
-      identity = await sso.verifyIdToken(idToken, consumed.nonce);
+      const callbackQuery = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (typeof v === 'string') callbackQuery.set(k, v);
+      identity = await sso.completeAuthorization({
+        callbackQuery,
+        state: state!,
+        nonce: consumed.nonce,
+        codeVerifier: consumed.codeVerifier,
+        redirectUri: consumed.redirectUri,
+      });
     } catch (err) {
       if (!(err instanceof SsoError)) throw err;
       if (err.reason === 'authority_unreachable') {

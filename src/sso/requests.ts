@@ -1,5 +1,6 @@
 // A Microsoft sign-in between its start and its callback, kept server-side (sso_requests):
-// the state (only its SHA-256 is stored), the nonce, the PKCE verifier and the redirect URI,
+// the state (only its SHA-256 is stored), the nonce, the PKCE verifier (all three made by
+// openid-client when the authorize URL is built, oidc.ts) and the redirect URI,
 // valid 10 minutes and consumed once. The browser holds only a random binding value in a
 // short-lived HttpOnly cookie whose hash is stored with the row, so a callback completes only
 // in the browser that started the sign-in (a planted callback URL signs nobody in elsewhere).
@@ -11,33 +12,28 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
-import { pkceChallenge } from './oidc.ts';
 
 export const SSO_REQUEST_TTL_SECONDS = 10 * 60;
 
 const random = () => crypto.randomBytes(32).toString('base64url');
 const hash = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
-export interface StartedSignIn {
-  state: string;
-  nonce: string;
-  codeChallenge: string;
-  /** For the browser's binding cookie. */
-  binding: string;
-}
-
-export async function beginSsoRequest(db: Db, p: { redirectUri: string; nextPath: string | null }): Promise<StartedSignIn> {
-  const state = random();
-  const nonce = random();
-  const verifier = random();
+/**
+ * Stores a sign-in's state, nonce and PKCE verifier; answers the value for the browser's
+ * binding cookie.
+ */
+export async function beginSsoRequest(
+  db: Db,
+  p: { state: string; nonce: string; codeVerifier: string; redirectUri: string; nextPath: string | null },
+): Promise<{ binding: string }> {
   const binding = random();
   await db
     .insertInto('sso_requests')
     .values({
-      state_hash: hash(state),
+      state_hash: hash(p.state),
       binding_hash: hash(binding),
-      nonce,
-      code_verifier: verifier,
+      nonce: p.nonce,
+      code_verifier: p.codeVerifier,
       redirect_uri: p.redirectUri,
       next_path: p.nextPath,
       expires_at: sql<Date>`now() + make_interval(secs => ${SSO_REQUEST_TTL_SECONDS})`,
@@ -48,7 +44,7 @@ export async function beginSsoRequest(db: Db, p: { redirectUri: string; nextPath
     .deleteFrom('sso_requests')
     .where('expires_at', '<', sql<Date>`now() - interval '1 hour'`)
     .execute();
-  return { state, nonce, codeChallenge: pkceChallenge(verifier), binding };
+  return { binding };
 }
 
 export type ConsumedSignIn =

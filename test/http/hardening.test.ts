@@ -182,9 +182,11 @@ describe('(b) OPSGATE_PUBLIC_URL', () => {
   });
 
   it('the Microsoft sign-in callback uses it', async () => {
-    // The authority is unreachable here: what matters is the redirect URI stored for the callback.
+    // The authority's endpoints are known, so start reaches nobody: the authorize URL and the
+    // redirect URI stored for the callback both name the public URL.
     const res = await fetch(`${s.base}/api/auth/microsoft/start`, { redirect: 'manual', headers: HOST });
-    expect(res.status).toBe(502);
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get('location')!).searchParams.get('redirect_uri')).toBe('https://ops.example.com/api/auth/microsoft/callback');
     const stored = await s.tdb.db.selectFrom('sso_requests').select('redirect_uri').execute();
     expect(stored.map((r) => r.redirect_uri)).toEqual(['https://ops.example.com/api/auth/microsoft/callback']);
   });

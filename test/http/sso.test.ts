@@ -4,7 +4,7 @@
 // authority never would (expired, for another app, from another issuer, signed by a stranger).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_PASSWORD } from '../../src/http/auth.ts';
+import { ensureSandboxTls } from '../../sandbox/ca.ts';
 import { startSandboxCloud, type SandboxCloud } from '../../sandbox/index.ts';
 import { DEMO_PASSWORD } from '../../src/seed/demo-fixture.ts';
 import { DEMO_SSO, registerSsoDemo } from '../../src/seed/sso-demo.ts';
@@ -30,7 +31,14 @@ beforeAll(async () => {
   registerSsoDemo(sandbox.state);
   agent = new Agent({ connect: { ca: sandbox.caPem } });
   s = await startTestServer({
-    sso: { tenantId: T, clientId: DEMO_SSO.app.clientId, clientSecret: DEMO_SSO.app.secret, authorityHost: sandbox.url, caPem: sandbox.caPem },
+    sso: {
+      tenantId: T,
+      clientId: DEMO_SSO.app.clientId,
+      clientSecret: DEMO_SSO.app.secret,
+      authorityHost: sandbox.url,
+      signInPageHost: sandbox.pagesUrl,
+      caPem: sandbox.caPem,
+    },
   });
 });
 afterAll(async () => {
@@ -170,6 +178,30 @@ describe('Sign in with Microsoft against the sandbox cloud', () => {
       .where('actor_user_id', '=', user.id)
       .execute();
     expect(audit.some((a) => a.outcome === 'succeeded' && (a.details as { via?: string }).via === 'microsoft')).toBe(true);
+  });
+
+  it("a tenant configured by its verified domain signs in too (its tokens' issuer names the tenant id, which the authority's discovery document tells)", async () => {
+    const byDomain = await startTestServer({
+      sso: {
+        tenantId: DEMO_SSO.tenant.defaultDomain,
+        clientId: DEMO_SSO.app.clientId,
+        clientSecret: DEMO_SSO.app.secret,
+        authorityHost: sandbox.url,
+        caPem: sandbox.caPem,
+      },
+    });
+    try {
+      for (const email of [PERSONAS.readonly, PERSONAS.owner]) {
+        const st = await start(byDomain.base);
+        // The sign-in page's address comes from the document too: the sandbox's plain-HTTP one.
+        expect(st.authorizeUrl.origin + st.authorizeUrl.pathname).toBe(`${sandbox.pagesUrl}/${T}/oauth2/v2.0/authorize`);
+        const res = await callback(await signInAtSandbox(st.authorizeUrl, email), st.binding);
+        expect(res.status, await res.clone().text()).toBe(302);
+        expect(cookieFrom(res, 'opsgate_session')).toBeDefined();
+      }
+    } finally {
+      await byDomain.close();
+    }
   });
 
   it('a later sign-in matches the linked account even after the email changed in Entra', async () => {
@@ -388,6 +420,31 @@ describe('refused callbacks: no session, a page saying why', () => {
   });
 });
 
+describe('an authority that cannot be reached', () => {
+  it('by id: start needs nobody, the callback says so (502, no session); by domain: start says so already', async () => {
+    const nobody = 'https://127.0.0.1:9';
+    const byId = await startTestServer({
+      sso: { tenantId: T, clientId: DEMO_SSO.app.clientId, clientSecret: 'x', authorityHost: nobody, caPem: sandbox.caPem, signInPageHost: nobody },
+    });
+    const byDomain = await startTestServer({
+      sso: { tenantId: 'contoso.example', clientId: DEMO_SSO.app.clientId, clientSecret: 'x', authorityHost: nobody, caPem: sandbox.caPem },
+    });
+    try {
+      const st = await start(byId.base);
+      expect(st.authorizeUrl.origin).toBe(nobody);
+      const res = await callback(`${byId.base}/api/auth/microsoft/callback?code=c&state=${st.authorizeUrl.searchParams.get('state')}`, st.binding);
+      expect(res.status).toBe(502);
+      expect(await res.text()).toContain('Microsoft sign-in is unavailable right now');
+      expect(noSession(res)).toBe(true);
+      const refused = await fetch(`${byDomain.base}/api/auth/microsoft/start`, { redirect: 'manual' });
+      expect(refused.status).toBe(502);
+      expect(bindingFrom(refused)).toBeUndefined();
+    } finally {
+      await closeAll(byId, byDomain);
+    }
+  });
+});
+
 describe('the sandbox identity platform', () => {
   it('publishes its signing key (JWKS) and names it in the discovery document', async () => {
     const doc = (await (await undiciFetch(`${sandbox.url}/${T}/v2.0/.well-known/openid-configuration`, { dispatcher: agent })).json()) as Record<
@@ -515,8 +572,10 @@ describe('the sandbox identity platform', () => {
 describe('id token verification (a test authority signing with a test key)', () => {
   const TENANT = '11111111-2222-4333-8444-555555555555';
   const CLIENT = '99999999-8888-4777-8666-555555555555';
-  let authority: http.Server;
+  let authority: https.Server;
   let authorityUrl = '';
+  /** The paths opsgate asked the test authority for, in order. */
+  const requested: string[] = [];
   let key: Awaited<ReturnType<typeof generateKeyPair>>;
   let stranger: Awaited<ReturnType<typeof generateKeyPair>>;
   let nextToken: (nonce: string) => Promise<string> = async () => '';
@@ -543,8 +602,11 @@ describe('id token verification (a test authority signing with a test key)', () 
     key = await generateKeyPair('RS256');
     stranger = await generateKeyPair('RS256');
     const jwk = { ...(await exportJWK(key.publicKey)), kid: 'test-key', use: 'sig' };
-    authority = http.createServer((req, res) => {
+    // HTTPS with the sandbox's certificate (for 127.0.0.1), trusted through the same caPem.
+    const tls = await ensureSandboxTls(dir);
+    authority = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
       const url = new URL(req.url ?? '/', authorityUrl);
+      requested.push(url.pathname);
       const json = (body: unknown) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
@@ -565,8 +627,10 @@ describe('id token verification (a test authority signing with a test key)', () 
       res.writeHead(404).end();
     });
     await new Promise<void>((r) => authority.listen(0, '127.0.0.1', r));
-    authorityUrl = `http://127.0.0.1:${(authority.address() as AddressInfo).port}`;
-    server = await startTestServer({ sso: { tenantId: TENANT, clientId: CLIENT, clientSecret: 'test-secret', authorityHost: authorityUrl } });
+    authorityUrl = `https://127.0.0.1:${(authority.address() as AddressInfo).port}`;
+    server = await startTestServer({
+      sso: { tenantId: TENANT, clientId: CLIENT, clientSecret: 'test-secret', authorityHost: authorityUrl, signInPageHost: authorityUrl, caPem: tls.caPem },
+    });
   });
   afterAll(async () => {
     await closeAll(server);
@@ -609,6 +673,13 @@ describe('id token verification (a test authority signing with a test key)', () 
       expect(noSession(res)).toBe(true);
     });
   }
+
+  it('the endpoints are known, not discovered: no discovery document is read, the keys only once', async () => {
+    await completeWith((nonce) => sign(good(nonce)));
+    expect(requested.length).toBeGreaterThan(0);
+    expect(requested.filter((p) => p.includes('.well-known'))).toEqual([]);
+    expect(requested.filter((p) => p.endsWith('/keys'))).toHaveLength(1);
+  });
 
   it('a clock skew of under a minute is tolerated', async () => {
     const res = await completeWith((n) => sign({ ...good(n), nbf: now() + 30, iat: now() + 30 }));
