@@ -109,10 +109,10 @@ async function seedRuns(c: pg.Client, workspaceId: string, userId: string, range
                    else 'succeeded' end as outcome
          from g
      )
-     insert into operation_runs (tenant_id, type, provider_connection_id, initiator_user_id, trigger, status, outcome,
+     insert into operation_runs (workspace_id, tenant_id, type, provider_connection_id, initiator_user_id, trigger, status, outcome,
                                  reason_code, reason_params, summary_counts, context, dedupe_key, blocked_fingerprint,
                                  attempt_count, last_attempt_at, created_at, started_at, completed_at)
-     select t.tenant_id, o.type, t.connection_id,
+     select $1::uuid, t.tenant_id, o.type, t.connection_id,
             case when o.trigger = 'operator' then $5::uuid end, o.trigger, 'completed', o.outcome,
             case o.outcome when 'blocked' then 'provider_consent_missing' when 'failed' then 'provider_unavailable' end,
             '{}'::jsonb,

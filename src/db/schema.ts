@@ -59,6 +59,8 @@ export interface TenantMembershipsTable {
 export interface ProviderConnectionsTable {
   id: Generated<string>;
   tenant_id: string;
+  /** The tenant's workspace, copied by a trigger when left out (0020: scale-out by workspace). */
+  workspace_id: Generated<string>;
   name: string;
   cloud: ColumnType<Cloud, Cloud | undefined, Cloud>;
   client_id: string;
@@ -87,6 +89,8 @@ export interface ProviderConnectionsTable {
 export interface OperationRunsTable {
   id: Generated<string>;
   tenant_id: string;
+  /** The tenant's workspace, copied by a trigger when left out (0020: scale-out by workspace). */
+  workspace_id: Generated<string>;
   type: string;
   provider_connection_id: string | null;
   initiator_user_id: string | null;

@@ -24,7 +24,6 @@ export interface OutboxOptions {
 }
 
 type RunRow = OperationRun & {
-  workspace_id: string;
   tenant_slug: string;
   tenant_name: string;
   initiator_email: string | null;
@@ -45,7 +44,7 @@ export async function scanRuns(db: Db, opts: OutboxOptions = {}): Promise<number
     // Each run with the webhooks that want it and have not got it yet. A webhook only receives
     // what completed after it was created.
     const { rows } = await sql<RunRow>`
-      select r.*, t.workspace_id, t.slug as tenant_slug, t.name as tenant_name, u.email as initiator_email, c.name as connection_name,
+      select r.*, t.slug as tenant_slug, t.name as tenant_name, u.email as initiator_email, c.name as connection_name,
              array_agg(w.id order by w.id) as webhook_ids
         from operation_runs r
         join tenants t on t.id = r.tenant_id
@@ -63,7 +62,7 @@ export async function scanRuns(db: Db, opts: OutboxOptions = {}): Promise<number
        limit ${batch}`.execute(tx);
 
     const values = rows.flatMap((row) => {
-      const { workspace_id, tenant_slug, tenant_name, initiator_email, connection_name, webhook_ids, ...run } = row;
+      const { tenant_slug, tenant_name, initiator_email, connection_name, webhook_ids, ...run } = row;
       const view = presentRun(run, {
         tenant: { id: run.tenant_id, slug: tenant_slug, name: tenant_name },
         initiator: run.initiator_user_id && initiator_email ? { id: run.initiator_user_id, email: initiator_email } : null,
@@ -73,7 +72,7 @@ export async function scanRuns(db: Db, opts: OutboxOptions = {}): Promise<number
       });
       const payload = runPayload(view, opts.linkBase ?? null);
       const body = JSON.stringify(payload);
-      return webhook_ids.map((webhookId) => ({ workspaceId: workspace_id, webhookId, event: String(payload.event), subject: run.id, body }));
+      return webhook_ids.map((webhookId) => ({ workspaceId: run.workspace_id, webhookId, event: String(payload.event), subject: run.id, body }));
     });
     const written = await writeDeliveries(tx, values);
 

@@ -77,12 +77,19 @@ describe('accepted, deduped, scope busy (northwind)', () => {
   });
 
   it('scope busy never names a run of a tenant the user cannot see (FR-216-016)', async () => {
-    // A foreign run holding the connection cannot happen through the gate; forced here to
-    // prove the answer would not leak it.
+    // A run of another tenant holding the connection cannot happen through the gate; forced
+    // here, with a tenant of the same workspace the owner is no member of (a run may not hold a
+    // connection of another workspace at all), to prove the answer would not leak it.
     const conn = await connectionOf(s.tdb.db, 'northwind');
-    const fabrikam = await tenantBySlug(s.tdb.db, 'fabrikam-retail');
+    const northwind = await tenantBySlug(s.tdb.db, 'northwind');
+    const hidden = await s.tdb.db
+      .insertInto('tenants')
+      .values({ workspace_id: northwind.workspace_id, slug: 'hidden-co', name: 'Hidden Co', entra_tenant_id: crypto.randomUUID(), status: 'active' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await s.tdb.db.deleteFrom('tenant_memberships').where('tenant_id', '=', hidden.id).execute();
     await sql`insert into operation_runs (tenant_id, type, provider_connection_id, trigger, status, outcome, dedupe_key)
-              values (${fabrikam.id}, 'inventory.sync', ${conn.id}, 'system', 'running', 'pending', 'foreign')`.execute(s.tdb.db);
+              values (${hidden.id}, 'inventory.sync', ${conn.id}, 'system', 'running', 'pending', 'foreign')`.execute(s.tdb.db);
     const r = await startOp('northwind', { type: 'compliance.snapshot' });
     expect(r.status).toBe(409);
     const a = startAnswerSchema.parse(r.body);
@@ -92,10 +99,11 @@ describe('accepted, deduped, scope busy (northwind)', () => {
       reason: { code: 'scope_busy', message: 'Another operation is using this provider connection.' },
     });
     expect(a.nextSteps).toEqual([{ label: 'View operations', url: '/admin/operations?tenant=northwind' }]);
-    expect(r.text).not.toContain(fabrikam.id);
+    expect(r.text).not.toContain(hidden.id);
     const p = await call(s.base, 'GET', '/api/tenants/northwind/operations/compliance.snapshot/preflight', { cookie: cookies.owner });
     expect(p.body).toMatchObject({ wouldBe: 'scope_busy', run: null });
-    expect(p.text).not.toContain(fabrikam.id);
+    expect(p.text).not.toContain(hidden.id);
+    await s.tdb.db.deleteFrom('tenants').where('id', '=', hidden.id).execute();
   });
 
   it('an explicit connection pins that connection (contoso-lab "Secondary"), another scope than the default', async () => {

@@ -42,6 +42,7 @@ function storedRun(over: Partial<OperationRun> = {}): OperationRun {
   return {
     id: 'r-9',
     tenant_id: TENANT.id,
+    workspace_id: 'w-1',
     type: 'inventory.sync',
     provider_connection_id: CONN.id,
     initiator_user_id: 'u-1',
