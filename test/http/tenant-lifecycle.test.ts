@@ -208,6 +208,12 @@ describe('archived tenants leave lists, keep their runs', () => {
           who,
         ).toMatchObject({ status: 'archived' });
       }
+      // Its connections leave the connection list the same way; named, they are still there.
+      const connectionTenants = async (url: string) => ((await get(url)).body.items as { tenant: { slug: string } }[]).map((c) => c.tenant.slug);
+      expect(await connectionTenants('/api/provider-connections')).not.toContain('litware');
+      expect(await connectionTenants('/api/provider-connections?include=archived')).toContain('litware');
+      expect(await connectionTenants('/api/provider-connections?tenant=litware')).toEqual(['litware']);
+      expect((await get('/api/provider-connections?include=all')).status).toBe(400);
       expect((await get('/api/tenants/litware')).body).toMatchObject({ status: 'archived', statusNote: { owners: [PERSONAS.owner] } });
       expect((await get('/api/operations')).body.items.map((r: { id: string }) => r.id)).toContain(runId);
       expect((await get('/api/operations?tenant=litware')).body.items.map((r: { id: string }) => r.id)).toContain(runId);

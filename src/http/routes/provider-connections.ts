@@ -88,9 +88,13 @@ const listForTenant = tenantRoute({
 const listAll = userRoute({
   method: 'GET',
   url: '/api/provider-connections',
-  summary: 'Provider connections of every tenant the user may see, or of one (?tenant=id or slug).',
+  summary:
+    'Provider connections of every tenant the user may see, or of one (?tenant=id or slug). Archived tenants leave the list, as they leave the tenant list, unless ?include=archived or named by ?tenant.',
   tag: 'provider connections',
-  query: z.object({ tenant: tenantRef().optional() }),
+  query: z.object({
+    tenant: tenantRef().optional(),
+    include: z.enum(['archived'], { error: 'must be "archived" (the only extra set there is)' }).optional(),
+  }),
   responses: { 200: { description: 'Connections', schema: items(connectionSchema) } },
   async handler({ deps, user, query }) {
     let tenantIds: string[];
@@ -100,7 +104,13 @@ const listAll = userRoute({
       if (!id || !(await canSeeTenant(deps.db, user.id, id))) throw notFound();
       tenantIds = [id];
     } else {
-      const rows = await deps.db.selectFrom('tenant_memberships').select('tenant_id').where('user_id', '=', user.id).execute();
+      let memberships = deps.db
+        .selectFrom('tenant_memberships as m')
+        .innerJoin('tenants as t', 't.id', 'm.tenant_id')
+        .select('m.tenant_id')
+        .where('m.user_id', '=', user.id);
+      if (query.include !== 'archived') memberships = memberships.where('t.status', '<>', 'archived');
+      const rows = await memberships.execute();
       tenantIds = rows.map((r) => r.tenant_id);
     }
     return { status: 200, body: { items: await presentConnections(deps.db, await connectionsOf(deps.db, tenantIds)) } };
