@@ -114,7 +114,10 @@ export async function runDbRestart(o: RestartOptions): Promise<RestartReport> {
       let stderr = '';
       let started = false;
       child.stdout!.on('data', (b: Buffer) => {
-        if (b.toString().includes('opsgate worker:')) started = true;
+        if (b.toString().includes('opsgate worker:')) {
+          started = true;
+          workerStarted.resolve();
+        }
       });
       child.stderr!.on('data', (b: Buffer) => {
         stderr = (stderr + b.toString()).slice(-4000);
@@ -134,7 +137,12 @@ export async function runDbRestart(o: RestartOptions): Promise<RestartReport> {
       });
       return child;
     };
+    const workerStarted = Promise.withResolvers<void>();
     worker = superviseWorker();
+    // The first outage is meant to hit a running worker: on a busy machine its start (imports,
+    // pool, queue) took longer than the load before the first outage, so it met the outage
+    // half-started and the scopes it had to free stayed busy through the next window.
+    await Promise.race([workerStarted.promise, new Promise((r) => setTimeout(r, 30_000))]);
 
     const answers: Record<Outcome, number> = { accepted: 0, deduped: 0, scope_busy: 0, blocked: 0 };
     const events: { t: number; outcome: Outcome | null }[] = [];
