@@ -84,6 +84,32 @@ describe('opsgate setup', () => {
   });
 });
 
+/** `opsgate serve` on the test database, once it has printed its setup line; `stop()` ends it. */
+async function serveUntilSetupLine(tdb: TestDatabase, extra: Record<string, string> = {}) {
+  const child = spawn(nodeBin(), [CLI, 'serve'], {
+    env: env(tdb, { PORT: '0', HOST: '127.0.0.1', OPSGATE_WORKER_CONCURRENCY: '0', ...extra }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const until = Date.now() + 30_000;
+  while (!/^opsgate setup: .*\n/m.test(output)) {
+    if (Date.now() > until || child.exitCode !== null) {
+      await stop();
+      throw new Error(`serve did not print its setup URL:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { output: () => output, stop };
+}
+
 describe('opsgate serve on a database without users', () => {
   let tdb: TestDatabase;
   beforeAll(async () => {
@@ -92,22 +118,14 @@ describe('opsgate serve on a database without users', () => {
   afterAll(() => closeAll(tdb));
 
   it('prints exactly one "opsgate setup: <url>/setup?token=<token>" line, and that URL sets it up', async () => {
-    const child = spawn(nodeBin(), [CLI, 'serve'], {
-      env: env(tdb, { PORT: '0', HOST: '127.0.0.1', OPSGATE_WORKER_CONCURRENCY: '0' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stdout += d));
+    const served = await serveUntilSetupLine(tdb);
     try {
-      const until = Date.now() + 30_000;
-      while (!/^opsgate setup: .*\n/m.test(stdout)) {
-        if (Date.now() > until || child.exitCode !== null) throw new Error(`serve did not print its setup URL:\n${stdout}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
       // Anything printed a moment later would count too.
       await new Promise((r) => setTimeout(r, 300));
-      const lines = stdout.split('\n').filter((l) => l.startsWith('opsgate setup:'));
+      const lines = served
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('opsgate setup:'));
       expect(lines).toHaveLength(1);
       const m = /^opsgate setup: (http:\/\/[^/\s]+)\/setup\?token=([A-Za-z0-9_-]{43})$/.exec(lines[0]!);
       expect(m, lines[0]).not.toBeNull();
@@ -120,11 +138,7 @@ describe('opsgate serve on a database without users', () => {
       expect(res.status).toBe(201);
       expect(res.headers.getSetCookie().some((c) => c.startsWith('opsgate_session='))).toBe(true);
     } finally {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await served.stop();
     }
   });
 });
@@ -139,25 +153,9 @@ describe('opsgate serve behind a reverse proxy: OPSGATE_PUBLIC_URL and OPSGATE_T
   afterAll(() => closeAll(tdb));
 
   it('the setup URL and cookies follow the public URL; the sign-in limit counts the address the proxy forwarded', async () => {
-    const child = spawn(nodeBin(), [CLI, 'serve'], {
-      env: env(tdb, {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        OPSGATE_WORKER_CONCURRENCY: '0',
-        OPSGATE_PUBLIC_URL: 'https://ops.example.com',
-        OPSGATE_TRUST_PROXY: '1',
-      }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stdout += d));
+    const served = await serveUntilSetupLine(tdb, { OPSGATE_PUBLIC_URL: 'https://ops.example.com', OPSGATE_TRUST_PROXY: '1' });
     try {
-      const until = Date.now() + 30_000;
-      while (!/^opsgate setup: .*\n/m.test(stdout)) {
-        if (Date.now() > until || child.exitCode !== null) throw new Error(`serve did not print its setup URL:\n${stdout}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const stdout = served.output();
       const base = /opsgate is running at (http:\/\/\S+)/.exec(stdout)![1]!.replace('0.0.0.0', '127.0.0.1');
       const m = /^opsgate setup: https:\/\/ops\.example\.com\/setup\?token=([A-Za-z0-9_-]{43})$/m.exec(stdout);
       expect(m, stdout).not.toBeNull();
@@ -183,11 +181,7 @@ describe('opsgate serve behind a reverse proxy: OPSGATE_PUBLIC_URL and OPSGATE_T
       expect(counted).not.toContain(key('127.0.0.1'));
       expect(counted).not.toContain(key('198.51.100.1'));
     } finally {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await served.stop();
     }
   });
 });
