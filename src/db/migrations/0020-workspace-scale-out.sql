@@ -14,8 +14,9 @@
 --
 -- The arbitrating indexes keep their leading column: admission looks a holder up by connection
 -- or by dedupe key alone, and an index led by workspace_id could not serve that look-up (no
--- skip scan), so workspace_id is their last column. Uniqueness is unchanged: a run's connection
--- is of the run's workspace (foreign key below) and a dedupe key holds the tenant id.
+-- skip scan before PostgreSQL 18), so workspace_id is their last column. Uniqueness is
+-- unchanged: a run's connection is of the run's workspace (foreign key below) and a dedupe key
+-- holds the tenant id.
 
 alter table tenants add constraint tenants_workspace_id_id unique (workspace_id, id);
 
