@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start } from '../../src/gate/start.ts';
 import { buildServer } from '../../src/http/server.ts';
-import { cancel, markRunning } from '../../src/runs/run-service.ts';
+import { cancel, complete, heartbeat, markRunning } from '../../src/runs/run-service.ts';
 import { DEMO_WORKSPACES } from '../../src/seed/demo-fixture.ts';
 import { call, loginAll, type Persona } from '../http/helpers.ts';
 import { tenantBySlug, testBox, userByEmail } from '../helpers/seed.ts';
@@ -83,35 +83,103 @@ describe('cancel a queued run (no worker running)', () => {
 
   it('racing the worker’s claim: a run reported cancelled is never claimed; a claimed one is only "cancel requested"', async () => {
     const owner = await userByEmail(env.tdb.db, 'owner@contoso.example');
-    let cancelledFirst = 0;
-    let claimedFirst = 0;
-    for (let i = 0; i < 40; i++) {
+    const db = env.tdb.db;
+    // Backends of this test's database waiting for a lock: how a round knows its first
+    // contender is already queued on the run's row before it sends the second.
+    const lockWaiters = async () => {
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_stat_activity
+         where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+      return rows[0]!.n;
+    };
+    const untilLockWaiters = async (n: number) => {
+      const deadline = Date.now() + 15_000;
+      while ((await lockWaiters()) < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} statements waiting on the run's row lock`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const cancelIt = (runId: string) => db.transaction().execute((tx) => cancel(tx, runId, owner.id, owner.email));
+    const claimIt = (runId: string) => markRunning(db, runId, 'race-worker', 30);
+    // Left to chance, nothing ensures both orders ever occur (on a loaded machine one side can
+    // win every round), so two thirds of the rounds fix the order: a third transaction
+    // holds the row, the first contender's update queues behind it, then the second's, and
+    // PostgreSQL grants a row's waiters in arrival order. Both are still in flight together on
+    // the same row, the loser deciding on the winner's committed result: the race itself. The
+    // other rounds start both at once, as before.
+    type Order = 'free' | 'cancel_first' | 'claim_first';
+    const race = async (runId: string, order: Order) => {
+      if (order === 'free') return Promise.all([cancelIt(runId), claimIt(runId)]);
+      let cancelled!: ReturnType<typeof cancelIt>;
+      let claimed!: ReturnType<typeof claimIt>;
+      await db.transaction().execute(async (holder) => {
+        await sql`select id from operation_runs where id = ${runId} for update`.execute(holder);
+        if (order === 'cancel_first') {
+          cancelled = cancelIt(runId);
+          await untilLockWaiters(1);
+          claimed = claimIt(runId);
+        } else {
+          claimed = claimIt(runId);
+          await untilLockWaiters(1);
+          cancelled = cancelIt(runId);
+        }
+        await untilLockWaiters(2);
+      });
+      return Promise.all([cancelled, claimed]);
+    };
+    const paths = { cancelled_while_queued: 0, cancelled_while_running: 0 };
+    const forced = { cancel_first: 0, claim_first: 0 };
+    const rounds = 42;
+    for (let i = 0; i < rounds; i++) {
+      const order: Order = (['free', 'cancel_first', 'claim_first'] as const)[i % 3]!;
       const { runId } = await startAs('owner@contoso.example', 'alpine');
-      const [c, claimed] = await Promise.all([
-        env.tdb.db.transaction().execute((tx) => cancel(tx, runId, owner.id, owner.email)),
-        markRunning(env.tdb.db, runId, 'race-worker', 30),
-      ]);
-      const row = await env.tdb.db
+      const [c, claimed] = await race(runId, order);
+      const row = await db
         .selectFrom('operation_runs')
-        .select(['status', 'outcome', 'cancel_requested_at'])
+        .select(['status', 'outcome', 'started_at', 'completed_at', 'cancel_requested_at', 'cancel_requested_by', 'reason_code', 'reason_params'])
         .where('id', '=', runId)
         .executeTakeFirstOrThrow();
-      if (c.kind === 'cancelled') {
-        cancelledFirst++;
+      // Which path the round took, read from the run itself: never started, or started then asked to stop.
+      const path = row.started_at === null ? 'cancelled_while_queued' : 'cancelled_while_running';
+      paths[path]++;
+      if (path === 'cancelled_while_queued') {
+        if (order !== 'free') forced.cancel_first++;
+        expect(order).not.toBe('claim_first');
+        expect(c.kind).toBe('cancelled');
         expect(claimed).toBeNull();
-        expect(row).toMatchObject({ status: 'completed', outcome: 'cancelled' });
+        expect(row).toMatchObject({
+          status: 'completed',
+          outcome: 'cancelled',
+          reason_code: 'run_cancelled',
+          reason_params: { by: owner.email },
+          cancel_requested_by: owner.id,
+        });
+        expect(row.cancel_requested_at).not.toBeNull();
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs where key = ${runId}`.execute(db);
+        expect(rows[0]!.n).toBe(0);
       } else {
-        claimedFirst++;
+        if (order !== 'free') forced.claim_first++;
+        expect(order).not.toBe('cancel_first');
         expect(c.kind).toBe('cancel_requested');
         expect(claimed).not.toBeNull();
-        expect(row.status).toBe('running');
+        expect(row).toMatchObject({ status: 'running', outcome: 'pending', cancel_requested_by: owner.id, completed_at: null });
         expect(row.cancel_requested_at).not.toBeNull();
+        // The claimed run's next checkpoint (its heartbeat) sees the request, and it ends cancelled.
+        expect(await heartbeat(db, runId, 'race-worker', 30)).toEqual({ kind: 'cancel_requested', by: owner.id });
+        const done = await complete(db, runId, 'race-worker', {
+          outcome: 'cancelled',
+          summaryCounts: {},
+          reasonCode: 'run_cancelled',
+          reasonParams: { by: owner.email },
+        });
+        expect(done).toMatchObject({ status: 'completed', outcome: 'cancelled' });
       }
-      await sql`update operation_runs set status = 'completed', outcome = 'cancelled', completed_at = now() where id = ${runId} and status <> 'completed'`.execute(
-        env.tdb.db,
-      );
     }
-    expect(cancelledFirst + claimedFirst).toBe(40);
+    // Both paths were taken, and each forced order took its own path every time.
+    expect(paths.cancelled_while_queued).toBeGreaterThan(0);
+    expect(paths.cancelled_while_running).toBeGreaterThan(0);
+    expect(forced).toEqual({ cancel_first: rounds / 3, claim_first: rounds / 3 });
+    console.log(`cancel race paths over ${rounds} rounds: ${JSON.stringify(paths)}, of which forced: ${JSON.stringify(forced)}`);
   });
 });
 
