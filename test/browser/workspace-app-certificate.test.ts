@@ -1,6 +1,7 @@
 // A workspace app with a certificate opsgate generates, in Chromium: the owner adds it on the app
 // registrations page (no secret field), the public certificate and its thumbprints are shown once
-// to upload and no private key reaches the page; the certificate is uploaded to the home app in
+// to upload and no private key reaches the page (later the row keeps the thumbprint and shows the
+// same certificate on demand); the certificate is uploaded to the home app in
 // the sandbox cloud (as the operator would upload it to the app registration); a connection on
 // the app for adatum walks the consent loop, whose verification and then an inventory sync
 // succeed with a signed client assertion; then "Rotate credential" generates a new certificate,
@@ -34,16 +35,17 @@ async function uploadToHomeApp(pem: string): Promise<number> {
 }
 
 /** The certificate shown once in the notice: its PEM, checked against both thumbprints. */
-async function shownCertificate(notice: Locator): Promise<{ pem: string; sha256: string }> {
+async function shownCertificate(notice: Locator): Promise<{ pem: string; sha1: string; sha256: string }> {
   const panel = notice.getByTestId('certificate-panel');
   await panel.waitFor();
   const pem = await panel.locator('textarea.pem').inputValue();
   const cert = new X509Certificate(pem);
-  expect(await panel.getByTestId('thumbprint-sha1').textContent()).toBe(createHash('sha1').update(cert.raw).digest('hex').toUpperCase());
+  const sha1 = createHash('sha1').update(cert.raw).digest('hex').toUpperCase();
+  expect(await panel.getByTestId('thumbprint-sha1').textContent()).toBe(sha1);
   const sha256 = createHash('sha256').update(cert.raw).digest('base64url');
   expect(await panel.getByTestId('thumbprint-sha256').textContent()).toBe(sha256);
   expect(await page.content()).not.toContain('PRIVATE KEY');
-  return { pem, sha256 };
+  return { pem, sha1, sha256 };
 }
 
 beforeAll(async () => {
@@ -75,14 +77,22 @@ describe('a workspace app with a certificate', () => {
     await form.getByRole('button', { name: 'Add app registration' }).click();
 
     const notice = page.getByTestId('apps-notice');
-    const { pem, sha256 } = await shownCertificate(notice);
+    const { pem, sha1, sha256 } = await shownCertificate(notice);
     firstSha256 = sha256;
     const row = page.locator(`[data-testid="apps-table"] tbody[data-app="${APP_NAME}"]`);
     expect(await row.textContent()).toContain('Certificate');
     expect(await row.getByTestId('app-connections').textContent()).toBe('No connection yet');
-    // Shown once: after a reload only the row remains.
+    // The upload notice is shown once: after a reload only the row remains, with the thumbprint
+    // the portal lists, and the same public certificate on demand (to upload again).
     await page.reload();
     await row.waitFor();
+    expect(await page.getByTestId('certificate-panel').count()).toBe(0);
+    expect(await row.getByTestId('app-thumbprint').textContent()).toBe(sha1);
+    await row.getByRole('button', { name: 'Show certificate' }).click();
+    const again = await shownCertificate(row);
+    expect(again).toEqual({ pem, sha1, sha256 });
+    expect(await row.getByRole('button', { name: 'Hide certificate' }).getAttribute('aria-expanded')).toBe('true');
+    await row.getByRole('button', { name: 'Hide certificate' }).click();
     expect(await page.getByTestId('certificate-panel').count()).toBe(0);
 
     expect(await uploadToHomeApp(pem)).toBe(201);
@@ -136,8 +146,10 @@ describe('a workspace app with a certificate', () => {
     await rotate.getByRole('button', { name: 'Rotate' }).click();
     const notice = page.getByTestId('apps-notice');
     await eventually(async () => (await notice.textContent())?.includes(`New certificate for ${APP_NAME}`), 'the rotation notice');
-    const { sha256 } = await shownCertificate(notice);
+    const { sha1, sha256 } = await shownCertificate(notice);
     expect(sha256).not.toBe(firstSha256);
+    // The row's thumbprint follows the rotation once the list reloads.
+    await eventually(async () => (await row.getByTestId('app-thumbprint').textContent()) === sha1, 'the new thumbprint on the row');
     expect(await row.textContent()).toContain('Certificate');
     expect(await row.getByTestId('app-connections').textContent()).toContain('1 connection');
   });

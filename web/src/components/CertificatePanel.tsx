@@ -1,7 +1,7 @@
 // The public certificate opsgate generated for a connection, as the operator needs it for the
 // app registration ("Certificates & secrets" → "Upload certificate"): the PEM to copy or
 // download, and the thumbprints to recognise it there. There is no private key on this side.
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { formatDate } from '../format.ts';
 import type { ConnectionCertificate } from '../types.ts';
 
@@ -16,6 +16,8 @@ function download(name: string, pem: string) {
 
 export function CertificatePanel({ cert, fileName, fresh = false }: { cert: ConnectionCertificate; fileName: string; fresh?: boolean }) {
   const [copied, setCopied] = useState<'ok' | 'failed' | null>(null);
+  // One page can show the same certificate twice (a fresh notice and its row), so the id is the panel's own.
+  const pemId = useId();
   async function copy() {
     try {
       await navigator.clipboard.writeText(cert.pem);
@@ -54,18 +56,10 @@ export function CertificatePanel({ cert, fileName, fresh = false }: { cert: Conn
           </dd>
         </div>
       </dl>
-      <label className="visually-hidden" htmlFor={`pem-${cert.thumbprintSha256}`}>
+      <label className="visually-hidden" htmlFor={pemId}>
         Public certificate (PEM)
       </label>
-      <textarea
-        id={`pem-${cert.thumbprintSha256}`}
-        className="pem"
-        readOnly
-        rows={8}
-        value={cert.pem}
-        spellCheck={false}
-        onFocus={(e) => e.currentTarget.select()}
-      />
+      <textarea id={pemId} className="pem" readOnly rows={8} value={cert.pem} spellCheck={false} onFocus={(e) => e.currentTarget.select()} />
       <div className="button-row">
         <button type="button" className="button button-secondary" onClick={() => void copy()}>
           Copy certificate

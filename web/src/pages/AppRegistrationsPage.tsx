@@ -37,6 +37,7 @@ export function AppRegistrationsPage() {
   });
   const [notice, setNotice] = useState<Notice>(null);
   const [rotating, setRotating] = useState<string | null>(null);
+  const [showing, setShowing] = useState<string | null>(null);
   const location = useLocation();
   const now = useNow(60_000);
 
@@ -74,6 +75,8 @@ export function AppRegistrationsPage() {
   function changed(a: AppRegistration, text: string) {
     setNotice({ tone: 'good', text, app: a });
     setRotating(null);
+    // The notice shows the new certificate; an older one left open below would be stale.
+    setShowing(null);
     list.reload();
     // Readiness of every connection on the app may have changed: preflight hints ask again.
     announceChange();
@@ -138,6 +141,24 @@ export function AppRegistrationsPage() {
                           : { tone: 'bad', text: 'No credential stored' })}
                       />
                     </div>
+                    {a.certificate ? (
+                      // The public certificate is no secret: its thumbprint stays on the row, to match
+                      // against the portal's list, and the certificate can be shown again to re-upload.
+                      <div className="subtle-note">
+                        Thumbprint{' '}
+                        <code className="thumbprint" data-testid="app-thumbprint">
+                          {a.certificate.thumbprintSha1}
+                        </code>{' '}
+                        <button
+                          type="button"
+                          className="link-button"
+                          aria-expanded={showing === a.id}
+                          onClick={() => setShowing(showing === a.id ? null : a.id)}
+                        >
+                          {showing === a.id ? 'Hide certificate' : 'Show certificate'}
+                        </button>
+                      </div>
+                    ) : null}
                   </td>
                   <td data-testid="app-connections">
                     {a.connectionCount === 0 ? 'No connection yet' : `${a.connectionCount} connection${a.connectionCount === 1 ? '' : 's'}`}
@@ -167,6 +188,13 @@ export function AppRegistrationsPage() {
                     </button>
                   </td>
                 </tr>
+                {showing === a.id && a.certificate ? (
+                  <tr>
+                    <td colSpan={4}>
+                      <CertificatePanel cert={a.certificate} fileName={`opsgate-${a.name}`} />
+                    </td>
+                  </tr>
+                ) : null}
                 {rotating === a.id ? (
                   <tr>
                     <td colSpan={4}>
