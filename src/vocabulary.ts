@@ -14,6 +14,19 @@ export const RUN_OUTCOMES = ['pending', 'succeeded', 'partially_succeeded', 'fai
 export const TRIGGERS = ['operator', 'scheduled', 'system'] as const;
 export const CLOUDS = ['global', 'sandbox'] as const;
 export const CREDENTIAL_KINDS = ['secret', 'certificate'] as const;
+/** An onboarding bootstrap step: waiting its turn, admitted (queued, running) or how it ended. */
+export const SELECTION_STATES = [
+  'pending',
+  'queued',
+  'running',
+  'succeeded',
+  'partially_succeeded',
+  'failed',
+  'blocked',
+  'deduped',
+  'scope_busy',
+  'cancelled',
+] as const;
 
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 export type Role = (typeof ROLES)[number];
@@ -24,6 +37,7 @@ export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 export type Trigger = (typeof TRIGGERS)[number];
 export type Cloud = (typeof CLOUDS)[number];
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+export type SelectionState = (typeof SELECTION_STATES)[number];
 
 /** Each list with the columns whose CHECK constraint must allow exactly its values. */
 export const CHECKED_COLUMNS: { values: readonly string[]; columns: readonly `${string}.${string}`[] }[] = [
@@ -36,4 +50,5 @@ export const CHECKED_COLUMNS: { values: readonly string[]; columns: readonly `${
   { values: TRIGGERS, columns: ['operation_runs.trigger', 'bulk_operations.trigger'] },
   { values: CLOUDS, columns: ['provider_connections.cloud', 'app_registrations.cloud'] },
   { values: CREDENTIAL_KINDS, columns: ['provider_connections.credential_kind', 'app_registrations.credential_kind'] },
+  { values: SELECTION_STATES, columns: ['onboarding_selections.state'] },
 ];

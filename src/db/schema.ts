@@ -5,10 +5,21 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json<T = Record<string, unknown>> = ColumnType<T, string | T | undefined, string | T>;
 
-import type { Cloud, ConsentStatus, CredentialKind, Role, RunOutcome, RunStatus, TenantStatus, Trigger, VerificationStatus } from '../vocabulary.ts';
+import type {
+  Cloud,
+  ConsentStatus,
+  CredentialKind,
+  Role,
+  RunOutcome,
+  RunStatus,
+  SelectionState,
+  TenantStatus,
+  Trigger,
+  VerificationStatus,
+} from '../vocabulary.ts';
 
 // The stored vocabularies live in src/vocabulary.ts; re-exported for the modules that import them from here.
-export type { Cloud, ConsentStatus, CredentialKind, Role, RunOutcome, RunStatus, TenantStatus, Trigger, VerificationStatus };
+export type { Cloud, ConsentStatus, CredentialKind, Role, RunOutcome, RunStatus, SelectionState, TenantStatus, Trigger, VerificationStatus };
 export type SummaryCounts = Record<string, number>;
 export type ReasonParams = Record<string, string | number | boolean | string[]>;
 
@@ -160,9 +171,6 @@ export interface RestoreRunItemsTable {
   result: 'created' | 'updated' | 'failed' | null;
   target_id: string | null;
 }
-
-export type SelectionState =
-  'pending' | 'queued' | 'running' | 'succeeded' | 'partially_succeeded' | 'failed' | 'blocked' | 'deduped' | 'scope_busy' | 'cancelled';
 
 export interface OnboardingSessionsTable {
   id: Generated<string>;

@@ -57,7 +57,7 @@ export const stepSchema = z.union([
   z.strictObject({ label: z.string(), url: z.string() }),
   z.strictObject({ label: z.string(), url: z.null(), hint: z.string() }),
 ]);
-const reasonSchema = z.strictObject({ code: z.string(), message: z.string() }).nullable();
+export const reasonSchema = z.strictObject({ code: z.string(), message: z.string() }).nullable();
 const connectionRefSchema = z.strictObject({ id: z.string(), name: z.string() });
 /** Runs and notifications outlive their connection: `deleted: true` once it is gone. */
 const pinnedConnectionSchema = z.strictObject({ id: z.string(), name: z.string(), deleted: z.literal(true).optional() });
@@ -125,6 +125,9 @@ export const tenantSummarySchema = z.strictObject({
 export const items = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item) });
 export const page = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item), total: z.number(), limit: z.number(), offset: z.number() });
 export { isoDate };
+
+/** True when two types are each assignable to the other: a presenter's type and its schema's output. */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 /** A new app-registration credential: the fields shared by "add connection" and onboarding's connection step. */
 export const newConnectionFields = {

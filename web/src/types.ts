@@ -12,6 +12,7 @@ import type { backupItemSchema } from '../../src/http/routes/backups.ts';
 import type { tenantSelection } from '../../src/http/routes/bulk.ts';
 import type { createdInvitationSchema, invitationOfferSchema, openInvitationSchema } from '../../src/http/routes/invitations.ts';
 import type { memberSchema } from '../../src/http/routes/members.ts';
+import type { onboardingSessionSchema } from '../../src/http/routes/onboarding.ts';
 import type { presetSchema } from '../../src/http/routes/onboarding-presets.ts';
 import type { connectionSchema } from '../../src/http/routes/provider-connections.ts';
 import type { groupSchema, inventorySchema, roleDefinitionSchema } from '../../src/http/routes/records.ts';
@@ -32,7 +33,6 @@ import type {
   tenantSummarySchema,
 } from '../../src/http/schemas.ts';
 import type { OperationType } from '../../src/operations/definition.ts';
-import type { OnboardingView, SelectionView } from '../../src/presenter/onboarding.ts';
 import type { SettableStatus } from '../../src/tenants/lifecycle.ts';
 
 export type { Capability, OperationType };
@@ -101,8 +101,8 @@ export type InventoryItem = z.output<typeof inventorySchema>;
 
 // ---- onboarding ---------------------------------------------------------------------------
 
-export type OnboardingSession = OnboardingView;
-export type OnboardingSelection = SelectionView;
+export type OnboardingSession = z.output<typeof onboardingSessionSchema>;
+export type OnboardingSelection = OnboardingSession['selections'][number];
 export type DemoPreset = z.output<typeof presetSchema>;
 
 // ---- workspace ----------------------------------------------------------------------------

@@ -12,15 +12,72 @@ import {
   startVerification,
   type OnboardingSession,
 } from '../../onboarding/sessions.ts';
-import { presentOnboarding } from '../../presenter/onboarding.ts';
+import { presentOnboarding, type OnboardingView } from '../../presenter/onboarding.ts';
 import { presentStart } from '../../presenter/index.ts';
 import type { TenantAccess } from '../authorize.ts';
 import { HttpError } from '../errors.ts';
 import { tenantRoute, userRoute, workspaceRoute, type Answer, type Deps, type Located, type Route } from '../route.ts';
-import { emptyBody, idParams, items, newConnectionFields, startAnswerSchema, uuid } from '../schemas.ts';
+import {
+  emptyBody,
+  errorSchema,
+  idParams,
+  isoDate,
+  items,
+  newConnectionFields,
+  reasonSchema,
+  startAnswerSchema,
+  stepSchema,
+  uuid,
+  type Same,
+} from '../schemas.ts';
+import { CLOUDS, CONSENT_STATUSES, RUN_OUTCOMES, RUN_STATUSES, SELECTION_STATES, TENANT_STATUSES, VERIFICATION_STATUSES } from '../../vocabulary.ts';
 import { OUTCOME_STATUS } from './operations.ts';
 
-const sessionSchema = z.object({ id: z.string(), status: z.string() }).passthrough();
+const runLink = z.strictObject({ id: z.string(), url: z.string() });
+
+const selectionSchema = z.strictObject({
+  type: z.string(),
+  action: z.string(),
+  /** `queued` is shown as `running` once its run has started. */
+  state: z.enum(SELECTION_STATES),
+  run: runLink.nullable(),
+  reason: reasonSchema,
+  nextSteps: z.array(stepSchema),
+});
+
+/** The wizard's session as presentOnboarding writes it (test/http/onboarding*.test.ts parse every answer with it). */
+export const onboardingSessionSchema = z.strictObject({
+  id: z.string(),
+  status: z.enum(['draft', 'completed', 'cancelled']),
+  tenant: z.strictObject({ id: z.string(), slug: z.string(), name: z.string(), status: z.enum(TENANT_STATUSES), entraTenantId: z.string() }),
+  providerConnection: z
+    .strictObject({
+      id: z.string(),
+      name: z.string(),
+      clientId: z.string(),
+      cloud: z.enum(CLOUDS),
+      credentialExpiresAt: isoDate.nullable(),
+      consentStatus: z.enum(CONSENT_STATUSES),
+      grantedPermissions: z.array(z.string()),
+      verificationStatus: z.enum(VERIFICATION_STATUSES),
+      kind: z.enum(['own_app', 'workspace_app']),
+      appRegistration: z.strictObject({ id: z.string(), name: z.string() }).nullable(),
+    })
+    .nullable(),
+  verification: z
+    .strictObject({ run: runLink, status: z.enum(RUN_STATUSES), outcome: z.enum(RUN_OUTCOMES), reason: reasonSchema, nextSteps: z.array(stepSchema) })
+    .nullable(),
+  selections: z.array(selectionSchema),
+  /** Types still waiting their turn. */
+  pending: z.array(z.string()),
+  /** The chain stopped at a step the operator can restart ("Start next"). */
+  canStartNext: z.boolean(),
+  createdAt: isoDate,
+});
+const sessionSchema = onboardingSessionSchema;
+// The presenter's OnboardingView is exactly this schema's output (a route's answer is not
+// checked against its schema's type), as for connections.
+const _viewIsSchema: Same<OnboardingView, z.output<typeof onboardingSessionSchema>> = true;
 
 async function bySession(deps: Deps, input: { params: { id: string } }): Promise<Located<OnboardingSession> | null> {
   const s = await loadSession(deps.db, input.params.id);
@@ -121,7 +178,7 @@ const connection = tenantRoute({
   body: connectionBody,
   locate: bySession,
   capability: 'onboarding.manage',
-  responses: { 200: { description: 'The session', schema: sessionSchema }, 409: { description: 'The session is no longer a draft' } },
+  responses: { 200: { description: 'The session', schema: sessionSchema }, 409: { description: 'The session is no longer a draft', schema: errorSchema } },
   async handler({ deps, found, access, user, body }) {
     await setConnection(
       deps.db,
@@ -189,10 +246,9 @@ async function admitAnswer(deps: Deps, access: TenantAccess, s: OnboardingSessio
   }
 }
 
-const bootstrapAnswer = z
-  .object({ pending: z.array(z.string()) })
-  .extend(startAnswerSchema.shape)
-  .passthrough();
+/** The start answer of the step admitted (or already running), with the session after it. */
+export const bootstrapAnswerSchema = startAnswerSchema.extend({ pending: z.array(z.string()), session: onboardingSessionSchema });
+const bootstrapAnswer = bootstrapAnswerSchema;
 
 const bootstrap = tenantRoute({
   method: 'POST',
@@ -206,7 +262,7 @@ const bootstrap = tenantRoute({
   responses: {
     202: { description: 'queued', schema: bootstrapAnswer },
     200: { description: 'already running', schema: bootstrapAnswer },
-    409: { description: 'scope busy or blocked', schema: bootstrapAnswer },
+    409: { description: 'scope busy or blocked; or nothing left to start (an error)', schema: z.union([bootstrapAnswer, errorSchema]) },
   },
   async handler({ deps, found, access, user, body }) {
     return admitAnswer(deps, access, found, await submitBootstrap(deps.db, found, user.id, body.operations));
@@ -225,7 +281,7 @@ const next = tenantRoute({
   responses: {
     202: { description: 'queued', schema: bootstrapAnswer },
     200: { description: 'already running', schema: bootstrapAnswer },
-    409: { description: 'scope busy, blocked, or nothing left', schema: bootstrapAnswer },
+    409: { description: 'scope busy or blocked; or nothing left to start (an error)', schema: z.union([bootstrapAnswer, errorSchema]) },
   },
   async handler({ deps, found, access, user }) {
     return admitAnswer(deps, access, found, await resumeBootstrap(deps.db, found, user.id));
@@ -243,7 +299,7 @@ const close = (what: 'finish' | 'cancel'): Route =>
     body: emptyBody,
     locate: bySession,
     capability: 'onboarding.manage',
-    responses: { 200: { description: 'The session', schema: sessionSchema }, 409: { description: 'The session is no longer a draft' } },
+    responses: { 200: { description: 'The session', schema: sessionSchema }, 409: { description: 'The session is no longer a draft', schema: errorSchema } },
     async handler({ deps, found, access, user }) {
       await (what === 'finish' ? finishSession : cancelSession)(deps.db, found, user.id);
       return { status: 200, body: await view(deps, found, access) };

@@ -14,7 +14,7 @@ import { canSeeTenant, tenantIdByRef } from '../authorize.ts';
 import { invalid, notFound } from '../errors.ts';
 import { byConnection, byTenantRef } from '../locate.ts';
 import { tenantRoute, userRoute, type Route } from '../route.ts';
-import { idParams, isoDate, items, tenantParams, tenantRef } from '../schemas.ts';
+import { idParams, isoDate, items, tenantParams, tenantRef, type Same } from '../schemas.ts';
 
 export const connectionSchema = z.strictObject({
   id: z.string(),
@@ -55,7 +55,6 @@ export const connectionSchema = z.strictObject({
 });
 // The presenter's ConnectionView (src/presenter/connection.ts) is exactly this schema's output:
 // checked both ways here, since a route's answer is not checked against its schema's type.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _viewIsSchema: Same<ConnectionView, z.output<typeof connectionSchema>> = true;
 async function connectionsOf(db: Db, tenantIds: string[]) {
   if (tenantIds.length === 0) return [];
