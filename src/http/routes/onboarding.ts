@@ -45,7 +45,7 @@ const selectionSchema = z.strictObject({
   nextSteps: z.array(stepSchema),
 });
 
-/** The wizard's session as presentOnboarding writes it (test/http/onboarding*.test.ts parse every answer with it). */
+/** The wizard's session as presentOnboarding writes it (test/http/onboarding-api.test.ts parses every answer with it). */
 export const onboardingSessionSchema = z.strictObject({
   id: z.string(),
   status: z.enum(['draft', 'completed', 'cancelled']),
@@ -74,7 +74,6 @@ export const onboardingSessionSchema = z.strictObject({
   canStartNext: z.boolean(),
   createdAt: isoDate,
 });
-const sessionSchema = onboardingSessionSchema;
 // The presenter's OnboardingView is exactly this schema's output (a route's answer is not
 // checked against its schema's type), as for connections.
 const _viewIsSchema: Same<OnboardingView, z.output<typeof onboardingSessionSchema>> = true;
@@ -99,7 +98,7 @@ const create = workspaceRoute({
     workspaceId: uuid().optional(),
   }),
   workspaceOf: (b) => b.workspaceId,
-  responses: { 201: { description: 'The session', schema: sessionSchema } },
+  responses: { 201: { description: 'The session', schema: onboardingSessionSchema } },
   async handler({ deps, user, body, workspace }) {
     const s = await createSession(deps.db, {
       workspaceId: workspace.workspaceId,
@@ -117,7 +116,7 @@ const list = userRoute({
   url: '/api/onboarding',
   summary: 'Onboarding sessions of tenants the user may manage, newest first.',
   tag: 'onboarding',
-  responses: { 200: { description: 'Sessions', schema: items(sessionSchema) } },
+  responses: { 200: { description: 'Sessions', schema: items(onboardingSessionSchema) } },
   async handler({ deps, user }) {
     const rows = await deps.db
       .selectFrom('onboarding_sessions as s')
@@ -142,7 +141,7 @@ const detail = tenantRoute({
   params: idParams,
   locate: bySession,
   capability: 'onboarding.manage',
-  responses: { 200: { description: 'The session', schema: sessionSchema } },
+  responses: { 200: { description: 'The session', schema: onboardingSessionSchema } },
   async handler({ deps, found, access }) {
     return { status: 200, body: await view(deps, found, access) };
   },
@@ -178,7 +177,10 @@ const connection = tenantRoute({
   body: connectionBody,
   locate: bySession,
   capability: 'onboarding.manage',
-  responses: { 200: { description: 'The session', schema: sessionSchema }, 409: { description: 'The session is no longer a draft', schema: errorSchema } },
+  responses: {
+    200: { description: 'The session', schema: onboardingSessionSchema },
+    409: { description: 'The session is no longer a draft', schema: errorSchema },
+  },
   async handler({ deps, found, access, user, body }) {
     await setConnection(
       deps.db,
@@ -248,7 +250,6 @@ async function admitAnswer(deps: Deps, access: TenantAccess, s: OnboardingSessio
 
 /** The start answer of the step admitted (or already running), with the session after it. */
 export const bootstrapAnswerSchema = startAnswerSchema.extend({ pending: z.array(z.string()), session: onboardingSessionSchema });
-const bootstrapAnswer = bootstrapAnswerSchema;
 
 const bootstrap = tenantRoute({
   method: 'POST',
@@ -260,9 +261,9 @@ const bootstrap = tenantRoute({
   locate: bySession,
   capability: 'onboarding.manage',
   responses: {
-    202: { description: 'queued', schema: bootstrapAnswer },
-    200: { description: 'already running', schema: bootstrapAnswer },
-    409: { description: 'scope busy or blocked; or nothing left to start (an error)', schema: z.union([bootstrapAnswer, errorSchema]) },
+    202: { description: 'queued', schema: bootstrapAnswerSchema },
+    200: { description: 'already running', schema: bootstrapAnswerSchema },
+    409: { description: 'scope busy or blocked; or nothing left to start (an error)', schema: z.union([bootstrapAnswerSchema, errorSchema]) },
   },
   async handler({ deps, found, access, user, body }) {
     return admitAnswer(deps, access, found, await submitBootstrap(deps.db, found, user.id, body.operations));
@@ -279,9 +280,9 @@ const next = tenantRoute({
   locate: bySession,
   capability: 'onboarding.manage',
   responses: {
-    202: { description: 'queued', schema: bootstrapAnswer },
-    200: { description: 'already running', schema: bootstrapAnswer },
-    409: { description: 'scope busy or blocked; or nothing left to start (an error)', schema: z.union([bootstrapAnswer, errorSchema]) },
+    202: { description: 'queued', schema: bootstrapAnswerSchema },
+    200: { description: 'already running', schema: bootstrapAnswerSchema },
+    409: { description: 'scope busy or blocked; or nothing left to start (an error)', schema: z.union([bootstrapAnswerSchema, errorSchema]) },
   },
   async handler({ deps, found, access, user }) {
     return admitAnswer(deps, access, found, await resumeBootstrap(deps.db, found, user.id));
@@ -299,7 +300,10 @@ const close = (what: 'finish' | 'cancel'): Route =>
     body: emptyBody,
     locate: bySession,
     capability: 'onboarding.manage',
-    responses: { 200: { description: 'The session', schema: sessionSchema }, 409: { description: 'The session is no longer a draft', schema: errorSchema } },
+    responses: {
+      200: { description: 'The session', schema: onboardingSessionSchema },
+      409: { description: 'The session is no longer a draft', schema: errorSchema },
+    },
     async handler({ deps, found, access, user }) {
       await (what === 'finish' ? finishSession : cancelSession)(deps.db, found, user.id);
       return { status: 200, body: await view(deps, found, access) };
