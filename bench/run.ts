@@ -1,5 +1,6 @@
 // npm run bench [-- --quick] [-- --ephemeral] [-- --rounds N]
 // npm run bench -- --scale [--quick]   the data-scale benchmark (bench/scale.ts)
+// npm run bench -- --console [--quick] the console's long lists in Chromium (bench/console.ts)
 //
 // The start gate against the database's own ceiling and against its peers, on a fresh
 // embedded PostgreSQL (durable: fsync on) or a throwaway database on DATABASE_URL's server.
@@ -28,6 +29,11 @@ import { createFixture, openBenchDatabase } from './setup.ts';
 import { fmt, markdownTable, median, ms, percentile, spread } from './stats.ts';
 
 const args = process.argv.slice(2);
+if (args.includes('--console')) {
+  // The console's first page of a long list, in Chromium: bench/console.ts.
+  const { runConsole } = await import('./console.ts');
+  process.exit(await runConsole(args));
+}
 if (args.includes('--scale')) {
   // The data-scale benchmark (10,000 tenants, 1,000,000 runs) is a run of its own: bench/scale.ts.
   const { runScale } = await import('./scale.ts');

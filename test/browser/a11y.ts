@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Result } from 'axe-core';
 import { createRequire } from 'node:module';
-import type { Browser, BrowserContext, Disposable, Page, Response } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 
 export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const FAILING = new Set(['serious', 'critical']);
@@ -94,17 +94,7 @@ async function violations(page: Page): Promise<Violation[]> {
 }
 
 const instrumented = new WeakSet<object>();
-const preloads = new WeakMap<BrowserContext, Disposable>();
 const AXE_MIN = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/**
- * New documents of this context no longer load axe-core up front (a page timed from its
- * navigation must not pay for the test's tools); its checks then inject axe when they run.
- */
-export async function withoutAxePreload(context: BrowserContext): Promise<void> {
-  await preloads.get(context)?.dispose();
-  preloads.delete(context);
-}
 
 function isConsolePage(origin: string, res: Response | null, url: string): boolean {
   const u = new URL(url);
@@ -129,7 +119,7 @@ function instrumentPage(page: Page, origin: string): void {
 export async function instrumentContext(context: BrowserContext, origin: string): Promise<BrowserContext> {
   if (instrumented.has(context)) return context;
   instrumented.add(context);
-  preloads.set(context, await context.addInitScript({ content: AXE_MIN }));
+  await context.addInitScript({ content: AXE_MIN });
   for (const p of context.pages()) instrumentPage(p, origin);
   context.on('page', (p) => instrumentPage(p, origin));
   const newPage = context.newPage.bind(context);

@@ -6,19 +6,7 @@
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  apiStart,
-  bootConsole,
-  checkA11y,
-  clickStart,
-  eventually,
-  PHONE,
-  screenshot,
-  TABLET,
-  waitIdle,
-  withoutAxePreload,
-  type ConsoleEnv,
-} from './harness.ts';
+import { apiStart, bootConsole, checkA11y, clickStart, eventually, PHONE, screenshot, TABLET, waitIdle, type ConsoleEnv } from './harness.ts';
 import { closeAll } from '../helpers/teardown.ts';
 
 let env: ConsoleEnv;
@@ -169,29 +157,24 @@ describe('narrow screens', () => {
 });
 
 describe('long lists', () => {
-  it('a tenant with 5,000 inventory items shows its first page in under 300 ms from navigation, then pages, sorts and searches on the server', async () => {
+  it('a tenant with 5,000 inventory items: opening its inventory fetches one page of 50, then pages, sorts and searches on the server', async () => {
+    // How fast that first page shows is measured by `npm run bench -- --console` (docs/BENCHMARKS.md):
+    // timing belongs in the benchmark, where a baseline of the same rounds absorbs the machine's load.
+    // Here, what makes it fast: opened directly, the page asks the API for one page, not the list.
     const { page, context } = await env.signIn('readonly@contoso.example');
-    // Timed as an operator's browser loads it: without the test's axe-core in every document.
-    await withoutAxePreload(context);
-    // The moment the first inventory row is in the document, relative to navigation start.
-    await context.addInitScript(() => {
-      const w = window as unknown as { __firstRowAt?: number };
-      const seen = () => {
-        if (w.__firstRowAt === undefined && document.querySelector('[data-testid="inventory-table"] tbody tr')) w.__firstRowAt = performance.now();
-      };
-      new MutationObserver(seen).observe(document, { childList: true, subtree: true });
+    const isInventory = (url: string) => new URL(url).pathname === '/api/tenants/alpine/inventory';
+    const asked: string[] = [];
+    page.on('request', (req) => {
+      if (isInventory(req.url())) asked.push(new URL(req.url()).search);
     });
-    const url = '/admin/t/alpine/inventory';
-    await page.goto(url); // warms the server and the browser cache, as an operator's second visit
-    const times: number[] = [];
-    // Best of up to ten loads: the machine is shared with the rest of the suite, whose load
-    // comes in bursts; a load that met the target ends the measurement.
-    for (let i = 0; i < 10 && !times.some((t) => t < 300); i++) {
-      await page.goto(url);
-      await page.getByTestId('inventory-table').locator('tbody tr').first().waitFor();
-      times.push(await page.evaluate(() => (window as unknown as { __firstRowAt: number }).__firstRowAt));
-    }
-    expect(Math.min(...times), `first rows after ${times.map((t) => Math.round(t)).join(', ')} ms`).toBeLessThan(300);
+    const answered = page.waitForResponse((res) => isInventory(res.url()));
+    await page.goto('/admin/t/alpine/inventory');
+    await page.getByTestId('pager-status').getByText('1–50 of 5,000 items').waitFor();
+    expect(asked).toEqual(['?limit=50']);
+    const firstPage = (await (await answered).json()) as { items: unknown[]; total: number; next: string | null };
+    expect(firstPage.items).toHaveLength(50);
+    expect(firstPage.total).toBe(5000);
+    expect(firstPage.next).toBeTruthy();
 
     const rows = page.getByTestId('inventory-table').locator('tbody tr');
     expect(await rows.count()).toBe(50);

@@ -11,7 +11,7 @@ import { DEMO_PASSWORD } from '../../src/seed/demo-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { instrumentBrowser } from './a11y.ts';
 
-export { checkA11y, withoutAxePreload } from './a11y.ts';
+export { checkA11y } from './a11y.ts';
 
 export const VIEWPORT = { width: 1400, height: 900 };
 /** The narrow layouts the console is checked at: a phone and a tablet in portrait. */
