@@ -92,10 +92,11 @@ function candidateIds(workspaceId: string, f: Extract<FactsFilter, { kind: 'cand
      where t.workspace_id = ${workspaceId}
        and not exists (select 1 from provider_connections d where d.tenant_id = t.id and d.is_default)
     union
+    -- The connection's own workspace_id (migration 0020): no join of every tenant to filter it.
     select c.tenant_id from provider_connections c
-      join tenants t on t.id = c.tenant_id and t.workspace_id = ${workspaceId}
       left join app_registrations a on a.id = c.app_registration_id
-     where (c.enabled or c.is_default)
+     where c.workspace_id = ${workspaceId}
+       and (c.enabled or c.is_default)
        and (not c.enabled
             or case when c.app_registration_id is null then c.credential_kind else a.credential_kind end is distinct from 'secret'
                  and coalesce(case when c.app_registration_id is null then c.certificate_thumbprint else a.certificate_thumbprint end, '') = ''
@@ -113,6 +114,16 @@ function candidateIds(workspaceId: string, f: Extract<FactsFilter, { kind: 'cand
 export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope, filter: FactsFilter = { kind: 'all' }): Promise<TenantFacts[]> {
   const member = scope.userId ? sql`join tenant_memberships m on m.tenant_id = t.id and m.user_id = ${scope.userId}` : sql``;
   const role = scope.userId ? sql`m.role` : sql`null::text`;
+  // The candidates are a few hundred, but the planner guesses thousands (it cannot tell how
+  // few connections fail the conditions) and so hashed every tenant and membership of the
+  // workspace to join them: each candidate is looked up by primary key instead (the fenced
+  // lateral subqueries keep it from flattening them back into hash joins).
+  const tenantsRead =
+    filter.kind === 'all'
+      ? sql`tenants t ${member}`
+      : sql`(${candidateIds(scope.workspaceId, filter)}) cand
+          cross join lateral (select * from tenants t where t.id = cand.id offset 0) t
+          ${scope.userId ? sql`join lateral (select m.role from tenant_memberships m where m.tenant_id = t.id and m.user_id = ${scope.userId} offset 0) m on true` : sql``}`;
   const { rows } = await sql<Row>`
     select t.id as t_id, t.workspace_id as t_workspace_id, t.slug as t_slug, t.name as t_name, t.status as t_status,
       t.created_at as t_created_at, t.updated_at as t_updated_at, t.viewer_role,
@@ -131,8 +142,7 @@ export async function readAttentionFacts(db: DbOrTx, scope: AttentionScope, filt
       -- The tenants first, then each one's connections by index (lateral): joined before
       -- filtering, every connection of the workspace was hashed (10,000 wide rows for 250).
       select t.*, ${role} as viewer_role
-        from ${filter.kind === 'all' ? sql`tenants t` : sql`(${candidateIds(scope.workspaceId, filter)}) cand join tenants t on t.id = cand.id`}
-        ${member}
+        from ${tenantsRead}
        where t.workspace_id = ${scope.workspaceId} and t.status = any(${LISTED_STATUSES}::text[])
        offset 0
     ) t
