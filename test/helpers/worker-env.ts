@@ -1,5 +1,6 @@
 // A test world for execution: a fresh database with the demo seed, the sandbox cloud over
 // real HTTPS with the demo tenants registered, and (optionally) a worker in this process.
+import { sql } from 'kysely';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +71,20 @@ export async function waitForRun(
     const run = await db.selectFrom('operation_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
     if (until(run)) return run;
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status}/${run.outcome} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Until the run's job has left the queue: its handler has returned, after-complete hooks (the
+ * onboarding continuation) included, which a completed run row alone does not promise.
+ */
+export async function waitForJobGone(db: Db, runId: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs where key = ${runId}`.execute(db);
+    if (rows[0]!.n === 0) return;
+    if (Date.now() > deadline) throw new Error(`the job of run ${runId} is still queued after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -10,7 +10,7 @@ import { ALL_PERMISSIONS } from '../../src/operations/permissions.ts';
 import { explain } from '../../src/reasons/catalogue.ts';
 import { start } from '../../src/gate/start.ts';
 import { testBox, userByEmail } from '../helpers/seed.ts';
-import { createWorkerEnv, waitForRun, type WorkerEnv } from '../helpers/worker-env.ts';
+import { createWorkerEnv, waitForJobGone, waitForRun, type WorkerEnv } from '../helpers/worker-env.ts';
 
 let env: WorkerEnv;
 let ownerId: string;
@@ -215,6 +215,9 @@ describe('concurrency', () => {
     const { session, entraTenantId } = await newOnboarding(slug);
     const v = await startVerification(env.tdb.db, session, ownerId);
     await waitForRun(env.tdb.db, v.run.id);
+    // The verification's continuation comes after its run completes: were it to find the
+    // selections below, it would admit the first step itself (the start below then deduped).
+    await waitForJobGone(env.tdb.db, v.run.id);
     await env.tdb.db
       .insertInto('onboarding_selections')
       .values([

@@ -144,10 +144,23 @@ export async function runWorkerKill(o: KillOptions): Promise<KillReport> {
     const kills: Kill[] = [];
     const loadEnd = Date.now() + o.loadMs;
     let nextKill = Date.now() + Math.min(o.killEveryMs, o.loadMs / 3);
-    // Load for loadMs; on a busy machine, until the first kill has happened (at most 20 s more).
-    while (Date.now() < loadEnd || (!kills.length && Date.now() < loadEnd + 20_000)) {
+    // Load for loadMs; on a busy machine, until the first kill has happened and a run has
+    // succeeded since (at most 20 s more): when the second worker is slow to boot, the first
+    // kill can interrupt every run admitted so far, and a run that completes shows the workers
+    // still do the work.
+    const succeededSinceKill = async () =>
+      kills.length > 0 &&
+      !!(await db
+        .selectFrom('operation_runs')
+        .select('id')
+        .where('outcome', '=', 'succeeded')
+        .where('completed_at', '>', kills[0]!.at)
+        .limit(1)
+        .executeTakeFirst());
+    while (Date.now() < loadEnd || (Date.now() < loadEnd + 20_000 && !(await succeededSinceKill()))) {
       await new Promise((r) => setTimeout(r, 100));
-      if (Date.now() < nextKill) continue;
+      // Past loadMs, only the first kill is still awaited: more would interrupt the run awaited.
+      if (Date.now() < nextKill || (kills.length > 0 && Date.now() >= loadEnd)) continue;
       for (const child of children) {
         const held = await db
           .selectFrom('operation_runs')
