@@ -14,6 +14,7 @@ export const RUN_OUTCOMES = ['pending', 'succeeded', 'partially_succeeded', 'fai
 export const TRIGGERS = ['operator', 'scheduled', 'system'] as const;
 export const CLOUDS = ['global', 'sandbox'] as const;
 export const CREDENTIAL_KINDS = ['secret', 'certificate'] as const;
+export const ONBOARDING_STATUSES = ['draft', 'completed', 'cancelled'] as const;
 /** An onboarding bootstrap step: waiting its turn, admitted (queued, running) or how it ended. */
 export const SELECTION_STATES = [
   'pending',
@@ -37,6 +38,7 @@ export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 export type Trigger = (typeof TRIGGERS)[number];
 export type Cloud = (typeof CLOUDS)[number];
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+export type OnboardingStatus = (typeof ONBOARDING_STATUSES)[number];
 export type SelectionState = (typeof SELECTION_STATES)[number];
 
 /** Each list with the columns whose CHECK constraint must allow exactly its values. */
@@ -50,5 +52,6 @@ export const CHECKED_COLUMNS: { values: readonly string[]; columns: readonly `${
   { values: TRIGGERS, columns: ['operation_runs.trigger', 'bulk_operations.trigger'] },
   { values: CLOUDS, columns: ['provider_connections.cloud', 'app_registrations.cloud'] },
   { values: CREDENTIAL_KINDS, columns: ['provider_connections.credential_kind', 'app_registrations.credential_kind'] },
+  { values: ONBOARDING_STATUSES, columns: ['onboarding_sessions.status'] },
   { values: SELECTION_STATES, columns: ['onboarding_selections.state'] },
 ];

@@ -9,6 +9,7 @@ import type {
   Cloud,
   ConsentStatus,
   CredentialKind,
+  OnboardingStatus,
   Role,
   RunOutcome,
   RunStatus,
@@ -19,7 +20,7 @@ import type {
 } from '../vocabulary.ts';
 
 // The stored vocabularies live in src/vocabulary.ts; re-exported for the modules that import them from here.
-export type { Cloud, ConsentStatus, CredentialKind, Role, RunOutcome, RunStatus, SelectionState, TenantStatus, Trigger, VerificationStatus };
+export type { Cloud, ConsentStatus, CredentialKind, OnboardingStatus, Role, RunOutcome, RunStatus, SelectionState, TenantStatus, Trigger, VerificationStatus };
 export type SummaryCounts = Record<string, number>;
 export type ReasonParams = Record<string, string | number | boolean | string[]>;
 
@@ -177,7 +178,7 @@ export interface OnboardingSessionsTable {
   workspace_id: string;
   tenant_id: string;
   created_by: string;
-  status: ColumnType<'draft' | 'completed' | 'cancelled', 'draft' | undefined, 'draft' | 'completed' | 'cancelled'>;
+  status: ColumnType<OnboardingStatus, 'draft' | undefined, OnboardingStatus>;
   provider_connection_id: string | null;
   verification_run_id: string | null;
   created_at: Timestamp;

@@ -12,13 +12,17 @@ import { ALL_PERMISSIONS, missingPermissions } from '../operations/permissions.t
 import { explain } from '../reasons/catalogue.ts';
 import { isReasonCode } from '../reasons/codes.ts';
 
+/** On the tenant's own app registration, or on the workspace's multi-tenant app. */
+export const CONNECTION_KINDS = ['own_app', 'workspace_app'] as const;
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
+
 export interface ConnectionView {
   id: string;
   name: string;
   tenant: { id: string; slug: string };
   cloud: Cloud;
   clientId: string;
-  kind: 'own_app' | 'workspace_app';
+  kind: ConnectionKind;
   appRegistration: { id: string; name: string } | null;
   isDefault: boolean;
   enabled: boolean;

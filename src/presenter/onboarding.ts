@@ -2,7 +2,7 @@
 // running derived from its run), its run link and its reason in the catalogue's words.
 import { appOf } from '../apps/connection-facts.ts';
 import type { Db } from '../db/connect.ts';
-import type { Cloud, ConsentStatus, Role, RunOutcome, RunStatus, SelectionState, TenantStatus, VerificationStatus } from '../db/schema.ts';
+import type { Cloud, ConsentStatus, OnboardingStatus, Role, RunOutcome, RunStatus, SelectionState, TenantStatus, VerificationStatus } from '../db/schema.ts';
 import type { OnboardingSession } from '../onboarding/sessions.ts';
 import { isOperationType } from '../operations/definition.ts';
 import { REGISTRY } from '../operations/registry.ts';
@@ -11,13 +11,13 @@ import { isReasonCode } from '../reasons/codes.ts';
 import { runUrl } from './links.ts';
 import { presentSteps, type PresentedStep } from './next-steps.ts';
 import type { PresentedReason } from './start.ts';
-
-export type StepState = SelectionState | 'running';
+import type { ConnectionKind } from './connection.ts';
 
 export interface SelectionView {
   type: string;
   action: string;
-  state: StepState;
+  /** `queued` is shown as `running` once its run has started. */
+  state: SelectionState;
   run: { id: string; url: string } | null;
   reason: PresentedReason | null;
   nextSteps: PresentedStep[];
@@ -25,7 +25,7 @@ export interface SelectionView {
 
 export interface OnboardingView {
   id: string;
-  status: 'draft' | 'completed' | 'cancelled';
+  status: OnboardingStatus;
   tenant: { id: string; slug: string; name: string; status: TenantStatus; entraTenantId: string };
   providerConnection: {
     id: string;
@@ -37,7 +37,7 @@ export interface OnboardingView {
     grantedPermissions: string[];
     verificationStatus: VerificationStatus;
     /** On a workspace app (its credential, no secret of its own) or on the tenant's own app. */
-    kind: 'own_app' | 'workspace_app';
+    kind: ConnectionKind;
     appRegistration: { id: string; name: string } | null;
   } | null;
   verification: { run: { id: string; url: string }; status: RunStatus; outcome: RunOutcome; reason: PresentedReason | null; nextSteps: PresentedStep[] } | null;

@@ -12,6 +12,7 @@ import {
   startVerification,
   type OnboardingSession,
 } from '../../onboarding/sessions.ts';
+import { CONNECTION_KINDS } from '../../presenter/connection.ts';
 import { presentOnboarding, type OnboardingView } from '../../presenter/onboarding.ts';
 import { presentStart } from '../../presenter/index.ts';
 import type { TenantAccess } from '../authorize.ts';
@@ -30,7 +31,16 @@ import {
   uuid,
   type Same,
 } from '../schemas.ts';
-import { CLOUDS, CONSENT_STATUSES, RUN_OUTCOMES, RUN_STATUSES, SELECTION_STATES, TENANT_STATUSES, VERIFICATION_STATUSES } from '../../vocabulary.ts';
+import {
+  CLOUDS,
+  CONSENT_STATUSES,
+  ONBOARDING_STATUSES,
+  RUN_OUTCOMES,
+  RUN_STATUSES,
+  SELECTION_STATES,
+  TENANT_STATUSES,
+  VERIFICATION_STATUSES,
+} from '../../vocabulary.ts';
 import { OUTCOME_STATUS } from './operations.ts';
 
 const runLink = z.strictObject({ id: z.string(), url: z.string() });
@@ -48,7 +58,7 @@ const selectionSchema = z.strictObject({
 /** The wizard's session as presentOnboarding writes it (test/http/onboarding-api.test.ts parses every answer with it). */
 export const onboardingSessionSchema = z.strictObject({
   id: z.string(),
-  status: z.enum(['draft', 'completed', 'cancelled']),
+  status: z.enum(ONBOARDING_STATUSES),
   tenant: z.strictObject({ id: z.string(), slug: z.string(), name: z.string(), status: z.enum(TENANT_STATUSES), entraTenantId: z.string() }),
   providerConnection: z
     .strictObject({
@@ -60,7 +70,7 @@ export const onboardingSessionSchema = z.strictObject({
       consentStatus: z.enum(CONSENT_STATUSES),
       grantedPermissions: z.array(z.string()),
       verificationStatus: z.enum(VERIFICATION_STATUSES),
-      kind: z.enum(['own_app', 'workspace_app']),
+      kind: z.enum(CONNECTION_KINDS),
       appRegistration: z.strictObject({ id: z.string(), name: z.string() }).nullable(),
     })
     .nullable(),

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/connect.ts';
 import { newCertificateColumns, secretColumns } from '../../connections/credentials.ts';
-import { presentConnections, presentOne, type ConnectionView } from '../../presenter/connection.ts';
+import { CONNECTION_KINDS, presentConnections, presentOne, type ConnectionView } from '../../presenter/connection.ts';
 import { canSeeTenant, tenantIdByRef } from '../authorize.ts';
 import { invalid, notFound } from '../errors.ts';
 import { byConnection, byTenantRef } from '../locate.ts';
@@ -23,7 +23,7 @@ export const connectionSchema = z.strictObject({
   cloud: z.enum(['global', 'sandbox']),
   clientId: z.string(),
   /** On its own app registration in the customer tenant, or on a workspace app (multi-tenant). */
-  kind: z.enum(['own_app', 'workspace_app']),
+  kind: z.enum(CONNECTION_KINDS),
   appRegistration: z.strictObject({ id: z.string(), name: z.string() }).nullable(),
   isDefault: z.boolean(),
   enabled: z.boolean(),
